@@ -1,0 +1,1 @@
+"""Domain stages of the Sozialplanung pipeline (ingest, indicators, publish)."""

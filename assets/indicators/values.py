@@ -1,0 +1,130 @@
+"""Indicator values per area and reference date, computed in DuckDB SQL.
+
+Works on any connection that has the tables `small_area_statistics` and `areas` (the internal
+warehouse, or a test's in-memory database). A value is `ok` only when every numerator code and
+every denominator code is known; a missing or secret input gives `not_computable` with a note,
+never 0.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from assets.indicators.catalog import Indicator
+
+COLUMNS = ["municipality_ags", "area_id", "reference_date", "indicator_id", "numerator",
+           "denominator", "value", "status", "denominator_date", "note"]
+
+_RATIO_SQL = """
+WITH num_terms AS (SELECT * FROM (VALUES {num_terms}) t(code, coef)),
+den_terms AS (SELECT * FROM (VALUES {den_terms}) t(code, coef)),
+num AS (
+    SELECT s.area_id, s.reference_date, SUM(t.coef * s.value) AS numerator,
+           COUNT(s.value) AS known, COUNT(*) AS present
+    FROM small_area_statistics s JOIN num_terms t USING (code)
+    GROUP BY ALL),
+dates AS (
+    SELECT DISTINCT a.municipality_ags, n.reference_date
+    FROM num n JOIN areas a USING (area_id)
+    WHERE {month_filter}),
+grid AS (
+    SELECT a.municipality_ags, a.area_id, d.reference_date
+    FROM areas a JOIN dates d USING (municipality_ags)),
+den AS (
+    SELECT s.area_id, s.reference_date AS denominator_date,
+           SUM(t.coef * s.value) AS denominator, COUNT(s.value) AS known, COUNT(*) AS present
+    FROM small_area_statistics s JOIN den_terms t USING (code)
+    GROUP BY ALL),
+joined AS (
+    SELECT g.municipality_ags, g.area_id, g.reference_date,
+           CASE WHEN n.known = {n_num} THEN n.numerator END AS numerator,
+           CASE WHEN d.known = {n_den} THEN d.denominator END AS denominator,
+           d.denominator_date, n.present AS num_present, n.known AS num_known,
+           d.present AS den_present
+    FROM grid g
+    LEFT JOIN num n ON n.area_id = g.area_id AND n.reference_date = g.reference_date
+    ASOF LEFT JOIN den d ON d.area_id = g.area_id AND g.reference_date >= d.denominator_date)
+SELECT municipality_ags, area_id, reference_date, ? AS indicator_id, numerator, denominator,
+       CASE WHEN numerator IS NOT NULL AND denominator > 0
+            THEN 100.0 * numerator / denominator END AS value,
+       CASE WHEN numerator IS NOT NULL AND denominator > 0 THEN 'ok'
+            ELSE 'not_computable' END AS status,
+       denominator_date,
+       CASE WHEN num_present IS NULL THEN 'Zähler fehlt'
+            WHEN num_known < {n_num} THEN 'Zähler fehlt teilweise oder ist geheim'
+            WHEN denominator_date IS NULL THEN 'kein Bevölkerungsstichtag am oder vor dem Datum'
+            WHEN denominator IS NULL THEN 'Nenner fehlt teilweise oder ist geheim'
+            WHEN denominator <= 0 THEN 'Nenner ist 0'
+       END AS note
+FROM joined
+"""
+
+_CHANGE_SQL = """
+WITH ew AS (
+    SELECT area_id, reference_date, value FROM small_area_statistics WHERE code = 'EW'),
+dates AS (
+    SELECT DISTINCT a.municipality_ags, e.reference_date
+    FROM ew e JOIN areas a USING (area_id)
+    WHERE {month_filter}
+      AND EXISTS (SELECT 1 FROM ew p JOIN areas pa USING (area_id)
+                  WHERE pa.municipality_ags = a.municipality_ags
+                    AND p.reference_date = e.reference_date - INTERVAL 1 YEAR)),
+grid AS (
+    SELECT a.municipality_ags, a.area_id, d.reference_date
+    FROM areas a JOIN dates d USING (municipality_ags)),
+joined AS (
+    SELECT g.*, cur.value AS current, prev.value AS previous,
+           cur.area_id IS NOT NULL AS has_current, prev.area_id IS NOT NULL AS has_previous
+    FROM grid g
+    LEFT JOIN ew cur ON cur.area_id = g.area_id AND cur.reference_date = g.reference_date
+    LEFT JOIN ew prev ON prev.area_id = g.area_id
+                     AND prev.reference_date = CAST(g.reference_date - INTERVAL 1 YEAR AS DATE))
+SELECT municipality_ags, area_id, reference_date, ? AS indicator_id,
+       current - previous AS numerator, previous AS denominator,
+       CASE WHEN previous > 0 THEN 100.0 * (current - previous) / previous END AS value,
+       CASE WHEN previous > 0 AND current IS NOT NULL THEN 'ok' ELSE 'not_computable' END AS status,
+       CAST(reference_date - INTERVAL 1 YEAR AS DATE) AS denominator_date,
+       CASE WHEN current IS NULL THEN 'Einwohnerzahl fehlt oder ist geheim'
+            WHEN previous IS NULL THEN 'Einwohnerzahl des Vorjahres fehlt oder ist geheim'
+            WHEN previous <= 0 THEN 'Vorjahres-Einwohnerzahl ist 0'
+       END AS note
+FROM joined
+"""
+
+
+def _values_sql(terms: dict[str, float]) -> str:
+    return ", ".join(f"('{code}', {float(coef)!r})" for code, coef in terms.items())
+
+
+def _month_filter(months: list[str] | None, column: str) -> tuple[str, list]:
+    if months is None:
+        return "TRUE", []
+    placeholders = ", ".join("?" for _ in months)
+    return f"strftime({column}, '%Y-%m') IN ({placeholders})", list(months)
+
+
+def compute_indicator(con: duckdb.DuckDBPyConnection, indicator: Indicator,
+                      months: list[str] | None = None) -> pd.DataFrame:
+    """Values of one indicator for all areas, at the numerator's dates within `months` (YYYY-MM)."""
+    if indicator.kind == "yearly_change":
+        month_filter, params = _month_filter(months, "e.reference_date")
+        sql = _CHANGE_SQL.format(month_filter=month_filter)
+    else:
+        month_filter, params = _month_filter(months, "n.reference_date")
+        sql = _RATIO_SQL.format(num_terms=_values_sql(indicator.numerator),
+                                den_terms=_values_sql(indicator.denominator),
+                                n_num=len(indicator.numerator), n_den=len(indicator.denominator),
+                                month_filter=month_filter)
+    return con.execute(sql, params + [indicator.indicator_id]).df()
+
+
+def compute_indicator_values(con: duckdb.DuckDBPyConnection, indicators: list[Indicator],
+                             months: list[str] | None = None) -> pd.DataFrame:
+    frames = [compute_indicator(con, i, months) for i in indicators]
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=COLUMNS)
+    result = pd.concat(frames, ignore_index=True)[COLUMNS]
+    return result.sort_values(["municipality_ags", "area_id", "indicator_id", "reference_date"],
+                              ignore_index=True)

@@ -1,0 +1,158 @@
+"""Format-level parsing shared by every landing-file reader.
+
+German statistical deliveries are `;`-separated text in UTF-8 or Windows-1252, use decimal commas
+and thousands points, and mark missing values with statistical symbols. Nothing in here may turn a
+symbol or a malformed value into a number silently: parsers return the value, the symbol and an
+error text side by side, and the caller decides what goes to quarantine.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+# Symbol -> meaning (German statistical practice, DESIGN §4). `-` is the only one that is a number.
+STATISTICAL_SYMBOLS: dict[str, str] = {
+    "-": "genau null",
+    ".": "unbekannt oder geheim",
+    "x": "nicht anwendbar",
+    "/": "nicht sicher genug",
+    "...": "Angabe fällt später an",
+    "*": "anonymisiert (Bundesagentur für Arbeit: 1 oder 2 oder rückrechenbar)",
+    "–": "geheim (Zensus)",
+}
+ZERO_SYMBOL = "-"
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_GERMAN_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?$")
+
+
+def normalize_header(name: str) -> str:
+    """Header key that is tolerant of case, umlauts, spaces and punctuation.
+
+    `Kosten (EUR)`, `Kosten_EUR` and `kosten eur` all become `kosten_eur`; `Gültig_ab` and
+    `Gueltig_ab` both become `gueltig_ab`.
+    """
+    text = str(name).replace("\ufeff", "").strip().casefold().translate(_UMLAUTS)
+    return _NON_ALNUM.sub("_", text).strip("_")
+
+
+def decode_text(raw: bytes) -> tuple[str, str]:
+    """Decode a landing file: UTF-8 (with or without BOM), else Windows-1252.
+
+    Returns the text and the encoding used. Windows-1252 leaves five byte values undefined; a file
+    that contains them is decoded as Latin-1 so that every byte survives into the quarantine.
+    """
+    try:
+        return raw.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), "latin-1"
+
+
+@dataclass
+class CsvTable:
+    """A `;`-separated file as strings, with the original line number of every data row."""
+
+    header: list[str]
+    rows: pd.DataFrame  # one column per header field (strings), plus `row_number`
+    width_errors: pd.DataFrame  # row_number, value (the raw line), reason: rows with a wrong field count
+    encoding: str
+
+
+def read_semicolon_csv(path: Path) -> CsvTable:
+    """Read a delimited file without interpreting any value.
+
+    Empty lines (also trailing ones) are skipped and not counted as rows. Row numbers are line
+    numbers as a clerk sees them in an editor: the header is line 1.
+    """
+    text, encoding = decode_text(path.read_bytes())
+    lines = text.splitlines()
+    reader = csv.reader(lines, delimiter=";")
+    header: list[str] = []
+    records: list[list[str]] = []
+    numbers: list[int] = []
+    bad: list[tuple[int, str, str]] = []
+    for fields in reader:
+        line_number = reader.line_num
+        if not any(f.strip() for f in fields):
+            continue
+        if not header:
+            header = [f.strip() for f in fields]
+            continue
+        if len(fields) != len(header):
+            raw = ";".join(fields)
+            reason = f"{len(fields)} Felder statt {len(header)} (Trennzeichen ';' erwartet)"
+            bad.append((line_number, raw, reason))
+            continue
+        records.append([f.strip() for f in fields])
+        numbers.append(line_number)
+    columns = header or []
+    frame = pd.DataFrame(records, columns=columns, dtype=object)
+    if len(set(columns)) != len(columns):
+        frame.columns = [f"{c}#{i}" if columns.count(c) > 1 else c for i, c in enumerate(columns)]
+    frame["row_number"] = np.asarray(numbers, dtype="int64")
+    width_errors = pd.DataFrame(bad, columns=["row_number", "value", "reason"])
+    return CsvTable(header=columns, rows=frame, width_errors=width_errors, encoding=encoding)
+
+
+def match_columns(header: list[str], expected: list[str]) -> tuple[dict[str, str], list[str]]:
+    """Map expected column names onto the file's header, tolerantly.
+
+    Returns (expected name -> header name as found, expected names that are missing).
+    """
+    by_key = {normalize_header(h): h for h in header}
+    found: dict[str, str] = {}
+    missing: list[str] = []
+    for name in expected:
+        key = normalize_header(name)
+        if key in by_key:
+            found[name] = by_key[key]
+        else:
+            missing.append(name)
+    return found, missing
+
+
+@dataclass
+class ParsedNumbers:
+    value: pd.Series  # float, NaN where no number
+    symbol: pd.Series  # the statistical symbol where one was given, else None
+    error: pd.Series  # German reason where the text is neither a number nor a symbol, else None
+
+
+def parse_german_numbers(text: pd.Series, allow_symbols: bool = True) -> ParsedNumbers:
+    """Parse numbers written the German way (`1.234,5`); recognise statistical symbols.
+
+    `-` means exactly zero (value 0, symbol kept); other symbols give no value. Empty cells are an
+    error here: a statistical value is never simply absent. English decimals such as `12.5` are
+    rejected because `12.500` would mean twelve thousand five hundred in the same file.
+    """
+    s = text.astype("string").str.strip().fillna("")
+    is_symbol = s.isin(list(STATISTICAL_SYMBOLS)) if allow_symbols else pd.Series(False, index=s.index)
+    is_number = s.str.match(_GERMAN_NUMBER).fillna(False).astype(bool)
+    cleaned = s.where(is_number, None).str.replace(".", "", regex=False).str.replace(",", ".")
+    value = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    value = value.where(~(is_symbol & (s == ZERO_SYMBOL)), 0.0)
+    symbol = s.where(is_symbol, None).astype(object).where(is_symbol, None)
+    error = pd.Series(None, index=s.index, dtype=object)
+    error[s == ""] = "leerer Wert"
+    bad = ~is_symbol & ~is_number & (s != "")
+    error[bad] = "keine Zahl: " + s[bad].astype(str)
+    return ParsedNumbers(value=value, symbol=symbol, error=error)
+
+
+def parse_dates(text: pd.Series) -> pd.Series:
+    """Dates as `YYYY-MM-DD` or `DD.MM.YYYY`; NaT where neither format gives a real date."""
+    s = text.astype("string").str.strip()
+    iso = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
+    german = pd.to_datetime(s, format="%d.%m.%Y", errors="coerce")
+    return iso.fillna(german)

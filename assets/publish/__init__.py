@@ -1,0 +1,1 @@
+"""Publishing: disclosure control, then the analysts' DuckDB file swapped in atomically."""

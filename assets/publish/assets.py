@@ -1,0 +1,42 @@
+"""The publish asset: analysts' file `sozialplanung.duckdb`, rebuilt from the internal file."""
+
+
+import dagster as dg
+
+from assets.indicators.assets import indicator_catalog, indicator_values
+from assets.ingest.assets import INGEST_ASSETS, OWNERS, WRITER_POOL
+from assets.metadata import markdown_table
+from assets.publish.swap import publish_atomically
+from assets.publish.tables import PUBLISHED_DDL, build_published_tables
+from pipelines.resources import DataRoot, Warehouse
+
+GROUP = "publish"
+
+
+@dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WRITER_POOL, owners=OWNERS,
+          deps=[*INGEST_ASSETS, indicator_catalog, indicator_values])
+def published_warehouse(context: dg.AssetExecutionContext, data_root: DataRoot,
+                        warehouse: Warehouse) -> dg.MaterializeResult:
+    """`sozialplanung.duckdb` for analysts: the DESIGN §8 tables after disclosure control.
+
+    Built as a new file and swapped in with an atomic rename, so an analyst holding the old file
+    open never blocks the refresh and never sees half of it.
+    """
+    settings = data_root.settings()
+    with warehouse.connect() as con:
+        tables = build_published_tables(con, settings)
+    publish_atomically(warehouse.published_path, tables, PUBLISHED_DDL, context.run_id)
+    values = tables["indicator_values"]
+    status = values.groupby("status").size().to_dict()
+    counts = {name: len(frame) for name, frame in tables.items()}
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(warehouse.published_path)),
+        "dagster/row_count": sum(counts.values()),
+        "tables": dg.MetadataValue.md(markdown_table(
+            values.__class__(list(counts.items()), columns=["table", "rows"]))),
+        "indicator_values_suppressed": int(status.get("suppressed", 0)),
+        "indicator_values_not_computable": int(status.get("not_computable", 0)),
+    })
+
+
+PUBLISH_ASSETS = [published_warehouse]

@@ -1,0 +1,80 @@
+"""The published tables (DESIGN §8): their DDL and how each is derived from the internal file."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from assets.indicators.catalog import INDICATORS
+from assets.publish.disclosure import suppress_counts, suppress_indicator_values
+
+PUBLISHED_DDL = {
+    "areas": """
+        municipality_ags VARCHAR, area_id VARCHAR, area_name VARCHAR, district_name VARCHAR,
+        area_km2 DOUBLE, population BIGINT, population_date DATE, geometry_wkt VARCHAR""",
+    "indicator_catalog": """
+        indicator_id VARCHAR, label_de VARCHAR, definition_de VARCHAR, numerator VARCHAR,
+        denominator VARCHAR, unit VARCHAR, polarity VARCHAR, source VARCHAR, frequency VARCHAR""",
+    "indicator_values": """
+        municipality_ags VARCHAR, area_id VARCHAR, reference_date DATE, indicator_id VARCHAR,
+        numerator DOUBLE, denominator DOUBLE, value DOUBLE, status VARCHAR, note VARCHAR""",
+    "data_quality": """
+        source VARCHAR, file VARCHAR, rows_in BIGINT, rows_loaded BIGINT,
+        rows_quarantined BIGINT, checks_passed BIGINT, checks_failed BIGINT,
+        loaded_at TIMESTAMP""",
+}
+
+
+def published_areas(con: duckdb.DuckDBPyConnection, min_count: int) -> pd.DataFrame:
+    """Areas with their latest register population (small counts suppressed)."""
+    frame = con.execute("""
+        SELECT a.municipality_ags, a.area_id, a.area_name, a.district_name, a.area_km2,
+               p.value AS population, p.reference_date AS population_date, a.geometry_wkt
+        FROM areas a
+        LEFT JOIN (
+            SELECT area_id, value, reference_date FROM small_area_statistics
+            WHERE code = 'EW'
+            QUALIFY row_number() OVER (PARTITION BY area_id ORDER BY reference_date DESC) = 1
+        ) p USING (area_id)
+        ORDER BY a.municipality_ags, a.area_id""").df()
+    frame["population"] = suppress_counts(frame["population"], min_count)
+    return frame
+
+
+def published_indicator_values(con: duckdb.DuckDBPyConnection, disclosure: dict) -> pd.DataFrame:
+    values = con.execute("""
+        SELECT municipality_ags, area_id, reference_date, indicator_id, numerator, denominator,
+               value, status, note
+        FROM indicator_values
+        ORDER BY municipality_ags, area_id, indicator_id, reference_date""").df()
+    count_numerators = {i.indicator_id for i in INDICATORS if i.kind == "ratio"}
+    return suppress_indicator_values(values, disclosure["min_count"],
+                                     disclosure["min_denominator"], count_numerators)
+
+
+def published_data_quality(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """One row per landing file; checks are the source's latest expectation results."""
+    return con.execute("""
+        WITH latest AS (
+            SELECT source, check_name, expectation, success FROM check_results
+            QUALIFY rank() OVER (PARTITION BY source ORDER BY checked_at DESC) = 1),
+        checks AS (
+            SELECT source, count(*) FILTER (WHERE success) AS checks_passed,
+                   count(*) FILTER (WHERE NOT success) AS checks_failed
+            FROM latest GROUP BY source)
+        SELECT f.source, f.file, f.rows_in, f.rows_loaded, f.rows_quarantined,
+               coalesce(c.checks_passed, 0) AS checks_passed,
+               coalesce(c.checks_failed, 0) AS checks_failed, f.loaded_at
+        FROM ingest_files f LEFT JOIN checks c USING (source)
+        ORDER BY f.source, f.file""").df()
+
+
+def build_published_tables(con: duckdb.DuckDBPyConnection, settings: dict) -> dict[str, pd.DataFrame]:
+    disclosure = settings["disclosure"]
+    return {
+        "areas": published_areas(con, disclosure["min_count"]),
+        "indicator_catalog": con.execute(
+            "SELECT * FROM indicator_catalog ORDER BY indicator_id").df(),
+        "indicator_values": published_indicator_values(con, disclosure),
+        "data_quality": published_data_quality(con),
+    }

@@ -1,0 +1,73 @@
+"""`planning/settings.yaml`: method parameters with the documented defaults (DESIGN §6, §7).
+
+The file is optional and may set any subset; what it leaves out keeps the default. Unknown keys
+are an error so that a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULTS: dict[str, Any] = {
+    "index": {
+        "status_indicators": ["unemployment", "sgb2_quota", "child_poverty"],
+        "min_population": 300,
+        "cutoffs_status": [-1.0, 1.0, 1.5],
+        "cutoffs_dynamics": [-1.0, 1.0],
+        "dynamics_years": 2,
+    },
+    "disclosure": {"min_count": 3, "min_denominator": 20, "min_survey_n": 5},
+    "allocation": {
+        "budget_eur": 1_000_000,
+        "basis": "child_poverty",
+        "class_weights": {"high": 0.5, "medium": 1.0, "low": 1.5, "very_low": 2.0},
+    },
+    "supply": {
+        "walking_distance_m": {"kita": 500, "familienzentrum": 1000, "jugendzentrum": 1000,
+                               "seniorentreff": 800},
+        "gap_coverage_factor": 0.8,
+        "gap_min_share_within": 0.6,
+    },
+    "limits": {"max_file_mb": 200},
+    "traffic_light": {"green": 100.0, "yellow": 80.0},
+    "reconciliation": {"population_tolerance_pct": 3.0, "population_variable": "BEVSTD"},
+}
+
+
+class SettingsError(ValueError):
+    pass
+
+
+def load_settings(path: Path) -> dict[str, Any]:
+    """Defaults overlaid with the file at `path` (if it exists)."""
+    settings = copy.deepcopy(DEFAULTS)
+    if not path.is_file():
+        return settings
+    try:
+        given = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"{path}: kein gültiges YAML: {exc}") from exc
+    if not isinstance(given, dict):
+        raise SettingsError(f"{path}: erwartet eine Zuordnung (key: value) auf oberster Ebene")
+    _overlay(settings, given, path, "")
+    return settings
+
+
+def _overlay(target: dict, given: dict, path: Path, prefix: str) -> None:
+    for key, value in given.items():
+        name = f"{prefix}{key}"
+        if key not in target:
+            raise SettingsError(f"{path}: unbekannter Schlüssel {name!r}")
+        default = target[key]
+        # Open mappings (per offer type / per class) may gain keys; fixed sections may not.
+        if isinstance(default, dict) and isinstance(value, dict) and name not in _OPEN_MAPPINGS:
+            _overlay(default, value, path, name + ".")
+        else:
+            target[key] = value
+
+
+_OPEN_MAPPINGS = {"supply.walking_distance_m", "allocation.class_weights"}

@@ -1,0 +1,72 @@
+"""The internal DuckDB file: table definitions and the few write patterns every asset uses.
+
+Only the pipeline opens this file. Tables are created from explicit DDL so that their types do not
+depend on what the first frame happened to contain; writes either replace a whole table's rows or
+delete-and-insert one slice (a source, a range of months), which keeps every run idempotent.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+DDL = {
+    "quarantine": """
+        source VARCHAR, file VARCHAR, row_number BIGINT, "column" VARCHAR, value VARCHAR,
+        reason_code VARCHAR, reason VARCHAR""",
+    "ingest_files": """
+        source VARCHAR, file VARCHAR, sha256 VARCHAR, encoding VARCHAR, rows_in BIGINT,
+        rows_loaded BIGINT, rows_quarantined BIGINT, loaded_at TIMESTAMP""",
+    "check_results": """
+        source VARCHAR, check_name VARCHAR, expectation VARCHAR, success BOOLEAN,
+        unexpected_count BIGINT, details VARCHAR, checked_at TIMESTAMP""",
+    "areas": """
+        municipality_ags VARCHAR, area_id VARCHAR, area_name VARCHAR, district_name VARCHAR,
+        area_km2 DOUBLE, geometry_wkt VARCHAR, source_file VARCHAR""",
+    "small_area_statistics": """
+        municipality_ags VARCHAR, area_id VARCHAR, reference_date DATE, code VARCHAR,
+        value DOUBLE, symbol VARCHAR, source_file VARCHAR, row_number BIGINT""",
+    "genesis_values": """
+        municipality_ags VARCHAR, reference_date DATE, statistics_code VARCHAR,
+        variable_code VARCHAR, breakdown VARCHAR, value DOUBLE, symbol VARCHAR, unit VARCHAR,
+        source_file VARCHAR, row_number BIGINT""",
+    "zensus_grid": """
+        cell_id VARCHAR, x_3035 DOUBLE, y_3035 DOUBLE, population DOUBLE, symbol VARCHAR,
+        source_file VARCHAR, row_number BIGINT""",
+    "indicator_catalog": """
+        indicator_id VARCHAR, label_de VARCHAR, definition_de VARCHAR, numerator VARCHAR,
+        denominator VARCHAR, unit VARCHAR, polarity VARCHAR, source VARCHAR,
+        frequency VARCHAR""",
+    "indicator_values": """
+        municipality_ags VARCHAR, area_id VARCHAR, reference_date DATE, indicator_id VARCHAR,
+        numerator DOUBLE, denominator DOUBLE, value DOUBLE, status VARCHAR,
+        denominator_date DATE, note VARCHAR""",
+}
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for table, columns in DDL.items():
+        con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Append `frame` by column name (columns the table has but the frame lacks become NULL)."""
+    if frame.empty:
+        return
+    con.register("_incoming", frame)
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _incoming")
+    finally:
+        con.unregister("_incoming")
+
+
+def replace_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    con.execute(f"DELETE FROM {table}")
+    insert_frame(con, table, frame)
+
+
+def replace_source(con: duckdb.DuckDBPyConnection, table: str, source: str,
+                   frame: pd.DataFrame) -> None:
+    """Replace the rows of one source in a shared bookkeeping table (quarantine, ingest_files)."""
+    con.execute(f"DELETE FROM {table} WHERE source = ?", [source])
+    insert_frame(con, table, frame)

@@ -1,0 +1,1 @@
+"""Asset checks: Great Expectations suites per source and cross-source reconciliation."""

@@ -1,0 +1,51 @@
+"""Run a Great Expectations 1.x suite on a pandas frame, offline, and summarise the outcome.
+
+dagster-ge only supports GX 0.x, so the checks call GX directly: an ephemeral context (nothing
+written to disk, no network), a pandas data source with a whole-dataframe batch, one suite. GX is
+imported lazily because its import alone takes seconds.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+@dataclass
+class ExpectationOutcome:
+    expectation: str  # type and its arguments, readable
+    success: bool
+    unexpected_count: int | None
+    sample: list  # a few offending values
+
+
+def run_suite(frame: pd.DataFrame, suite_name: str, expectations: list) -> list[ExpectationOutcome]:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+
+    context = gx.get_context(mode="ephemeral")
+    batch = (context.data_sources.add_pandas(f"{suite_name}_source")
+             .add_dataframe_asset(f"{suite_name}_frame")
+             .add_batch_definition_whole_dataframe("whole")
+             .get_batch(batch_parameters={"dataframe": frame}))
+    suite = gx.ExpectationSuite(name=suite_name, expectations=expectations)
+    result = batch.validate(suite, result_format="SUMMARY")
+    outcomes = []
+    for item in result.results:
+        config = item.expectation_config
+        kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
+        args = ", ".join(f"{k}={_short(v)}" for k, v in kwargs.items())
+        outcomes.append(ExpectationOutcome(
+            expectation=f"{config.type}({args})",
+            success=bool(item.success),
+            unexpected_count=item.result.get("unexpected_count"),
+            sample=list(item.result.get("partial_unexpected_list") or [])[:5],
+        ))
+    return outcomes
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,57 @@
+"""Expectation suites per ingested source (what must hold for loaded rows).
+
+The readers already quarantine row-level defects; these suites guard the loaded tables as a whole
+(schema, keys, value domains), so that a reader bug or an unforeseen delivery cannot poison the
+indicators unnoticed.
+"""
+
+from __future__ import annotations
+
+import great_expectations.expectations as gxe
+
+from assets.ingest.statistics import CODES
+from assets.ingest.zensus import X_RANGE, Y_RANGE
+
+
+def areas_suite() -> list:
+    return [
+        *[gxe.ExpectColumnToExist(column=c) for c in
+          ("municipality_ags", "area_id", "area_name", "district_name", "geometry_wkt")],
+        gxe.ExpectTableRowCountToBeBetween(min_value=1),
+        gxe.ExpectColumnValuesToBeUnique(column="area_id"),
+        gxe.ExpectColumnValuesToNotBeNull(column="area_id"),
+        gxe.ExpectColumnValuesToMatchRegex(column="municipality_ags", regex=r"^\d{8}$"),
+        gxe.ExpectColumnValuesToBeBetween(column="area_km2", min_value=0, strict_min=True),
+    ]
+
+
+def small_area_statistics_suite(area_ids: list[str]) -> list:
+    return [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1),
+        gxe.ExpectColumnValuesToNotBeNull(column="reference_date"),
+        gxe.ExpectColumnValuesToBeInSet(column="area_id", value_set=area_ids),
+        gxe.ExpectColumnValuesToBeInSet(column="code", value_set=sorted(CODES)),
+        gxe.ExpectColumnValuesToBeBetween(column="value", min_value=0),
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["area_id", "reference_date", "code"]),
+        gxe.ExpectColumnValuesToNotBeNull(column="municipality_ags"),
+    ]
+
+
+def genesis_suite() -> list:
+    return [
+        gxe.ExpectColumnValuesToMatchRegex(column="municipality_ags", regex=r"^\d{8}$"),
+        gxe.ExpectColumnValuesToNotBeNull(column="reference_date"),
+        gxe.ExpectColumnValuesToBeBetween(column="value", min_value=0),
+        gxe.ExpectCompoundColumnsToBeUnique(
+            column_list=["municipality_ags", "reference_date", "statistics_code",
+                         "variable_code", "breakdown"]),
+    ]
+
+
+def zensus_suite() -> list:
+    return [
+        gxe.ExpectColumnValuesToBeUnique(column="cell_id"),
+        gxe.ExpectColumnValuesToBeBetween(column="x_3035", min_value=X_RANGE[0], max_value=X_RANGE[1]),
+        gxe.ExpectColumnValuesToBeBetween(column="y_3035", min_value=Y_RANGE[0], max_value=Y_RANGE[1]),
+        gxe.ExpectColumnValuesToBeBetween(column="population", min_value=0),
+    ]

@@ -1,0 +1,27 @@
+"""The code location: assets, checks, the refresh job, its schedule and the landing sensor.
+
+Steps run in one process (`in_process_executor`) and all writing assets share the pool
+`internal_duckdb`: DuckDB allows one writing process per file, and the instance's run queue
+(one run at a time, see `dagster.yaml`) keeps runs from overlapping.
+"""
+
+import dagster as dg
+
+from assets.indicators.assets import INDICATOR_ASSETS
+from assets.ingest.assets import INGEST_ASSETS
+from assets.publish.assets import PUBLISH_ASSETS
+from checks.asset_checks import ASSET_CHECKS
+from pipelines.jobs import refresh_job
+from pipelines.resources import default_resources
+from pipelines.schedules import monthly_refresh_schedule
+from pipelines.sensors import landing_files_sensor
+
+defs = dg.Definitions(
+    assets=[*INGEST_ASSETS, *INDICATOR_ASSETS, *PUBLISH_ASSETS],
+    asset_checks=ASSET_CHECKS,
+    jobs=[refresh_job],
+    schedules=[monthly_refresh_schedule],
+    sensors=[landing_files_sensor],
+    resources=default_resources(),
+    executor=dg.in_process_executor,
+)

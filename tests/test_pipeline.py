@@ -1,0 +1,108 @@
+"""End to end: the real Definitions materialized into a temporary warehouse, tables queried."""
+
+import duckdb
+import pytest
+
+import dagster as dg
+from pipelines.definitions import defs
+from pipelines.jobs import REFRESH_JOB_NAME, range_tags
+from pipelines.resources import DataRoot, Warehouse
+
+
+def run_refresh(root, warehouse_dir, first="2023-12-01", last="2024-06-01"):
+    job = defs.resolve_job_def(REFRESH_JOB_NAME)
+    resources = {"data_root": DataRoot(data_dir=str(root)),
+                 "warehouse": Warehouse(warehouse_dir=str(warehouse_dir))}
+    with dg.instance_for_test() as instance:
+        return job.execute_in_process(instance=instance, tags=range_tags(first, last),
+                                      resources=resources, raise_on_error=False)
+
+
+@pytest.fixture
+def published(tiny_root, tmp_path):
+    result = run_refresh(tiny_root, tmp_path / "wh")
+    assert result.success
+    con = duckdb.connect(str(tmp_path / "wh" / "sozialplanung.duckdb"), read_only=True)
+    yield con, result
+    con.close()
+
+
+def test_tiny_root_publishes_contract_tables(published):
+    con, _ = published
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    assert {"areas", "indicator_catalog", "indicator_values", "data_quality"} <= tables
+    assert con.execute("SELECT count(*) FROM areas").fetchone()[0] == 5
+    # SR-C child poverty: SGB2_NEF_U15 is `-` (exactly zero) -> 0 / 400 = 0 %, published
+    row = con.execute("""SELECT value, status FROM indicator_values WHERE area_id = 'SR-C'
+                         AND indicator_id = 'child_poverty'""").fetchone()
+    assert row == (0.0, "ok")
+    # SR-C SGB II quota: 1.020 (German thousands point) / (2000 - 300) = 60 %
+    row = con.execute("""SELECT numerator, value FROM indicator_values WHERE area_id = 'SR-C'
+                         AND indicator_id = 'sgb2_quota'""").fetchone()
+    assert row == (1020.0, 60.0)
+
+
+def test_small_numbers_are_suppressed_in_the_published_file_only(published, tmp_path):
+    con, _ = published
+    # SR-E: SGB2_LB = 2 -> a count below 3 is never published
+    row = con.execute("""SELECT numerator, value, status FROM indicator_values
+                         WHERE area_id = 'SR-E' AND indicator_id = 'sgb2_quota'""").fetchone()
+    assert row == (None, None, "suppressed")
+    internal = duckdb.connect(str(tmp_path / "wh" / "internal.duckdb"), read_only=True)
+    exact = internal.execute("""SELECT numerator, status FROM indicator_values
+                                WHERE area_id = 'SR-E' AND indicator_id = 'sgb2_quota'""").fetchone()
+    internal.close()
+    assert exact == (2.0, "ok")
+
+
+def test_every_row_is_loaded_or_quarantined_and_counts_add_up(published, tmp_path):
+    con, _ = published
+    rows = con.execute("""SELECT source, file, rows_in, rows_loaded, rows_quarantined, checks_passed
+                          FROM data_quality ORDER BY file""").fetchall()
+    by_file = {r[1]: r for r in rows}
+    assert by_file["statistics/small_area/ba_2024.csv"][2:5] == (14, 13, 1)
+    assert by_file["statistics/small_area/bevoelkerung_2023.csv"][2:5] == (21, 20, 1)
+    assert by_file["statistics/zensus/grid.csv"][2:5] == (3, 2, 1)
+    assert all(r[2] == r[3] + r[4] for r in rows)
+    assert all(r[5] > 0 for r in rows)  # the GX suites ran and were counted
+    internal = duckdb.connect(str(tmp_path / "wh" / "internal.duckdb"), read_only=True)
+    reasons = internal.execute("""SELECT file, row_number, "column", value, reason_code
+                                  FROM quarantine ORDER BY file""").fetchall()
+    internal.close()
+    assert ("statistics/small_area/ba_2024.csv", 15, "Raum_ID", "SR-Z", "unknown_area") in reasons
+    assert ("statistics/small_area/bevoelkerung_2023.csv", 22, "Merkmal", "EW_TYPO",
+            "unknown_code") in reasons
+    assert ("statistics/zensus/grid.csv", 4, "Einwohner", "zwölf", "invalid_value") in reasons
+
+
+def test_checks_pass_and_reconciliation_compares_control_totals(published):
+    _, result = published
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert set(evaluations) >= {"areas_expectations", "small_area_statistics_expectations",
+                                "population_matches_control_totals"}
+    assert all(e.passed for e in evaluations.values())
+    reconciliation = evaluations["population_matches_control_totals"]
+    assert reconciliation.metadata["compared"].value == 1
+
+
+def test_reconciliation_blocks_indicators_when_population_is_off(tiny_root, tmp_path):
+    genesis = tiny_root / "statistics" / "genesis" / "12411.csv"
+    genesis.write_text(genesis.read_text(encoding="utf-8").replace(";4380;", ";9000;"),
+                       encoding="utf-8")
+    result = run_refresh(tiny_root, tmp_path / "wh")
+    assert not result.success
+    evaluation = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert not evaluation["population_matches_control_totals"].passed
+    assert not (tmp_path / "wh" / "sozialplanung.duckdb").exists()
+
+
+def test_rerunning_the_same_months_gives_the_same_tables(tiny_root, tmp_path):
+    checksum = """SELECT count(*), sum(hash(municipality_ags, area_id, reference_date,
+                  indicator_id, numerator, denominator, value, status)) FROM indicator_values"""
+    sums = []
+    for _ in range(2):
+        assert run_refresh(tiny_root, tmp_path / "wh").success
+        con = duckdb.connect(str(tmp_path / "wh" / "sozialplanung.duckdb"), read_only=True)
+        sums.append(con.execute(checksum).fetchone())
+        con.close()
+    assert sums[0] == sums[1] and sums[0][0] > 0
