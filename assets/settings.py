@@ -27,8 +27,12 @@ DEFAULTS: dict[str, Any] = {
         "class_weights": {"high": 0.5, "medium": 1.0, "low": 1.5, "very_low": 2.0},
     },
     "supply": {
-        "walking_distance_m": {"kita": 500, "familienzentrum": 1000, "jugendzentrum": 1000,
-                               "seniorentreff": 800},
+        "walking_distance_m": {
+            "kita": 500,
+            "familienzentrum": 1000,
+            "jugendzentrum": 1000,
+            "seniorentreff": 800,
+        },
         "gap_coverage_factor": 0.8,
         "gap_min_share_within": 0.6,
     },

@@ -65,8 +65,9 @@ def replace_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFram
     insert_frame(con, table, frame)
 
 
-def replace_source(con: duckdb.DuckDBPyConnection, table: str, source: str,
-                   frame: pd.DataFrame) -> None:
+def replace_source(
+    con: duckdb.DuckDBPyConnection, table: str, source: str, frame: pd.DataFrame
+) -> None:
     """Replace the rows of one source in a shared bookkeeping table (quarantine, ingest_files)."""
     con.execute(f"DELETE FROM {table} WHERE source = ?", [source])
     insert_frame(con, table, frame)

@@ -6,7 +6,6 @@ expectation results in the internal `check_results` table (they feed `data_quali
 failing expectations with sample values in its metadata.
 """
 
-
 import datetime as dt
 
 import dagster as dg
@@ -26,11 +25,19 @@ def _gx_check(warehouse: Warehouse, source: str, table: str, build_suite) -> dg.
         frame = con.execute(f"SELECT * FROM {table}").df()
         expectations = build_suite(con)
         outcomes = run_suite(frame, f"{table}_suite", expectations)
-        results = pd.DataFrame([{
-            "source": source, "check_name": f"{table}_expectations", "expectation": o.expectation,
-            "success": o.success, "unexpected_count": o.unexpected_count,
-            "details": ", ".join(map(str, o.sample)) or None,
-        } for o in outcomes]).assign(checked_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
+        results = pd.DataFrame(
+            [
+                {
+                    "source": source,
+                    "check_name": f"{table}_expectations",
+                    "expectation": o.expectation,
+                    "success": o.success,
+                    "unexpected_count": o.unexpected_count,
+                    "details": ", ".join(map(str, o.sample)) or None,
+                }
+                for o in outcomes
+            ]
+        ).assign(checked_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
         con.execute("DELETE FROM check_results WHERE source = ?", [source])
         insert_frame(con, "check_results", results)
     failed = results[~results["success"]]
@@ -41,8 +48,9 @@ def _gx_check(warehouse: Warehouse, source: str, table: str, build_suite) -> dg.
             "rows_validated": len(frame),
             "expectations_passed": int(results["success"].sum()),
             "expectations_failed": len(failed),
-            "failed_expectations": dg.MetadataValue.md(markdown_table(
-                failed[["expectation", "unexpected_count", "details"]])),
+            "failed_expectations": dg.MetadataValue.md(
+                markdown_table(failed[["expectation", "unexpected_count", "details"]])
+            ),
         },
     )
 
@@ -64,51 +72,74 @@ def areas_expectations(warehouse: Warehouse) -> dg.AssetCheckResult:
     return _gx_check(warehouse, "areas", "areas", _suite("areas"))
 
 
-@dg.asset_check(asset=small_area_statistics, blocking=True,
-                description="GX suite: known areas and codes, no negative or duplicate values.")
+@dg.asset_check(
+    asset=small_area_statistics,
+    blocking=True,
+    description="GX suite: known areas and codes, no negative or duplicate values.",
+)
 def small_area_statistics_expectations(warehouse: Warehouse) -> dg.AssetCheckResult:
-    return _gx_check(warehouse, "small_area_statistics", "small_area_statistics",
-                     _suite("small_area_statistics"))
+    return _gx_check(
+        warehouse, "small_area_statistics", "small_area_statistics", _suite("small_area_statistics")
+    )
 
 
-@dg.asset_check(asset=genesis_values, blocking=True,
-                description="GX suite: AGS format, dates, non-negative unique control totals.")
+@dg.asset_check(
+    asset=genesis_values,
+    blocking=True,
+    description="GX suite: AGS format, dates, non-negative unique control totals.",
+)
 def genesis_values_expectations(warehouse: Warehouse) -> dg.AssetCheckResult:
     return _gx_check(warehouse, "genesis", "genesis_values", _suite("genesis"))
 
 
-@dg.asset_check(asset=zensus_grid, blocking=True,
-                description="GX suite: unique cells, coordinates in Germany, population >= 0.")
+@dg.asset_check(
+    asset=zensus_grid,
+    blocking=True,
+    description="GX suite: unique cells, coordinates in Germany, population >= 0.",
+)
 def zensus_grid_expectations(warehouse: Warehouse) -> dg.AssetCheckResult:
     return _gx_check(warehouse, "zensus", "zensus_grid", _suite("zensus"))
 
 
-@dg.asset_check(asset=small_area_statistics, blocking=True,
-                additional_deps=[genesis_values],
-                description="Area population sums match the GENESIS control totals within the "
-                            "tolerance from settings (reconciliation.population_tolerance_pct).")
-def population_matches_control_totals(data_root: DataRoot,
-                                      warehouse: Warehouse) -> dg.AssetCheckResult:
+@dg.asset_check(
+    asset=small_area_statistics,
+    blocking=True,
+    additional_deps=[genesis_values],
+    description="Area population sums match the GENESIS control totals within the "
+    "tolerance from settings (reconciliation.population_tolerance_pct).",
+)
+def population_matches_control_totals(
+    data_root: DataRoot, warehouse: Warehouse
+) -> dg.AssetCheckResult:
     settings = data_root.settings()["reconciliation"]
     with warehouse.connect() as con:
-        frame = population_reconciliation(con, settings["population_variable"],
-                                          settings["population_tolerance_pct"])
+        frame = population_reconciliation(
+            con, settings["population_variable"], settings["population_tolerance_pct"]
+        )
     outside = frame[~frame["within_tolerance"]]
-    shown = frame.assign(reference_date=frame["reference_date"].astype(str),
-                         deviation_pct=frame["deviation_pct"].round(2))
+    shown = frame.assign(
+        reference_date=frame["reference_date"].astype(str),
+        deviation_pct=frame["deviation_pct"].round(2),
+    )
     return dg.AssetCheckResult(
         passed=outside.empty,
         metadata={
             "compared": len(frame),
             "outside_tolerance": len(outside),
             "tolerance_pct": settings["population_tolerance_pct"],
-            "max_abs_deviation_pct": float(frame["deviation_pct"].abs().max()) if len(frame) else 0.0,
+            "max_abs_deviation_pct": float(frame["deviation_pct"].abs().max())
+            if len(frame)
+            else 0.0,
             "comparison": dg.MetadataValue.md(markdown_table(shown)),
         },
         description=None if len(frame) else "keine GENESIS-Kontrollsummen zum Vergleich vorhanden",
     )
 
 
-ASSET_CHECKS = [areas_expectations, small_area_statistics_expectations,
-                genesis_values_expectations, zensus_grid_expectations,
-                population_matches_control_totals]
+ASSET_CHECKS = [
+    areas_expectations,
+    small_area_statistics_expectations,
+    genesis_values_expectations,
+    zensus_grid_expectations,
+    population_matches_control_totals,
+]

@@ -24,12 +24,16 @@ class ExpectationOutcome:
 def run_suite(frame: pd.DataFrame, suite_name: str, expectations: list) -> list[ExpectationOutcome]:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
-    batch = (context.data_sources.add_pandas(f"{suite_name}_source")
-             .add_dataframe_asset(f"{suite_name}_frame")
-             .add_batch_definition_whole_dataframe("whole")
-             .get_batch(batch_parameters={"dataframe": frame}))
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    batch = (
+        context.data_sources.add_pandas(f"{suite_name}_source")
+        .add_dataframe_asset(f"{suite_name}_frame")
+        .add_batch_definition_whole_dataframe("whole")
+        .get_batch(batch_parameters={"dataframe": frame})
+    )
     suite = gx.ExpectationSuite(name=suite_name, expectations=expectations)
     result = batch.validate(suite, result_format="SUMMARY")
     outcomes = []
@@ -37,12 +41,14 @@ def run_suite(frame: pd.DataFrame, suite_name: str, expectations: list) -> list[
         config = item.expectation_config
         kwargs = {k: v for k, v in config.kwargs.items() if k != "batch_id"}
         args = ", ".join(f"{k}={_short(v)}" for k, v in kwargs.items())
-        outcomes.append(ExpectationOutcome(
-            expectation=f"{config.type}({args})",
-            success=bool(item.success),
-            unexpected_count=item.result.get("unexpected_count"),
-            sample=list(item.result.get("partial_unexpected_list") or [])[:5],
-        ))
+        outcomes.append(
+            ExpectationOutcome(
+                expectation=f"{config.type}({args})",
+                success=bool(item.success),
+                unexpected_count=item.result.get("unexpected_count"),
+                sample=list(item.result.get("partial_unexpected_list") or [])[:5],
+            )
+        )
     return outcomes
 
 

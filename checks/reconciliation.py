@@ -10,10 +10,12 @@ import duckdb
 import pandas as pd
 
 
-def population_reconciliation(con: duckdb.DuckDBPyConnection, variable_code: str,
-                              tolerance_pct: float) -> pd.DataFrame:
+def population_reconciliation(
+    con: duckdb.DuckDBPyConnection, variable_code: str, tolerance_pct: float
+) -> pd.DataFrame:
     """Per municipality and Stichtag with both figures: register sum, control total, deviation."""
-    frame = con.execute("""
+    frame = con.execute(
+        """
         WITH register AS (
             SELECT municipality_ags, reference_date, sum(value) AS register_population,
                    count(*) FILTER (WHERE value IS NULL) AS unknown_areas
@@ -27,6 +29,8 @@ def population_reconciliation(con: duckdb.DuckDBPyConnection, variable_code: str
                100.0 * (register_population - official_population) / official_population
                    AS deviation_pct
         FROM register JOIN control USING (municipality_ags, reference_date)
-        ORDER BY municipality_ags, reference_date""", [variable_code]).df()
+        ORDER BY municipality_ags, reference_date""",
+        [variable_code],
+    ).df()
     frame["within_tolerance"] = frame["deviation_pct"].abs() <= tolerance_pct
     return frame

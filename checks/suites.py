@@ -15,8 +15,10 @@ from assets.ingest.zensus import X_RANGE, Y_RANGE
 
 def areas_suite() -> list:
     return [
-        *[gxe.ExpectColumnToExist(column=c) for c in
-          ("municipality_ags", "area_id", "area_name", "district_name", "geometry_wkt")],
+        *[
+            gxe.ExpectColumnToExist(column=c)
+            for c in ("municipality_ags", "area_id", "area_name", "district_name", "geometry_wkt")
+        ],
         gxe.ExpectTableRowCountToBeBetween(min_value=1),
         gxe.ExpectColumnValuesToBeUnique(column="area_id"),
         gxe.ExpectColumnValuesToNotBeNull(column="area_id"),
@@ -43,15 +45,25 @@ def genesis_suite() -> list:
         gxe.ExpectColumnValuesToNotBeNull(column="reference_date"),
         gxe.ExpectColumnValuesToBeBetween(column="value", min_value=0),
         gxe.ExpectCompoundColumnsToBeUnique(
-            column_list=["municipality_ags", "reference_date", "statistics_code",
-                         "variable_code", "breakdown"]),
+            column_list=[
+                "municipality_ags",
+                "reference_date",
+                "statistics_code",
+                "variable_code",
+                "breakdown",
+            ]
+        ),
     ]
 
 
 def zensus_suite() -> list:
     return [
         gxe.ExpectColumnValuesToBeUnique(column="cell_id"),
-        gxe.ExpectColumnValuesToBeBetween(column="x_3035", min_value=X_RANGE[0], max_value=X_RANGE[1]),
-        gxe.ExpectColumnValuesToBeBetween(column="y_3035", min_value=Y_RANGE[0], max_value=Y_RANGE[1]),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="x_3035", min_value=X_RANGE[0], max_value=X_RANGE[1]
+        ),
+        gxe.ExpectColumnValuesToBeBetween(
+            column="y_3035", min_value=Y_RANGE[0], max_value=Y_RANGE[1]
+        ),
         gxe.ExpectColumnValuesToBeBetween(column="population", min_value=0),
     ]

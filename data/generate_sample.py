@@ -14,6 +14,7 @@ Everything is derived from ``--seed``; no wall-clock time enters any file. Impor
 months=..., years=...)``.
 """
 
+# ruff: noqa: E501  (SETTINGS_YAML copies DESIGN.md section 7 verbatim)
 from __future__ import annotations
 
 import argparse
@@ -43,36 +44,91 @@ SURVEY_QUARTERS = 8
 FIXED_XLSX_TIME = dt.datetime(2026, 11, 1, 0, 0, 0)
 
 POP_CODES = [
-    "EW", "EW_U3", "EW_3_5", "EW_6_14", "EW_U15", "EW_15_17", "EW_18_24", "EW_15_64",
-    "EW_65_79", "EW_80P", "EW_65P", "EW_AUSL", "HH", "HH_ALLEINERZ", "ZUZUEGE", "FORTZUEGE",
+    "EW",
+    "EW_U3",
+    "EW_3_5",
+    "EW_6_14",
+    "EW_U15",
+    "EW_15_17",
+    "EW_18_24",
+    "EW_15_64",
+    "EW_65_79",
+    "EW_80P",
+    "EW_65P",
+    "EW_AUSL",
+    "HH",
+    "HH_ALLEINERZ",
+    "ZUZUEGE",
+    "FORTZUEGE",
 ]
 BA_CODES = [
-    "SGB2_LB", "SGB2_ELB", "SGB2_NEF_U15", "SGB2_BG", "SGB2_BG_ALLEINERZ", "ALO", "ALO_LZ",
+    "SGB2_LB",
+    "SGB2_ELB",
+    "SGB2_NEF_U15",
+    "SGB2_BG",
+    "SGB2_BG_ALLEINERZ",
+    "ALO",
+    "ALO_LZ",
     "ALO_U25",
 ]
 LONG_HEADER = ["Stichtag", "Raum_ID", "Merkmal", "Wert"]
 GENESIS_HEADER = [
-    "statistics_code", "statistics_label", "time_code", "time_label", "time", "1_variable_code",
-    "1_variable_label", "1_variable_attribute_code", "1_variable_attribute_label", "value",
-    "value_unit", "value_variable_code", "value_variable_label",
+    "statistics_code",
+    "statistics_label",
+    "time_code",
+    "time_label",
+    "time",
+    "1_variable_code",
+    "1_variable_label",
+    "1_variable_attribute_code",
+    "1_variable_attribute_label",
+    "value",
+    "value_unit",
+    "value_variable_code",
+    "value_variable_label",
 ]
 ZENSUS_HEADER = ["GITTER_ID_100m", "x_mp_100m", "y_mp_100m", "Einwohner"]
 FACILITY_HEADER = [
-    "Einrichtung_ID", "Name", "Angebotstyp", "Adresse", "Lon", "Lat", "Kapazitaet",
-    "Gueltig_ab", "Gueltig_bis",
+    "Einrichtung_ID",
+    "Name",
+    "Angebotstyp",
+    "Adresse",
+    "Lon",
+    "Lat",
+    "Kapazitaet",
+    "Gueltig_ab",
+    "Gueltig_bis",
 ]
 REPORT_HEADER = [
-    "Massnahme_ID", "Berichtsmonat", "Raum_ID", "Teilnehmende", "davon_Zielgruppe",
-    "Neuzugaenge", "Stunden", "Kosten_EUR",
+    "Massnahme_ID",
+    "Berichtsmonat",
+    "Raum_ID",
+    "Teilnehmende",
+    "davon_Zielgruppe",
+    "Neuzugaenge",
+    "Stunden",
+    "Kosten_EUR",
 ]
 SURVEY_HEADER = ["Massnahme_ID", "Befragungsdatum", "Frage_ID", "Antwort"]
 NEEDS_HEADER = ["Befragung_ID", "Befragtengruppe", "Raum_ID", "Themenfeld", "Bewertung"]
 
-OFFER_TYPES = ["kita", "familienzentrum", "jugendzentrum", "seniorentreff", "beratung",
-               "quartiersbuero"]
+OFFER_TYPES = [
+    "kita",
+    "familienzentrum",
+    "jugendzentrum",
+    "seniorentreff",
+    "beratung",
+    "quartiersbuero",
+]
 OFFER_P = np.array([0.42, 0.12, 0.14, 0.13, 0.11, 0.08])
-CAPACITY_RANGE = {"kita": (40, 121), "familienzentrum": (20, 61), "jugendzentrum": (30, 81),
-                  "seniorentreff": (20, 61), "beratung": (10, 41), "quartiersbuero": (10, 31)}
+CAPACITY_RANGE = {
+    "kita": (40, 121),
+    "familienzentrum": (20, 61),
+    "jugendzentrum": (30, 81),
+    "seniorentreff": (20, 61),
+    "beratung": (10, 41),
+    "quartiersbuero": (10, 31),
+}
 TOPICS = ["Kinderbetreuung", "Jugendarbeit", "Seniorenangebote", "Beratung", "Wohnumfeld"]
 
 # target groups of measures: (age_from, age_to, title stem); boundaries align with the EW_* codes
@@ -86,58 +142,187 @@ TARGET_GROUPS = [
 ]
 
 AREA_NAMES = [
-    "Nordstadt", "Südstadt", "Oststadt", "Weststadt", "Am Stadtpark", "Hafenviertel",
-    "Kreuzviertel", "Schlossviertel", "Lindenhof", "Rosenhügel", "Eichenfeld", "Birkenhain",
-    "Am Mühlenbach", "Kirchdorf", "Neustadt", "Gartenstadt", "Sonnenberg", "Wiesengrund",
-    "Am Kanal", "Zechenkolonie", "Hüttenviertel", "Feldmark", "Bergheide", "Buchenkamp",
-    "Vogelsang", "Heidehof", "Am Wasserturm", "Brückenviertel", "Marktviertel", "Ulmenallee",
-    "Kastanienhof", "Schillerviertel", "Goetheviertel", "Auf der Höhe", "Am Bruch",
-    "Ahornfeld", "Mühlenkamp", "Lerchenfeld", "Am Steinbruch", "Fliederhof", "Kornfeld",
-    "Am Deich", "Klosterviertel", "Ziegelei", "Parkviertel", "Bachtal", "Ringviertel",
-    "Weidenau", "Kiefernhöhe", "Falkenhorst", "Am Weiher", "Drosselgrund", "Sandkuhle",
-    "Grünaue", "Holunderweg", "Schwanenteich", "Tannenbusch", "Eschenhof", "Hasenkamp",
-    "Bahnhofsviertel", "Am Rathaus", "Talaue",
+    "Nordstadt",
+    "Südstadt",
+    "Oststadt",
+    "Weststadt",
+    "Am Stadtpark",
+    "Hafenviertel",
+    "Kreuzviertel",
+    "Schlossviertel",
+    "Lindenhof",
+    "Rosenhügel",
+    "Eichenfeld",
+    "Birkenhain",
+    "Am Mühlenbach",
+    "Kirchdorf",
+    "Neustadt",
+    "Gartenstadt",
+    "Sonnenberg",
+    "Wiesengrund",
+    "Am Kanal",
+    "Zechenkolonie",
+    "Hüttenviertel",
+    "Feldmark",
+    "Bergheide",
+    "Buchenkamp",
+    "Vogelsang",
+    "Heidehof",
+    "Am Wasserturm",
+    "Brückenviertel",
+    "Marktviertel",
+    "Ulmenallee",
+    "Kastanienhof",
+    "Schillerviertel",
+    "Goetheviertel",
+    "Auf der Höhe",
+    "Am Bruch",
+    "Ahornfeld",
+    "Mühlenkamp",
+    "Lerchenfeld",
+    "Am Steinbruch",
+    "Fliederhof",
+    "Kornfeld",
+    "Am Deich",
+    "Klosterviertel",
+    "Ziegelei",
+    "Parkviertel",
+    "Bachtal",
+    "Ringviertel",
+    "Weidenau",
+    "Kiefernhöhe",
+    "Falkenhorst",
+    "Am Weiher",
+    "Drosselgrund",
+    "Sandkuhle",
+    "Grünaue",
+    "Holunderweg",
+    "Schwanenteich",
+    "Tannenbusch",
+    "Eschenhof",
+    "Hasenkamp",
+    "Bahnhofsviertel",
+    "Am Rathaus",
+    "Talaue",
 ]
 CENTRE_NAME = "Altstadt"
 TINY_NAME = "Industriegebiet Hafen"
 COMPASS = ["Nord", "Nordost", "Ost", "Südost", "Süd", "Südwest", "West", "Nordwest"]
 MUN_PREFIX = [
-    "Muster", "Beispiel", "Probe", "Vorlage", "Entwurf", "Modell", "Schablonen", "Skizzen",
-    "Test", "Platzhalter", "Übungs", "Spiegel", "Abbild", "Nachbild", "Musterlinden",
-    "Beispielbuchen", "Probeeichen", "Modellbirken", "Vorlagenwald", "Entwurfsheide",
-    "Schema", "Typen", "Norm", "Form", "Raster", "Gitter", "Rahmen", "Kontur", "Umriss",
-    "Grundriss", "Plan", "Riss", "Abriss", "Zeichen", "Merkmals", "Kenn", "Leit", "Richt",
-    "Mess", "Zähl",
+    "Muster",
+    "Beispiel",
+    "Probe",
+    "Vorlage",
+    "Entwurf",
+    "Modell",
+    "Schablonen",
+    "Skizzen",
+    "Test",
+    "Platzhalter",
+    "Übungs",
+    "Spiegel",
+    "Abbild",
+    "Nachbild",
+    "Musterlinden",
+    "Beispielbuchen",
+    "Probeeichen",
+    "Modellbirken",
+    "Vorlagenwald",
+    "Entwurfsheide",
+    "Schema",
+    "Typen",
+    "Norm",
+    "Form",
+    "Raster",
+    "Gitter",
+    "Rahmen",
+    "Kontur",
+    "Umriss",
+    "Grundriss",
+    "Plan",
+    "Riss",
+    "Abriss",
+    "Zeichen",
+    "Merkmals",
+    "Kenn",
+    "Leit",
+    "Richt",
+    "Mess",
+    "Zähl",
 ]
-MUN_SUFFIX = ["stadt", "hausen", "dorf", "berg", "feld", "heim", "bach", "burg", "kirchen",
-              "hagen"]
+MUN_SUFFIX = ["stadt", "hausen", "dorf", "berg", "feld", "heim", "bach", "burg", "kirchen", "hagen"]
 STREETS = [
-    "Hauptstraße", "Bahnhofstraße", "Schulstraße", "Gartenstraße", "Kirchstraße",
-    "Lindenstraße", "Bergstraße", "Ringstraße", "Goethestraße", "Schillerstraße", "Mühlenweg",
-    "Am Markt", "Parkstraße", "Wiesenweg", "Feldstraße", "Kanalstraße", "Hafenstraße",
-    "Rosenstraße", "Birkenweg", "Friedrichstraße", "Kastanienallee", "Brunnenstraße",
-    "Am Anger", "Uferstraße", "Jahnstraße",
+    "Hauptstraße",
+    "Bahnhofstraße",
+    "Schulstraße",
+    "Gartenstraße",
+    "Kirchstraße",
+    "Lindenstraße",
+    "Bergstraße",
+    "Ringstraße",
+    "Goethestraße",
+    "Schillerstraße",
+    "Mühlenweg",
+    "Am Markt",
+    "Parkstraße",
+    "Wiesenweg",
+    "Feldstraße",
+    "Kanalstraße",
+    "Hafenstraße",
+    "Rosenstraße",
+    "Birkenweg",
+    "Friedrichstraße",
+    "Kastanienallee",
+    "Brunnenstraße",
+    "Am Anger",
+    "Uferstraße",
+    "Jahnstraße",
 ]
-KITA_NAMES = ["Sonnenschein", "Regenbogen", "Pusteblume", "Löwenzahn", "Sternschnuppe",
-              "Kunterbunt", "Wirbelwind", "Zwergenland", "Spatzennest", "Abenteuerland",
-              "Villa Kunterbunt", "Rasselbande"]
-TYPE_LABEL = {"kita": "Kita", "familienzentrum": "Familienzentrum",
-              "jugendzentrum": "Jugendzentrum", "seniorentreff": "Seniorentreff",
-              "beratung": "Beratungsstelle", "quartiersbuero": "Quartiersbüro"}
-PROVIDER_NAMES = ["AWO", "Caritas", "Diakonie", "DRK", "Paritätischer",
-                  "Jugendhilfe", "Nachbarschaftshilfe", "Lebenshilfe", "Kinderschutzbund"]
+KITA_NAMES = [
+    "Sonnenschein",
+    "Regenbogen",
+    "Pusteblume",
+    "Löwenzahn",
+    "Sternschnuppe",
+    "Kunterbunt",
+    "Wirbelwind",
+    "Zwergenland",
+    "Spatzennest",
+    "Abenteuerland",
+    "Villa Kunterbunt",
+    "Rasselbande",
+]
+TYPE_LABEL = {
+    "kita": "Kita",
+    "familienzentrum": "Familienzentrum",
+    "jugendzentrum": "Jugendzentrum",
+    "seniorentreff": "Seniorentreff",
+    "beratung": "Beratungsstelle",
+    "quartiersbuero": "Quartiersbüro",
+}
+PROVIDER_NAMES = [
+    "AWO",
+    "Caritas",
+    "Diakonie",
+    "DRK",
+    "Paritätischer",
+    "Jugendhilfe",
+    "Nachbarschaftshilfe",
+    "Lebenshilfe",
+    "Kinderschutzbund",
+]
 
 # Roles of the first nine providers (index into the provider list); providers beyond the ninth
 # write clean files so large benchmark roots are not dominated by XLSX writing.
-P_REPORT_TG_GT = 0      # report row with davon_Zielgruppe > Teilnehmende
-P_FAR_FACILITY = 1      # facility 30 km outside the municipality
-P_REPORT_TEXT = 1       # Teilnehmende "zwölf"
-P_DATE_DE = 2           # facilities with DD.MM.YYYY dates
-P_WRONG_HEADER = 2      # one report with "Teilnehmer" instead of "Teilnehmende"
-P_FAC_XLSX = 3          # facilities.xlsx
-P_REPORT_XLSX = 4       # reports as .xlsx with a title row and trailing empty rows
-P_CP1252 = 5            # Windows-1252 reports and facilities
-P_MISSING_MONTH = 6     # first measure lacks one month
+P_REPORT_TG_GT = 0  # report row with davon_Zielgruppe > Teilnehmende
+P_FAR_FACILITY = 1  # facility 30 km outside the municipality
+P_REPORT_TEXT = 1  # Teilnehmende "zwölf"
+P_DATE_DE = 2  # facilities with DD.MM.YYYY dates
+P_WRONG_HEADER = 2  # one report with "Teilnehmer" instead of "Teilnehmende"
+P_FAC_XLSX = 3  # facilities.xlsx
+P_REPORT_XLSX = 4  # reports as .xlsx with a title row and trailing empty rows
+P_CP1252 = 5  # Windows-1252 reports and facilities
+P_MISSING_MONTH = 6  # first measure lacks one month
 SURVEY_PROVIDERS = {0, 1, 4, 6}  # modulo 9
 MONTH_TG_GT = "2025-03"
 MONTH_TEXT = "2025-06"
@@ -267,8 +452,10 @@ def plan_municipalities(seed: int, n_mun: int, n_areas: int, population: int) ->
     else:
         ags = [f"05999{i:03d}" for i in range(1, n_mun + 1)]
         combos = [p + s for p in MUN_PREFIX for s in MUN_SUFFIX]
-        names = [combos[i % len(combos)] + ("" if i < len(combos) else f" {i // len(combos) + 1}")
-                 for i in range(n_mun)]
+        names = [
+            combos[i % len(combos)] + ("" if i < len(combos) else f" {i // len(combos) + 1}")
+            for i in range(n_mun)
+        ]
         w = rng.lognormal(0.0, 1.0, n_mun)
         w = np.clip(w, np.median(w) * 0.08, np.median(w) * 25)
         pops = largest_remainder(population, w)
@@ -300,8 +487,17 @@ def plan_municipalities(seed: int, n_mun: int, n_areas: int, population: int) ->
             cy[i] = 5620000.0 + y + d / 2 + rng.uniform(-gap / 4, gap / 4)
             x += d
             row_h = max(row_h, d)
-    return pd.DataFrame({"ags": ags, "name": names, "population": pops, "n_areas": n_a,
-                         "radius": radius, "cx": cx, "cy": cy})
+    return pd.DataFrame(
+        {
+            "ags": ags,
+            "name": names,
+            "population": pops,
+            "n_areas": n_a,
+            "radius": radius,
+            "cx": cx,
+            "cy": cy,
+        }
+    )
 
 
 def blob_field(rng, u, v, amplitudes):
@@ -310,8 +506,11 @@ def blob_field(rng, u, v, amplitudes):
         r = 0.8 * np.sqrt(rng.uniform())
         ang = rng.uniform(0, 2 * np.pi)
         s = rng.uniform(0.25, 0.45)
-        f += a * rng.uniform(0.8, 1.2) * np.exp(-((u - r * np.cos(ang)) ** 2
-                                                  + (v - r * np.sin(ang)) ** 2) / (2 * s * s))
+        f += (
+            a
+            * rng.uniform(0.8, 1.2)
+            * np.exp(-((u - r * np.cos(ang)) ** 2 + (v - r * np.sin(ang)) ** 2) / (2 * s * s))
+        )
     return f
 
 
@@ -333,8 +532,9 @@ def make_areas(seed: int, mun: pd.DataFrame) -> pd.DataFrame:
         for k in range(2, 7):
             r += rng.uniform(0.015, 0.07) * np.cos(k * ang + rng.uniform(0, 2 * np.pi))
         r += rng.normal(0, 0.006, len(ang))
-        outline = shapely.Polygon(np.column_stack([cx + R * r * np.cos(ang),
-                                                   cy + R * r * np.sin(ang)]))
+        outline = shapely.Polygon(
+            np.column_stack([cx + R * r * np.cos(ang), cy + R * r * np.sin(ang)])
+        )
         outline = shapely.make_valid(outline)
         # seed points, denser towards the centre, relaxed twice (Lloyd)
         pts = np.empty((0, 2))
@@ -360,20 +560,27 @@ def make_areas(seed: int, mun: pd.DataFrame) -> pd.DataFrame:
         # districts: a central one plus compass sectors
         k_d = int(np.clip(round(n / 5), 1, 7))
         district = np.zeros(n, dtype=np.int64)
+        sec_names = {0: "Mitte"}
         if k_d > 1:
             n_sec = k_d - 1
             theta = (np.degrees(np.arctan2(u, v)) + 360.0) % 360.0  # 0 = north, clockwise
-            off = 360.0 / n_sec / 2
-            sector = (((theta + off) % 360.0) // (360.0 / n_sec)).astype(np.int64)
             central = dist < np.quantile(dist, min(0.25, 1.5 / k_d))
-            district = np.where(central, 0, sector + 1)
-            if tiny >= 0 and district[tiny] == 0:
-                district[tiny] = 1
-        sec_names = {0: "Mitte"}
-        if k_d > 1:
-            for s in range(k_d - 1):
-                centre_angle = s * 360.0 / (k_d - 1)
-                sec_names[s + 1] = COMPASS[int(round(centre_angle / 45.0)) % 8]
+            if tiny >= 0:
+                central[tiny] = False
+            outer = np.flatnonzero(~central)
+            srt = outer[np.argsort(theta[outer], kind="stable")]
+            gaps = np.diff(np.r_[theta[srt], theta[srt[0]] + 360.0])
+            srt = np.roll(srt, -int(np.argmax(gaps) + 1))  # start after the widest angular gap
+            groups = np.array_split(srt, n_sec)
+            free = list(range(8))
+            for gi, grp in enumerate(groups):
+                ang = np.radians(theta[grp])
+                mean = np.degrees(np.arctan2(np.sin(ang).mean(), np.cos(ang).mean())) % 360.0
+                want = int(round(mean / 45.0)) % 8
+                pick = min(free, key=lambda c: (min(abs(c - want), 8 - abs(c - want)), c))
+                free.remove(pick)
+                sec_names[gi + 1] = COMPASS[pick]
+                district[grp] = gi + 1
         used = sorted(set(district.tolist()))
         remap = {d: i for i, d in enumerate(used)}
         dname = np.array([sec_names[d] for d in district], dtype=object)
@@ -397,8 +604,13 @@ def make_areas(seed: int, mun: pd.DataFrame) -> pd.DataFrame:
                 names[i] = base if j < len(pool) else f"{base} {j // len(pool) + 1}"
                 j += 1
         width = max(2, len(str(n))) if not multi else max(3, len(str(n)))
-        ids = np.array([(f"{row.ags}-SR-{inv[i] + 1:0{width}d}" if multi
-                         else f"SR-{inv[i] + 1:0{width}d}") for i in range(n)], dtype=object)
+        ids = np.array(
+            [
+                (f"{row.ags}-SR-{inv[i] + 1:0{width}d}" if multi else f"SR-{inv[i] + 1:0{width}d}")
+                for i in range(n)
+            ],
+            dtype=object,
+        )
         # latent deprivation: smooth blobs + noise, standardised within the municipality
         f = blob_field(rng, u, v, [1.3, 1.0, -0.9, 0.6]) + rng.normal(0, 0.22, n)
         z = standardise(f)
@@ -408,8 +620,8 @@ def make_areas(seed: int, mun: pd.DataFrame) -> pd.DataFrame:
         drift = 0.07 * (0.7 * g + 0.3 * rng.normal(0, 1, n))
         # population at 2022-12-31
         area_km2 = shapely.area(cells) / 1e6
-        w = area_km2 ** 0.5 * np.exp(-0.9 * dist) * rng.lognormal(0, 0.3, n)
-        w = np.clip(w, 0.35 * w.mean(), 2.2 * w.mean())
+        w = area_km2**0.5 * np.exp(-0.9 * dist) * rng.lognormal(0, 0.3, n)
+        w = np.clip(w, 0.4 * w.mean(), 1.9 * w.mean())
         ew0 = np.zeros(n)
         tiny_pop = int(rng.integers(160, 241)) if tiny >= 0 else 0
         mask = np.arange(n) != tiny
@@ -417,13 +629,29 @@ def make_areas(seed: int, mun: pd.DataFrame) -> pd.DataFrame:
         if tiny >= 0:
             ew0[tiny] = tiny_pop
             z[tiny] = max(z[tiny], 0.3)
-        frames.append(pd.DataFrame({
-            "mun": m, "ags": row.ags, "area_id": ids, "area_name": names,
-            "district_name": dname, "geometry": cells, "u": u, "v": v, "dist": dist, "z": z,
-            "drift": drift, "ew0": ew0, "growth": rng.normal(0.002, 0.005, n),
-            "tiny": np.arange(n) == tiny, "area_km2": area_km2,
-            "e": list(rng.normal(0, 1, (n, 12))), "order": inv,
-        }).sort_values("order"))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "mun": m,
+                    "ags": row.ags,
+                    "area_id": ids,
+                    "area_name": names,
+                    "district_name": dname,
+                    "geometry": cells,
+                    "u": u,
+                    "v": v,
+                    "dist": dist,
+                    "z": z,
+                    "drift": drift,
+                    "ew0": ew0,
+                    "growth": rng.normal(0.002, 0.005, n),
+                    "tiny": np.arange(n) == tiny,
+                    "area_km2": area_km2,
+                    "e": list(rng.normal(0, 1, (n, 12))),
+                    "order": inv,
+                }
+            ).sort_values("order")
+        )
     areas = pd.concat(frames, ignore_index=True)
     areas["mun_name"] = mun["name"].to_numpy()[areas.mun.to_numpy()]
     return areas
@@ -502,18 +730,18 @@ def ba_model(A: pd.DataFrame, days: np.ndarray, rng) -> dict[str, np.ndarray]:
         return np.exp(rng.normal(0, s, shape))
 
     elb_rate = expit(logit(0.080) + 0.85 * zt + lvl + 0.1 * e[:, 0][:, None])
-    child_rate = expit(logit(0.185) + 1.0 * zt + lvl + 0.1 * e[:, 1][:, None])
+    child_rate = expit(logit(0.145) + 0.85 * zt + lvl + 0.1 * e[:, 1][:, None])
     out = {}
     out["SGB2_ELB"] = iround(elb_rate * P["EW_15_64"] * noise(0.01))
-    out["SGB2_NEF_U15"] = np.minimum(iround(child_rate * P["EW_U15"] * noise(0.01)),
-                                     P["EW_U15"])
+    out["SGB2_NEF_U15"] = np.minimum(iround(child_rate * P["EW_U15"] * noise(0.01)), P["EW_U15"])
     out["SGB2_LB"] = out["SGB2_ELB"] + iround(out["SGB2_NEF_U15"] * 1.06)
     bg_size = np.clip(1.75 + 0.15 * z, 1.5, 2.2)
     out["SGB2_BG"] = iround(out["SGB2_LB"] / bg_size)
     out["SGB2_BG_ALLEINERZ"] = np.minimum(
-        iround(out["SGB2_BG"] * expit(logit(0.15) + 0.2 * z)), P["HH_ALLEINERZ"])
+        iround(out["SGB2_BG"] * expit(logit(0.15) + 0.2 * z)), P["HH_ALLEINERZ"]
+    )
     season = 1 + 0.045 * np.cos(2 * np.pi * (cal_month - 2) / 12)[None, :]
-    alo_rate = expit(logit(0.066) + 0.5 * zt + 0.06 * step + 0.08 * e[:, 2][:, None])
+    alo_rate = expit(logit(0.064) + 0.38 * zt + 0.06 * step + 0.08 * e[:, 2][:, None])
     out["ALO"] = iround(alo_rate * P["EW_15_64"] * season * noise(0.012))
     out["ALO_LZ"] = iround(out["ALO"] * np.clip(0.36 + 0.05 * zt, 0.2, 0.55))
     u25 = 0.085 * (1 + 0.18 * np.cos(2 * np.pi * (cal_month - 8.5) / 12))[None, :]
@@ -538,8 +766,7 @@ def write_areas(out: Path, A: pd.DataFrame, mun: pd.DataFrame) -> None:
     def geom_json(g):
         g = shapely.orient_polygons(g)
         polys = shapely.get_parts(g) if g.geom_type == "MultiPolygon" else [g]
-        rings = [[ring(p.exterior.coords)] + [ring(i.coords) for i in p.interiors]
-                 for p in polys]
+        rings = [[ring(p.exterior.coords)] + [ring(i.coords) for i in p.interiors] for p in polys]
         if len(rings) == 1:
             return {"type": "Polygon", "coordinates": rings[0]}
         return {"type": "MultiPolygon", "coordinates": rings}
@@ -548,20 +775,31 @@ def write_areas(out: Path, A: pd.DataFrame, mun: pd.DataFrame) -> None:
         sub = A[A.mun == m]
         lines = []
         for r in sub.itertuples():
-            feat = {"type": "Feature",
-                    "properties": {"municipality_ags": r.ags, "area_id": r.area_id,
-                                   "area_name": r.area_name, "district_name": r.district_name},
-                    "geometry": geom_json(r.geometry)}
+            feat = {
+                "type": "Feature",
+                "properties": {
+                    "municipality_ags": r.ags,
+                    "area_id": r.area_id,
+                    "area_name": r.area_name,
+                    "district_name": r.district_name,
+                },
+                "geometry": geom_json(r.geometry),
+            }
             lines.append(json.dumps(feat, ensure_ascii=False, separators=(",", ":")))
-        head = ('{"type":"FeatureCollection","name":"sozialraeume_' + mun.ags.iloc[m] + '",'
-                '"crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::25832"}},'
-                '"features":[\n')
-        write_text(out / "areas" / f"sozialraeume_{mun.ags.iloc[m]}.geojson",
-                   head + ",\n".join(lines) + "\n]}\n")
+        head = (
+            '{"type":"FeatureCollection","name":"sozialraeume_' + mun.ags.iloc[m] + '",'
+            '"crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::25832"}},'
+            '"features":[\n'
+        )
+        write_text(
+            out / "areas" / f"sozialraeume_{mun.ags.iloc[m]}.geojson",
+            head + ",\n".join(lines) + "\n]}\n",
+        )
 
 
-def write_population(out: Path, A: pd.DataFrame, years: list[int], seed: int,
-                     defects: list[str]) -> dict[int, dict[str, np.ndarray]]:
+def write_population(
+    out: Path, A: pd.DataFrame, years: list[int], seed: int, defects: list[str]
+) -> dict[int, dict[str, np.ndarray]]:
     rng = sub_rng(seed, 3)
     n = len(A)
     t = np.array([years_since_ref(np.array([np.datetime64(f"{y}-12-31")]))[0] for y in years])
@@ -589,26 +827,38 @@ def write_population(out: Path, A: pd.DataFrame, years: list[int], seed: int,
             s[a, POP_CODES.index("ZUZUEGE")] = "."
             defects.append(f"bevoelkerung_{y}.csv: ZUZUEGE of {ids[a]} is '.' (unknown)")
         date = f"31.12.{y}" if cp1252 else f"{y}-12-31"
-        cols = [np.full(s.size, date, dtype=object), np.repeat(ids, len(POP_CODES)),
-                np.tile(np.array(POP_CODES, dtype=object), n), s.ravel()]
+        cols = [
+            np.full(s.size, date, dtype=object),
+            np.repeat(ids, len(POP_CODES)),
+            np.tile(np.array(POP_CODES, dtype=object), n),
+            s.ravel(),
+        ]
         if cp1252:
             a = non_tiny[min(3, len(non_tiny) - 1)]
             pos = (a + 1) * len(POP_CODES)
             extra = [date, ids[a], "EW_UEBER_100", "3"]
-            cols = [np.insert(c, pos, x) for c, x in zip(cols, extra)]
-            defects.append(f"bevoelkerung_{y}.csv: Windows-1252, dates DD.MM.YYYY, thousands "
-                           f"separators; unknown Merkmal EW_UEBER_100 for {ids[a]}")
+            cols = [np.insert(c, pos, x) for c, x in zip(cols, extra, strict=True)]
+            defects.append(
+                f"bevoelkerung_{y}.csv: Windows-1252, dates DD.MM.YYYY, thousands "
+                f"separators; unknown Merkmal EW_UEBER_100 for {ids[a]}"
+            )
         text = csv_text(LONG_HEADER, cols)
         bom = yi == 1
         if bom:
             text += "\n\n"
             defects.append(f"bevoelkerung_{y}.csv: UTF-8 BOM and two empty trailing lines")
-        write_text(out / "statistics" / "small_area" / f"bevoelkerung_{y}.csv", text,
-                   encoding="cp1252" if cp1252 else "utf-8", bom=bom)
+        write_text(
+            out / "statistics" / "small_area" / f"bevoelkerung_{y}.csv",
+            text,
+            encoding="cp1252" if cp1252 else "utf-8",
+            bom=bom,
+        )
     tname = A.area_id[A.tiny].tolist()
     if tname:
-        defects.append(f"bevoelkerung_*.csv: tiny area {tname[0]} has EW_U3 '-' and "
-                       f"HH_ALLEINERZ 'x' in every year")
+        defects.append(
+            f"bevoelkerung_*.csv: tiny area {tname[0]} has EW_U3 '-' and "
+            f"HH_ALLEINERZ 'x' in every year"
+        )
     # Grundsicherung im Alter (social welfare office)
     z = A.z.to_numpy()
     e = np.stack(A.e.to_numpy())[:, 11]
@@ -618,16 +868,19 @@ def write_population(out: Path, A: pd.DataFrame, years: list[int], seed: int,
         v = iround(rate * result[y]["EW_65P"] * np.exp(rng.normal(0, 0.02, n)))
         sv = v.astype(str).astype(object)
         sv[v == 0] = "-"
-        rows.append((np.full(n, f"{y}-12-31", dtype=object), ids,
-                     np.full(n, "GRUSI_65P", dtype=object), sv))
+        rows.append(
+            (np.full(n, f"{y}-12-31", dtype=object), ids, np.full(n, "GRUSI_65P", dtype=object), sv)
+        )
     cols = [np.concatenate([r[i] for r in rows]) for i in range(4)]
-    write_text(out / "statistics" / "small_area" / "grundsicherung.csv",
-               csv_text(LONG_HEADER, cols))
+    write_text(
+        out / "statistics" / "small_area" / "grundsicherung.csv", csv_text(LONG_HEADER, cols)
+    )
     return result
 
 
-def write_ba(out: Path, A: pd.DataFrame, months: np.ndarray, seed: int,
-             defects: list[str]) -> dict[str, np.ndarray]:
+def write_ba(
+    out: Path, A: pd.DataFrame, months: np.ndarray, seed: int, defects: list[str]
+) -> dict[str, np.ndarray]:
     rng = sub_rng(seed, 4)
     days = month_ends(months)
     B = ba_model(A, days, rng)
@@ -642,20 +895,27 @@ def write_ba(out: Path, A: pd.DataFrame, months: np.ndarray, seed: int,
         vals = vals.transpose(1, 0, 2)  # k x n x codes
         s = ba_symbol(vals.ravel())
         dstr = np.datetime_as_string(days[sel]).astype(object)
-        cols = [np.repeat(dstr, n * len(BA_CODES)),
-                np.tile(np.repeat(ids, len(BA_CODES)), k),
-                np.tile(np.array(BA_CODES, dtype=object), n * k), s]
+        cols = [
+            np.repeat(dstr, n * len(BA_CODES)),
+            np.tile(np.repeat(ids, len(BA_CODES)), k),
+            np.tile(np.array(BA_CODES, dtype=object), n * k),
+            s,
+        ]
         if y == broken_year:
             a = ids[min(4, n - 1)]
-            bad = [[f"{y}-05-31", "SR-99", "ALO", "17"],
-                   [f"{y}-06-30", a, "ALO", "12a"],
-                   [f"{y}-13-31", a, "SGB2_BG", "45"]]
+            bad = [
+                [f"{y}-05-31", "SR-99", "ALO", "17"],
+                [f"{y}-06-30", a, "ALO", "12a"],
+                [f"{y}-13-31", a, "SGB2_BG", "45"],
+            ]
             total = len(cols[0])
             positions = [min(total, p) for p in (97, 211, 389)]
-            for p, row in sorted(zip(positions, bad), key=lambda x: -x[0]):
-                cols = [np.insert(c, p, x) for c, x in zip(cols, row)]
-            defects.append(f"ba_{y}.csv: broken rows: Raum_ID SR-99 (unknown), Wert '12a', "
-                           f"Stichtag '{y}-13-31' (at data lines 98, 212, 390 before shifts)")
+            for p, row in sorted(zip(positions, bad, strict=True), key=lambda x: -x[0]):
+                cols = [np.insert(c, p, x) for c, x in zip(cols, row, strict=True)]
+            defects.append(
+                f"ba_{y}.csv: broken rows: Raum_ID SR-99 (unknown), Wert '12a', "
+                f"Stichtag '{y}-13-31' (file lines 99, 214, 393)"
+            )
         write_text(out / "statistics" / "small_area" / f"ba_{y}.csv", csv_text(LONG_HEADER, cols))
     return B
 
@@ -668,12 +928,29 @@ def write_genesis(out: Path, A: pd.DataFrame, mun: pd.DataFrame, pop: dict, year
         for y in years:
             total = int(pop[y]["EW"][mask].sum())
             official = int(round(total * rng.uniform(0.985, 1.015)))
-            lines.append(";".join([
-                "12411", "Fortschreibung des Bevölkerungsstandes", "STAG", "Stichtag",
-                f"{y}-12-31", "GEMEIN", "Gemeinden", mun.ags.iloc[m], mun["name"].iloc[m],
-                str(official), "Anzahl", "BEVSTD", "Bevölkerungsstand"]))
-        write_text(out / "statistics" / "genesis" / f"12411-01-01-5_{mun.ags.iloc[m]}.csv",
-                   "\n".join(lines) + "\n")
+            lines.append(
+                ";".join(
+                    [
+                        "12411",
+                        "Fortschreibung des Bevölkerungsstandes",
+                        "STAG",
+                        "Stichtag",
+                        f"{y}-12-31",
+                        "GEMEIN",
+                        "Gemeinden",
+                        mun.ags.iloc[m],
+                        mun["name"].iloc[m],
+                        str(official),
+                        "Anzahl",
+                        "BEVSTD",
+                        "Bevölkerungsstand",
+                    ]
+                )
+            )
+        write_text(
+            out / "statistics" / "genesis" / f"12411-01-01-5_{mun.ags.iloc[m]}.csv",
+            "\n".join(lines) + "\n",
+        )
 
 
 def make_zensus(out: Path, A: pd.DataFrame, mun: pd.DataFrame, seed: int) -> pd.DataFrame:
@@ -701,7 +978,7 @@ def make_zensus(out: Path, A: pd.DataFrame, mun: pd.DataFrame, seed: int) -> pd.
         pi, ai = pi[order], ai[order]
         bounds = np.searchsorted(ai, np.arange(len(idx) + 1))
         for j in range(len(idx)):
-            cand = pi[bounds[j]:bounds[j + 1]]
+            cand = pi[bounds[j] : bounds[j + 1]]
             total = int(zpop[idx[j]])
             if len(cand) == 0 or total <= 0:
                 continue
@@ -717,17 +994,25 @@ def make_zensus(out: Path, A: pd.DataFrame, mun: pd.DataFrame, seed: int) -> pd.
             cell_n.append(N[cand][take][keep])
             cell_pop.append(counts[keep])
             cell_area.append(np.full(int(keep.sum()), idx[j]))
-    Z = pd.DataFrame({"E": np.concatenate(cell_e).astype(np.int64),
-                      "N": np.concatenate(cell_n).astype(np.int64),
-                      "pop": np.concatenate(cell_pop).astype(np.int64),
-                      "area": np.concatenate(cell_area)})
+    Z = pd.DataFrame(
+        {
+            "E": np.concatenate(cell_e).astype(np.int64),
+            "N": np.concatenate(cell_n).astype(np.int64),
+            "pop": np.concatenate(cell_pop).astype(np.int64),
+            "area": np.concatenate(cell_area),
+        }
+    )
     Z = Z.sort_values(["N", "E"], kind="stable").reset_index(drop=True)
     ids = ("CRS3035RES100mN" + Z.N.astype(str) + "E" + Z.E.astype(str)).to_numpy()
     val = Z["pop"].astype(str).to_numpy().astype(object)
     val[Z["pop"].to_numpy() <= 2] = "–"
-    write_text(out / "statistics" / "zensus" / "zensus2022_100m.csv",
-               csv_text(ZENSUS_HEADER, [ids, (Z.E + 50).astype(str).to_numpy(),
-                                        (Z.N + 50).astype(str).to_numpy(), val]))
+    write_text(
+        out / "statistics" / "zensus" / "zensus2022_100m.csv",
+        csv_text(
+            ZENSUS_HEADER,
+            [ids, (Z.E + 50).astype(str).to_numpy(), (Z.N + 50).astype(str).to_numpy(), val],
+        ),
+    )
     return Z
 
 
@@ -745,11 +1030,20 @@ def plan_providers(seed: int, n_prov: int, mun: pd.DataFrame) -> pd.DataFrame:
     mun_of = np.repeat(np.arange(n_mun), counts)
     width = max(2, len(str(n_prov)))
     ids = [f"TR-{i + 1:0{width}d}" for i in range(n_prov)]
-    names = [f"{PROVIDER_NAMES[i % len(PROVIDER_NAMES)]} {mun['name'].iloc[mun_of[i]]}"
-             for i in range(n_prov)]
-    profile = rng.dirichlet(OFFER_P * 6, n_prov)
-    return pd.DataFrame({"provider_id": ids, "name": names, "mun": mun_of,
-                         "profile": list(profile), "role": np.arange(n_prov)})
+    names = [
+        f"{PROVIDER_NAMES[i % len(PROVIDER_NAMES)]} {mun['name'].iloc[mun_of[i]]}"
+        for i in range(n_prov)
+    ]
+    profile = rng.dirichlet(OFFER_P * 15, n_prov)
+    return pd.DataFrame(
+        {
+            "provider_id": ids,
+            "name": names,
+            "mun": mun_of,
+            "profile": list(profile),
+            "role": np.arange(n_prov),
+        }
+    )
 
 
 def fmt_date(d: np.datetime64, german: bool) -> str:
@@ -757,18 +1051,30 @@ def fmt_date(d: np.datetime64, german: bool) -> str:
     return f"{s[8:10]}.{s[5:7]}.{s[0:4]}" if german else s
 
 
-def write_facilities(out: Path, A: pd.DataFrame, mun: pd.DataFrame, prov: pd.DataFrame,
-                     Z: pd.DataFrame, pop_last: dict, seed: int, defects: list[str]) -> None:
+def write_facilities(
+    out: Path,
+    A: pd.DataFrame,
+    mun: pd.DataFrame,
+    prov: pd.DataFrame,
+    Z: pd.DataFrame,
+    pop_last: dict,
+    seed: int,
+    defects: list[str],
+) -> None:
     rng = sub_rng(seed, 8)
     to25832 = Transformer.from_crs(3035, 25832, always_xy=True)
     to4326 = Transformer.from_crs(3035, 4326, always_xy=True)
     from4326 = Transformer.from_crs(25832, 4326, always_xy=True)
     z = A.z.to_numpy()
     tiny = A.tiny.to_numpy()
-    tgt = {"kita": pop_last["EW_U3"] + pop_last["EW_3_5"], "familienzentrum": pop_last["EW_U15"],
-           "jugendzentrum": pop_last["EW_6_14"] + pop_last["EW_15_17"],
-           "seniorentreff": pop_last["EW_65P"], "beratung": pop_last["EW"],
-           "quartiersbuero": pop_last["EW"]}
+    tgt = {
+        "kita": pop_last["EW_U3"] + pop_last["EW_3_5"],
+        "familienzentrum": pop_last["EW_U15"],
+        "jugendzentrum": pop_last["EW_6_14"] + pop_last["EW_15_17"],
+        "seniorentreff": pop_last["EW_65P"],
+        "beratung": pop_last["EW"],
+        "quartiersbuero": pop_last["EW"],
+    }
     # under-supplied deprived areas: about a third of the most deprived third
     supply = rng.lognormal(0, 0.3, len(A))
     for m in range(len(mun)):
@@ -830,15 +1136,28 @@ def write_facilities(out: Path, A: pd.DataFrame, mun: pd.DataFrame, prov: pd.Dat
             street = STREETS[int(street_rng.integers(len(STREETS)))]
             plz = f"{59000 + 20 * (m % 450) + int(A.order.iloc[a]) % 20:05d}"
             addr = f"{street} {int(street_rng.integers(1, 120))}, {plz} {mun['name'].iloc[m]}"
-            recs.append([f"{p.provider_id}-E{k + 1:03d}", name, ot, addr, float(lon),
-                         float(lat), cap, start, end])
+            recs.append(
+                [
+                    f"{p.provider_id}-E{k + 1:03d}",
+                    name,
+                    ot,
+                    addr,
+                    float(lon),
+                    float(lat),
+                    cap,
+                    start,
+                    end,
+                ]
+            )
         if p.role == P_FAR_FACILITY and recs:
             far_x = mun.cx.iloc[m] + 30000.0
             far_y = mun.cy.iloc[m] + 6000.0
             lon, lat = from4326.transform(far_x, far_y)
             recs[-1][4], recs[-1][5] = float(lon), float(lat)
-            defects.append(f"providers/{p.provider_id}/facilities.csv: {recs[-1][0]} has "
-                           f"coordinates ~30 km outside the municipality")
+            defects.append(
+                f"providers/{p.provider_id}/facilities.csv: {recs[-1][0]} has "
+                f"coordinates ~30 km outside the municipality"
+            )
         german = p.role == P_DATE_DE
         if german:
             defects.append(f"providers/{p.provider_id}/facilities.csv: dates as DD.MM.YYYY")
@@ -846,18 +1165,36 @@ def write_facilities(out: Path, A: pd.DataFrame, mun: pd.DataFrame, prov: pd.Dat
         if p.role == P_FAC_XLSX:
             rows = [FACILITY_HEADER]
             for r in recs:
-                rows.append([r[0], r[1], r[2], r[3], round(r[4], 6), round(r[5], 6), r[6],
-                             dt.date.fromisoformat(str(r[7])),
-                             dt.date.fromisoformat(str(r[8])) if r[8] != "" else None])
+                rows.append(
+                    [
+                        r[0],
+                        r[1],
+                        r[2],
+                        r[3],
+                        round(r[4], 6),
+                        round(r[5], 6),
+                        r[6],
+                        dt.date.fromisoformat(str(r[7])),
+                        dt.date.fromisoformat(str(r[8])) if r[8] != "" else None,
+                    ]
+                )
             write_xlsx(d / "facilities.xlsx", rows)
-            defects.append(f"providers/{p.provider_id}/facilities.xlsx: inventory as XLSX "
-                           f"(numeric Lon/Lat, date cells)")
+            defects.append(
+                f"providers/{p.provider_id}/facilities.xlsx: inventory as XLSX "
+                f"(numeric Lon/Lat, date cells)"
+            )
             continue
-        cols = [[r[0] for r in recs], [r[1] for r in recs], [r[2] for r in recs],
-                [r[3] for r in recs], de_decimal([r[4] for r in recs], 6),
-                de_decimal([r[5] for r in recs], 6), [str(r[6]) for r in recs],
-                [fmt_date(r[7], german) for r in recs],
-                [fmt_date(r[8], german) if r[8] != "" else "" for r in recs]]
+        cols = [
+            [r[0] for r in recs],
+            [r[1] for r in recs],
+            [r[2] for r in recs],
+            [r[3] for r in recs],
+            de_decimal([r[4] for r in recs], 6),
+            de_decimal([r[5] for r in recs], 6),
+            [str(r[6]) for r in recs],
+            [fmt_date(r[7], german) for r in recs],
+            [fmt_date(r[8], german) if r[8] != "" else "" for r in recs],
+        ]
         enc = "cp1252" if p.role == P_CP1252 else "utf-8"
         write_text(d / "facilities.csv", csv_text(FACILITY_HEADER, cols), encoding=enc)
 
@@ -881,14 +1218,24 @@ def plan_measures(seed: int, A: pd.DataFrame, prov: pd.DataFrame) -> pd.DataFram
                 d[idx == a1] = np.inf
                 areas.append(idx[int(np.argmin(d))])
             tg = TARGET_GROUPS[int(rng.integers(len(TARGET_GROUPS)))]
-            rows.append({"measure_id": f"M-{mid}", "provider_id": p.provider_id,
-                         "role": p.role, "areas": areas, "age_from": tg[0], "age_to": tg[1],
-                         "title": f"{tg[2]} {A.area_name.iloc[a1]}",
-                         "capacity": int(rng.integers(3, 13)) * 5,
-                         "util": rng.uniform(0.72, 0.93), "tg_share": rng.uniform(0.6, 0.9),
-                         "hours_per_place": rng.uniform(1.5, 4.0),
-                         "rate": rng.uniform(48.0, 65.0), "area_share": rng.uniform(0.5, 0.7),
-                         "quality": rng.normal(0, 0.5)})
+            rows.append(
+                {
+                    "measure_id": f"M-{mid}",
+                    "provider_id": p.provider_id,
+                    "role": p.role,
+                    "areas": areas,
+                    "age_from": tg[0],
+                    "age_to": tg[1],
+                    "title": f"{tg[2]} {A.area_name.iloc[a1]}",
+                    "capacity": int(rng.integers(3, 13)) * 5,
+                    "util": rng.uniform(0.72, 0.93),
+                    "tg_share": rng.uniform(0.6, 0.9),
+                    "hours_per_place": rng.uniform(1.5, 4.0),
+                    "rate": rng.uniform(48.0, 65.0),
+                    "area_share": rng.uniform(0.5, 0.7),
+                    "quality": rng.normal(0, 0.5),
+                }
+            )
             mid += 1
     return pd.DataFrame(rows)
 
@@ -908,8 +1255,9 @@ def target_population(pop: dict, age_from: int, age_to: int) -> np.ndarray:
     return pop["EW_65P"]
 
 
-def write_reports(out: Path, A: pd.DataFrame, M: pd.DataFrame, seed: int,
-                  defects: list[str]) -> pd.DataFrame:
+def write_reports(
+    out: Path, A: pd.DataFrame, M: pd.DataFrame, seed: int, defects: list[str]
+) -> pd.DataFrame:
     rng = sub_rng(seed, 11)
     months = np.arange(END_MONTH - REPORT_MONTHS + 1, END_MONTH + 1)
     mstr = np.datetime_as_string(months)
@@ -925,26 +1273,45 @@ def write_reports(out: Path, A: pd.DataFrame, M: pd.DataFrame, seed: int,
         new = rng.binomial(part, 0.18)
         hours = iround(r.capacity * r.hours_per_place * rng.uniform(0.9, 1.1, k))
         cost = iround((hours * r.rate + part * 8.5 + rng.normal(0, 40, k)) * 100)
-        if len(r.areas) == 1:
-            splits = [1.0]
-        else:
-            splits = [r.area_share, 1 - r.area_share]
-        rem = {"part": part.copy(), "tg": tg.copy(), "new": new.copy(), "hours": hours.copy(),
-               "cost": cost.copy()}
+        splits = [1.0] if len(r.areas) == 1 else [r.area_share, 1 - r.area_share]
+        rem = {
+            "part": part.copy(),
+            "tg": tg.copy(),
+            "new": new.copy(),
+            "hours": hours.copy(),
+            "cost": cost.copy(),
+        }
         for j, a in enumerate(r.areas):
             if j == len(r.areas) - 1:
                 vals = {key: rem[key] for key in rem}
             else:
-                vals = {key: iround({"part": part, "tg": tg, "new": new, "hours": hours,
-                                     "cost": cost}[key] * splits[j]) for key in rem}
+                vals = {
+                    key: iround(
+                        {"part": part, "tg": tg, "new": new, "hours": hours, "cost": cost}[key]
+                        * splits[j]
+                    )
+                    for key in rem
+                }
                 vals["tg"] = np.minimum(vals["tg"], vals["part"])
                 vals["new"] = np.minimum(vals["new"], vals["part"])
                 rem = {key: rem[key] - vals[key] for key in rem}
-            recs.append(pd.DataFrame({
-                "measure_id": r.measure_id, "provider_id": r.provider_id, "role": r.role,
-                "month": mstr, "area_id": A.area_id.iloc[a], "part": vals["part"],
-                "tg": vals["tg"], "new": vals["new"], "hours": vals["hours"],
-                "cost": vals["cost"], "mi": np.arange(k)}))
+            recs.append(
+                pd.DataFrame(
+                    {
+                        "measure_id": r.measure_id,
+                        "provider_id": r.provider_id,
+                        "role": r.role,
+                        "month": mstr,
+                        "area_id": A.area_id.iloc[a],
+                        "part": vals["part"],
+                        "tg": vals["tg"],
+                        "new": vals["new"],
+                        "hours": vals["hours"],
+                        "cost": vals["cost"],
+                        "mi": np.arange(k),
+                    }
+                )
+            )
     R = pd.concat(recs, ignore_index=True)
     R["tg"] = np.minimum(R.tg, R.part)
     R["new"] = np.minimum(R.new, R.part)
@@ -953,10 +1320,13 @@ def write_reports(out: Path, A: pd.DataFrame, M: pd.DataFrame, seed: int,
     if len(miss):
         mid = miss.measure_id.iloc[0]
         R = R[~((R.measure_id == mid) & (R.month == MONTH_MISSING))]
-        defects.append(f"providers/{miss.provider_id.iloc[0]}/reports/: measure {mid} has no "
-                       f"row in {MONTH_MISSING}.csv (missing month)")
-    R = R.sort_values(["provider_id", "month", "measure_id", "area_id"],
-                      kind="stable").reset_index(drop=True)
+        defects.append(
+            f"providers/{miss.provider_id.iloc[0]}/reports/: measure {mid} has no "
+            f"row in {MONTH_MISSING}.csv (missing month)"
+        )
+    R = R.sort_values(["provider_id", "month", "measure_id", "area_id"], kind="stable").reset_index(
+        drop=True
+    )
     cols = {
         "Massnahme_ID": R.measure_id.to_numpy().astype(object),
         "Berichtsmonat": R.month.to_numpy().astype(object),
@@ -978,39 +1348,55 @@ def write_reports(out: Path, A: pd.DataFrame, M: pd.DataFrame, seed: int,
     i = first((role == P_REPORT_TG_GT) & (month == MONTH_TG_GT))
     if i is not None:
         cols["davon_Zielgruppe"][i] = str(int(R.part.iloc[i]) + 4)
-        defects.append(f"providers/{pid[i]}/reports/{MONTH_TG_GT}.csv: {R.measure_id.iloc[i]} "
-                       f"{R.area_id.iloc[i]} davon_Zielgruppe > Teilnehmende")
+        defects.append(
+            f"providers/{pid[i]}/reports/{MONTH_TG_GT}.csv: {R.measure_id.iloc[i]} "
+            f"{R.area_id.iloc[i]} davon_Zielgruppe > Teilnehmende"
+        )
     i = first((role == P_REPORT_TEXT) & (month == MONTH_TEXT))
     if i is not None:
         cols["Teilnehmende"][i] = "zwölf"
-        defects.append(f"providers/{pid[i]}/reports/{MONTH_TEXT}.csv: {R.measure_id.iloc[i]} "
-                       f"{R.area_id.iloc[i]} Teilnehmende 'zwölf' (non-numeric)")
+        defects.append(
+            f"providers/{pid[i]}/reports/{MONTH_TEXT}.csv: {R.measure_id.iloc[i]} "
+            f"{R.area_id.iloc[i]} Teilnehmende 'zwölf' (non-numeric)"
+        )
     lines = csv_text(REPORT_HEADER, list(cols.values())).split("\n")[1:-1]
     keys = pid.astype(object) + "|" + month.astype(object)
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     ends = np.r_[starts[1:], len(keys)]
-    for s, e in zip(starts, ends):
+    for s, e in zip(starts, ends, strict=True):
         p, mo, rl = pid[s], month[s], role[s]
         d = out / "providers" / p / "reports"
         if rl == P_REPORT_XLSX:
             rows = [[f"Monatsbericht Träger {p}"], REPORT_HEADER]
             for j in range(s, e):
-                rows.append([R.measure_id.iloc[j], mo, R.area_id.iloc[j], int(R.part.iloc[j]),
-                             int(R.tg.iloc[j]), int(R.new.iloc[j]), int(R.hours.iloc[j]),
-                             int(R.cost.iloc[j]) / 100.0])
+                rows.append(
+                    [
+                        R.measure_id.iloc[j],
+                        mo,
+                        R.area_id.iloc[j],
+                        int(R.part.iloc[j]),
+                        int(R.tg.iloc[j]),
+                        int(R.new.iloc[j]),
+                        int(R.hours.iloc[j]),
+                        int(R.cost.iloc[j]) / 100.0,
+                    ]
+                )
             write_xlsx(d / f"{mo}.xlsx", rows, empty_trailing_rows=2)
             continue
         header = list(REPORT_HEADER)
         if rl == P_WRONG_HEADER and mo == MONTH_WRONG_HEADER:
             header[3] = "Teilnehmer"
-            defects.append(f"providers/{p}/reports/{mo}.csv: header 'Teilnehmer' instead of "
-                           f"'Teilnehmende'")
+            defects.append(
+                f"providers/{p}/reports/{mo}.csv: header 'Teilnehmer' instead of 'Teilnehmende'"
+            )
         text = ";".join(header) + "\n" + "\n".join(lines[s:e]) + "\n"
         write_text(d / f"{mo}.csv", text, encoding="cp1252" if rl == P_CP1252 else "utf-8")
     if (M.role == P_REPORT_XLSX).any():
         p = M[M.role == P_REPORT_XLSX].provider_id.iloc[0]
-        defects.append(f"providers/{p}/reports/*.xlsx: title row in A1, header in row 2, two "
-                       f"empty trailing rows")
+        defects.append(
+            f"providers/{p}/reports/*.xlsx: title row in A1, header in row 2, two "
+            f"empty trailing rows"
+        )
     if (M.role == P_CP1252).any():
         p = M[M.role == P_CP1252].provider_id.iloc[0]
         defects.append(f"providers/{p}/: reports and facilities.csv encoded Windows-1252")
@@ -1034,11 +1420,19 @@ def write_surveys(out: Path, M: pd.DataFrame, seed: int, defects: list[str]) -> 
             day = month_ends(np.array([qm]))[0] - int(rng.integers(3, 20))
             lat = r.quality + rng.normal(0, 0.9, (n, 3)) + np.array([0.0, 0.2, -0.1])
             ans = np.clip(np.rint(1.9 + lat), 1, 5).astype(np.int64)
-            rows.append(pd.DataFrame({
-                "provider_id": r.provider_id, "role": r.role, "file": f"{y}-Q{q}",
-                "measure_id": r.measure_id, "date": str(day),
-                "question": np.tile(np.array(["F1", "F2", "F3"]), n),
-                "answer": ans.ravel().astype(str)}))
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "provider_id": r.provider_id,
+                        "role": r.role,
+                        "file": f"{y}-Q{q}",
+                        "measure_id": r.measure_id,
+                        "date": str(day),
+                        "question": np.tile(np.array(["F1", "F2", "F3"]), n),
+                        "answer": ans.ravel().astype(str),
+                    }
+                )
+            )
     if not rows:
         return
     S = pd.concat(rows, ignore_index=True)
@@ -1048,20 +1442,24 @@ def write_surveys(out: Path, M: pd.DataFrame, seed: int, defects: list[str]) -> 
     if len(hit):
         i = int(hit[min(7, len(hit) - 1)])
         ans[i] = "7"
-        defects.append(f"providers/{S.provider_id[i]}/surveys/{S.file[i]}.csv: answer '7' "
-                       f"(out of range 1-5) for {S.measure_id[i]} {S.question[i]}")
-    lines = csv_text(SURVEY_HEADER, [S.measure_id.to_numpy(), S.date.to_numpy(),
-                                     S.question.to_numpy(), ans]).split("\n")[1:-1]
+        defects.append(
+            f"providers/{S.provider_id[i]}/surveys/{S.file[i]}.csv: answer '7' "
+            f"(out of range 1-5) for {S.measure_id[i]} {S.question[i]}"
+        )
+    lines = csv_text(
+        SURVEY_HEADER, [S.measure_id.to_numpy(), S.date.to_numpy(), S.question.to_numpy(), ans]
+    ).split("\n")[1:-1]
     keys = (S.provider_id + "|" + S.file).to_numpy()
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     ends = np.r_[starts[1:], len(keys)]
-    for s, e in zip(starts, ends):
-        write_text(out / "providers" / S.provider_id[s] / "surveys" / f"{S.file[s]}.csv",
-                   ";".join(SURVEY_HEADER) + "\n" + "\n".join(lines[s:e]) + "\n")
+    for s, e in zip(starts, ends, strict=True):
+        write_text(
+            out / "providers" / S.provider_id[s] / "surveys" / f"{S.file[s]}.csv",
+            ";".join(SURVEY_HEADER) + "\n" + "\n".join(lines[s:e]) + "\n",
+        )
 
 
-def write_needs(out: Path, A: pd.DataFrame, pop_last: dict, seed: int,
-                defects: list[str]) -> None:
+def write_needs(out: Path, A: pd.DataFrame, pop_last: dict, seed: int, defects: list[str]) -> None:
     rng = sub_rng(seed, 13)
     n = len(A)
     tiny = A.tiny.to_numpy()
@@ -1070,13 +1468,15 @@ def write_needs(out: Path, A: pd.DataFrame, pop_last: dict, seed: int,
     n_bew[tiny] = 3
     n_fach[tiny] = 2
     small = np.flatnonzero(~tiny)[[2, 9]] if (~tiny).sum() > 9 else np.array([], dtype=int)
-    for a, v in zip(small, [4, 3]):
+    for a, v in zip(small, [4, 3], strict=False):
         n_fach[a] = v
     ids = A.area_id.to_numpy()
     if len(small):
-        defects.append("bedarfserhebung_2025.csv: fewer than 5 respondents for "
-                       + ", ".join(f"{ids[a]} Fachkraft" for a in small)
-                       + (f" and tiny area {ids[tiny][0]} (both groups)" if tiny.any() else ""))
+        defects.append(
+            "bedarfserhebung_2025.csv: fewer than 5 respondents for "
+            + ", ".join(f"{ids[a]} Fachkraft" for a in small)
+            + (f" and tiny area {ids[tiny][0]} (both groups)" if tiny.any() else "")
+        )
     counts = np.stack([n_bew, n_fach], axis=1).ravel()  # area-major: Bewohner, Fachkraft
     area_of = np.repeat(np.repeat(np.arange(n), 2), counts)
     group = np.repeat(np.tile(np.array([0, 1]), n), counts)
@@ -1085,21 +1485,31 @@ def write_needs(out: Path, A: pd.DataFrame, pop_last: dict, seed: int,
     old = pop_last["EW_65P"] / np.maximum(pop_last["EW"], 1)
     old_z = standardise(old)
     base = np.array([0.3, 0.1, 0.0, 0.0, -0.1])
-    lat = (base[None, :] + 0.55 * z[area_of][:, None] + 0.2 * group[:, None]
-           + rng.normal(0, 0.9, (n_resp, len(TOPICS))))
+    lat = (
+        base[None, :]
+        + 0.55 * z[area_of][:, None]
+        + 0.2 * group[:, None]
+        + rng.normal(0, 0.9, (n_resp, len(TOPICS)))
+    )
     lat[:, 2] += 0.45 * old_z[area_of] - 0.4 * z[area_of]
     rating = np.clip(np.rint(3 + lat), 1, 5).astype(np.int64)
     resp_ids = np.array([f"B-2025-{i + 1:06d}" for i in range(n_resp)], dtype=object)
     grp = np.array(["Bewohner", "Fachkraft"], dtype=object)[group]
     T = len(TOPICS)
-    cols = [np.repeat(resp_ids, T), np.repeat(grp, T), np.repeat(ids[area_of], T),
-            np.tile(np.array(TOPICS, dtype=object), n_resp), rating.ravel().astype(str)]
+    cols = [
+        np.repeat(resp_ids, T),
+        np.repeat(grp, T),
+        np.repeat(ids[area_of], T),
+        np.tile(np.array(TOPICS, dtype=object), n_resp),
+        rating.ravel().astype(str),
+    ]
     write_text(out / "surveys" / "needs" / "bedarfserhebung_2025.csv", csv_text(NEEDS_HEADER, cols))
 
 
 # ----------------------------------------------------------------------------------------------
 # 4. planning files
 # ----------------------------------------------------------------------------------------------
+# the settings block is DESIGN.md section 7 verbatim (German comments), hence long lines
 SETTINGS_YAML = """\
 # Einstellungen der Datenplattform Sozialplanung (Datenteam).
 # Jeder Parameter hat einen Standardwert; diese Datei schreibt die Standardwerte ausdrücklich aus.
@@ -1120,8 +1530,16 @@ def yq(s: str) -> str:
     return json.dumps(s, ensure_ascii=False)
 
 
-def write_planning(out: Path, A: pd.DataFrame, M: pd.DataFrame, R: pd.DataFrame,
-                   pop: dict, B: dict, months: np.ndarray, years: list[int]) -> None:
+def write_planning(
+    out: Path,
+    A: pd.DataFrame,
+    M: pd.DataFrame,
+    R: pd.DataFrame,
+    pop: dict,
+    B: dict,
+    months: np.ndarray,
+    years: list[int],
+) -> None:
     write_text(out / "planning" / "settings.yaml", SETTINGS_YAML)
     # city-wide baselines at 2023-12-31 (model values, also when outside the generated window)
     base_day = np.array([np.datetime64("2023-12-31")])
@@ -1138,17 +1556,20 @@ def write_planning(out: Path, A: pd.DataFrame, M: pd.DataFrame, R: pd.DataFrame,
     work = M[(M.age_from >= 15) & (M.age_to <= 64)].measure_id.tolist()
     sgb = M[(M.age_to <= 14) | ((M.age_from == 18) & (M.age_to == 64))].measure_id.tolist()
     last = pop[years[-1]]
-    agg = R.groupby("measure_id", sort=True).agg(part=("part", "sum"), tg=("tg", "sum"),
-                                                 cost=("cost", "sum"), n=("mi", "nunique"))
+    agg = R.groupby("measure_id", sort=True).agg(
+        part=("part", "sum"), tg=("tg", "sum"), cost=("cost", "sum"), n=("mi", "nunique")
+    )
     L = []
     L.append("# Zielsystem der Stadt (vom Rat beschlossen), gepflegt von der Sozialplanung.")
     L.append("# Ziele beziehen sich auf Indikatoren (indicator_id); der Basiswert wird zum")
     L.append("# Stichtag aus den Daten gelesen, der Zielwert gilt in der Einheit des Indikators.")
     L.append('leitbild: "Allen Kindern gleiche Chancen – Ungleiches ungleich behandeln"')
     L.append("goals:")
-    goals = [("G1", "Kinderarmut senken", "child_poverty", tgt(cp, 2.5), child),
-             ("G2", "Arbeitslosigkeit verringern", "unemployment", tgt(un, 0.8), work),
-             ("G3", "SGB-II-Quote senken", "sgb2_quota", tgt(sq, 1.5), sgb)]
+    goals = [
+        ("G1", "Kinderarmut senken", "child_poverty", tgt(cp, 2.5), child),
+        ("G2", "Arbeitslosigkeit verringern", "unemployment", tgt(un, 0.8), work),
+        ("G3", "SGB-II-Quote senken", "sgb2_quota", tgt(sq, 1.5), sgb),
+    ]
     for gid, title, ind, val, ms in goals:
         L.append(f"  - id: {gid}")
         L.append(f"    title: {title}")
@@ -1194,9 +1615,18 @@ def prepare_out(out: Path) -> None:
     out.mkdir(parents=True)
 
 
-def generate(out: Path, *, seed: int = DEFAULT_SEED, municipalities: int = 1, areas: int = 32,
-             population: int = 250_000, providers: int = 9, months: int = 46,
-             years: int = 7, verbose: bool = False) -> None:
+def generate(
+    out: Path,
+    *,
+    seed: int = DEFAULT_SEED,
+    municipalities: int = 1,
+    areas: int = 32,
+    population: int = 250_000,
+    providers: int = 9,
+    months: int = 46,
+    years: int = 7,
+    verbose: bool = False,
+) -> None:
     """Write a complete data root to ``out`` (wiped first if it carries the marker)."""
     out = Path(out)
     if months < 1 or years < 1:
@@ -1245,22 +1675,34 @@ def generate(out: Path, *, seed: int = DEFAULT_SEED, municipalities: int = 1, ar
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                    help="data root to (re)write (default: data/sample next to this script)")
+    ap.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help="data root to (re)write (default: data/sample next to this script)",
+    )
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument("--municipalities", type=int, default=1)
     ap.add_argument("--areas", type=int, default=32, help="total Sozialräume")
     ap.add_argument("--population", type=int, default=250_000, help="total population")
     ap.add_argument("--providers", type=int, default=9)
-    ap.add_argument("--months", type=int, default=46,
-                    help="monthly Bundesagentur Stichtage ending 2026-10")
-    ap.add_argument("--years", type=int, default=7,
-                    help="population Stichtage 31.12. ending 2025")
+    ap.add_argument(
+        "--months", type=int, default=46, help="monthly Bundesagentur Stichtage ending 2026-10"
+    )
+    ap.add_argument("--years", type=int, default=7, help="population Stichtage 31.12. ending 2025")
     ap.add_argument("-v", "--verbose", action="store_true", help="progress on stderr")
     a = ap.parse_args(argv)
-    generate(a.out, seed=a.seed, municipalities=a.municipalities, areas=a.areas,
-             population=a.population, providers=a.providers, months=a.months, years=a.years,
-             verbose=a.verbose)
+    generate(
+        a.out,
+        seed=a.seed,
+        municipalities=a.municipalities,
+        areas=a.areas,
+        population=a.population,
+        providers=a.providers,
+        months=a.months,
+        years=a.years,
+        verbose=a.verbose,
+    )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ refresh_job = dg.define_asset_job(
     REFRESH_JOB_NAME,
     selection=dg.AssetSelection.all(),
     description="Ingest every landing folder, compute the indicators for the selected months and "
-                "publish the analysts' DuckDB file.",
+    "publish the analysts' DuckDB file.",
 )
 
 

@@ -43,7 +43,9 @@ def months_in_statistics(paths: list[Path]) -> list[str]:
 
 def statistics_files(root: Path) -> list[Path]:
     folder = root / "statistics" / "small_area"
-    return sorted(p for p in folder.glob("*") if p.suffix.lower() == ".csv") if folder.is_dir() else []
+    return (
+        sorted(p for p in folder.glob("*") if p.suffix.lower() == ".csv") if folder.is_dir() else []
+    )
 
 
 def partition_range(months: list[str]) -> tuple[str, str] | None:

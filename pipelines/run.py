@@ -14,6 +14,9 @@ from pipelines.jobs import REFRESH_JOB_NAME, range_tags
 from pipelines.landing import months_in_statistics, partition_range, statistics_files
 from pipelines.resources import DATA_DIR_ENV, WAREHOUSE_DIR_ENV, DataRoot, Warehouse
 
+# Step events go to the Dagster UI; the terminal only shows warnings and the summary.
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
 
 def main() -> int:
     data_root = DataRoot(data_dir=dg.EnvVar(DATA_DIR_ENV).get_value())
@@ -25,7 +28,8 @@ def main() -> int:
     print(f"Datenwurzel: {data_root.path}\nMonate: {bounds[0][:7]} bis {bounds[1][:7]}")
     with dg.DagsterInstance.get() as instance:
         result = defs.resolve_job_def(REFRESH_JOB_NAME).execute_in_process(
-            instance=instance, tags=range_tags(*bounds), raise_on_error=False)
+            instance=instance, tags=range_tags(*bounds), run_config=QUIET, raise_on_error=False
+        )
     if not result.success:
         print(f"Lauf {result.run_id} fehlgeschlagen; Details in `make ui`.")
         return 1
@@ -36,18 +40,21 @@ def main() -> int:
 def summary(warehouse: Warehouse) -> str:
     con = duckdb.connect(str(warehouse.published_path), read_only=True)
     try:
+
         def one(sql: str):
             return con.execute(sql).fetchone()[0]
 
-        return "\n".join([
-            f"Veröffentlicht: {warehouse.published_path}",
-            f"  Sozialräume:        {one('SELECT count(*) FROM areas')}",
-            f"  Indikatorwerte:     {one('SELECT count(*) FROM indicator_values')}"
-            f" (davon gesperrt: {one(_status('suppressed'))},"
-            f" nicht berechenbar: {one(_status('not_computable'))})",
-            f"  Quarantäne (Zeilen): {one('SELECT coalesce(sum(rows_quarantined), 0) FROM data_quality')}"
-            f" — Gründe: {warehouse.internal_path} (Tabelle quarantine)",
-        ])
+        return "\n".join(
+            [
+                f"Veröffentlicht: {warehouse.published_path}",
+                f"  Sozialräume:        {one('SELECT count(*) FROM areas')}",
+                f"  Indikatorwerte:     {one('SELECT count(*) FROM indicator_values')}"
+                f" (davon gesperrt: {one(_status('suppressed'))},"
+                f" nicht berechenbar: {one(_status('not_computable'))})",
+                f"  Quarantäne (Zeilen): {one('SELECT coalesce(sum(rows_quarantined), 0) FROM data_quality')}"
+                f" — Gründe: {warehouse.internal_path} (Tabelle quarantine)",
+            ]
+        )
     finally:
         con.close()
 

@@ -8,6 +8,9 @@ import dagster as dg
 from pipelines.jobs import refresh_job
 
 monthly_refresh_schedule = dg.build_schedule_from_partitioned_job(
-    refresh_job, name="monthly_refresh", day_of_month=5, hour_of_day=6,
+    refresh_job,
+    name="monthly_refresh",
+    day_of_month=5,
+    hour_of_day=6,
     description="Refreshes the month that has just closed.",
 )

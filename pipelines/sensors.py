@@ -6,7 +6,6 @@ small-area statistics file re-runs the months it contains; a change anywhere els
 totals, grid, planning files) re-runs every month the data root has.
 """
 
-
 import hashlib
 import json
 
@@ -17,8 +16,11 @@ from pipelines.landing import fingerprint, months_in_statistics, partition_range
 from pipelines.resources import DataRoot
 
 
-@dg.sensor(job_name=REFRESH_JOB_NAME, minimum_interval_seconds=60,
-           description="Starts a refresh when a landing file is added or changed.")
+@dg.sensor(
+    job_name=REFRESH_JOB_NAME,
+    minimum_interval_seconds=60,
+    description="Starts a refresh when a landing file is added or changed.",
+)
 def landing_files_sensor(context: dg.SensorEvaluationContext, data_root: DataRoot):
     root = data_root.path
     current = fingerprint(root)

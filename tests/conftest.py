@@ -15,17 +15,30 @@ def square(x0: float, y0: float, size: float = 1000.0) -> list:
 
 
 def write_areas_geojson(path: Path, ids=AREA_IDS) -> None:
-    features = [{
-        "type": "Feature",
-        "properties": {"municipality_ags": AGS, "area_id": area_id, "area_name": f"Gebiet {area_id}",
-                       "district_name": "Nord" if i < 3 else "Süd"},
-        "geometry": {"type": "Polygon", "coordinates": square(380000 + 1000 * i, 5700000)},
-    } for i, area_id in enumerate(ids)]
+    features = [
+        {
+            "type": "Feature",
+            "properties": {
+                "municipality_ags": AGS,
+                "area_id": area_id,
+                "area_name": f"Gebiet {area_id}",
+                "district_name": "Nord" if i < 3 else "Süd",
+            },
+            "geometry": {"type": "Polygon", "coordinates": square(380000 + 1000 * i, 5700000)},
+        }
+        for i, area_id in enumerate(ids)
+    ]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({
-        "type": "FeatureCollection",
-        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}},
-        "features": features}), encoding="utf-8")
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}},
+                "features": features,
+            }
+        ),
+        encoding="utf-8",
+    )
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
@@ -54,27 +67,38 @@ def tiny_root(tmp_path: Path) -> Path:
             lines.append(f"2023-12-31;{area};{code};{value}")
     lines.append("2023-12-31;SR-A;EW_TYPO;5")  # unknown Merkmal code -> quarantine
     write(root / "statistics" / "small_area" / "bevoelkerung_2023.csv", "\n".join(lines) + "\n\n")
-    ba = ["Stichtag;Raum_ID;Merkmal;Wert",
-          "30.06.2024;SR-A;SGB2_LB;80", "30.06.2024;SR-A;SGB2_NEF_U15;30",
-          "30.06.2024;SR-A;ALO;26",
-          "30.06.2024;SR-B;SGB2_LB;*", "30.06.2024;SR-B;SGB2_NEF_U15;12",
-          "30.06.2024;SR-C;SGB2_LB;1.020", "30.06.2024;SR-C;SGB2_NEF_U15;-",
-          "30.06.2024;SR-C;ALO;52",
-          "30.06.2024;SR-D;SGB2_LB;64", "30.06.2024;SR-D;SGB2_NEF_U15;25",
-          "30.06.2024;SR-D;ALO;27",
-          "30.06.2024;SR-E;SGB2_LB;2", "30.06.2024;SR-E;SGB2_NEF_U15;-",
-          "30.06.2024;SR-Z;ALO;5"]  # unknown area -> quarantine
+    ba = [
+        "Stichtag;Raum_ID;Merkmal;Wert",
+        "30.06.2024;SR-A;SGB2_LB;80",
+        "30.06.2024;SR-A;SGB2_NEF_U15;30",
+        "30.06.2024;SR-A;ALO;26",
+        "30.06.2024;SR-B;SGB2_LB;*",
+        "30.06.2024;SR-B;SGB2_NEF_U15;12",
+        "30.06.2024;SR-C;SGB2_LB;1.020",
+        "30.06.2024;SR-C;SGB2_NEF_U15;-",
+        "30.06.2024;SR-C;ALO;52",
+        "30.06.2024;SR-D;SGB2_LB;64",
+        "30.06.2024;SR-D;SGB2_NEF_U15;25",
+        "30.06.2024;SR-D;ALO;27",
+        "30.06.2024;SR-E;SGB2_LB;2",
+        "30.06.2024;SR-E;SGB2_NEF_U15;-",
+        "30.06.2024;SR-Z;ALO;5",
+    ]  # unknown area -> quarantine
     write(root / "statistics" / "small_area" / "ba_2024.csv", "\n".join(ba) + "\n", "cp1252")
     total = sum(v[0] for v in POPULATION_2023.values())  # 4340
-    write(root / "statistics" / "genesis" / "12411.csv",
-          "statistics_code;statistics_label;time_code;time_label;time;1_variable_code;"
-          "1_variable_label;1_variable_attribute_code;1_variable_attribute_label;value;value_unit;"
-          "value_variable_code;value_variable_label\n"
-          f"12411;Bevölkerungsstand;STAG;Stichtag;2023-12-31;GEMEIN;Gemeinden;{AGS};Musterstadt;"
-          f"{total + 40};Anzahl;BEVSTD;Bevölkerungsstand\n")
-    write(root / "statistics" / "zensus" / "grid.csv",
-          "GITTER_ID_100m;x_mp_100m;y_mp_100m;Einwohner\n"
-          "CRS3035RES100mN3100000E4100000;4100050;3100050;12\n"
-          "CRS3035RES100mN3100100E4100000;4100050;3100150;–\n"
-          "CRS3035RES100mN3100200E4100000;4100050;3100250;zwölf\n")
+    write(
+        root / "statistics" / "genesis" / "12411.csv",
+        "statistics_code;statistics_label;time_code;time_label;time;1_variable_code;"
+        "1_variable_label;1_variable_attribute_code;1_variable_attribute_label;value;value_unit;"
+        "value_variable_code;value_variable_label\n"
+        f"12411;Bevölkerungsstand;STAG;Stichtag;2023-12-31;GEMEIN;Gemeinden;{AGS};Musterstadt;"
+        f"{total + 40};Anzahl;BEVSTD;Bevölkerungsstand\n",
+    )
+    write(
+        root / "statistics" / "zensus" / "grid.csv",
+        "GITTER_ID_100m;x_mp_100m;y_mp_100m;Einwohner\n"
+        "CRS3035RES100mN3100000E4100000;4100050;3100050;12\n"
+        "CRS3035RES100mN3100100E4100000;4100050;3100150;–\n"
+        "CRS3035RES100mN3100200E4100000;4100050;3100250;zwölf\n",
+    )
     return root

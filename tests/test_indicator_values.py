@@ -13,19 +13,27 @@ from assets.warehouse import ensure_schema, insert_frame
 def con():
     con = duckdb.connect()
     ensure_schema(con)
-    insert_frame(con, "areas", pd.DataFrame({
-        "municipality_ags": ["05999000"] * 2, "area_id": ["A", "B"]}))
+    insert_frame(
+        con, "areas", pd.DataFrame({"municipality_ags": ["05999000"] * 2, "area_id": ["A", "B"]})
+    )
     rows = [
         # population Stichtag 2023-12-31
-        ("A", "2023-12-31", "EW", 1000), ("A", "2023-12-31", "EW_65P", 200),
-        ("A", "2023-12-31", "EW_U15", 150), ("A", "2023-12-31", "EW_15_64", 650),
-        ("B", "2023-12-31", "EW", 500), ("B", "2023-12-31", "EW_65P", 100),
-        ("B", "2023-12-31", "EW_U15", 80), ("B", "2023-12-31", "EW_15_64", 320),
+        ("A", "2023-12-31", "EW", 1000),
+        ("A", "2023-12-31", "EW_65P", 200),
+        ("A", "2023-12-31", "EW_U15", 150),
+        ("A", "2023-12-31", "EW_15_64", 650),
+        ("B", "2023-12-31", "EW", 500),
+        ("B", "2023-12-31", "EW_65P", 100),
+        ("B", "2023-12-31", "EW_U15", 80),
+        ("B", "2023-12-31", "EW_15_64", 320),
         # population Stichtag 2024-12-31 (only A)
-        ("A", "2024-12-31", "EW", 1100), ("A", "2024-12-31", "EW_65P", 210),
-        ("A", "2024-12-31", "EW_U15", 160), ("A", "2024-12-31", "EW_15_64", 730),
+        ("A", "2024-12-31", "EW", 1100),
+        ("A", "2024-12-31", "EW_65P", 210),
+        ("A", "2024-12-31", "EW_U15", 160),
+        ("A", "2024-12-31", "EW_15_64", 730),
         # Bundesagentur, June 2024
-        ("A", "2024-06-30", "SGB2_LB", 80), ("A", "2024-06-30", "SGB2_NEF_U15", 30),
+        ("A", "2024-06-30", "SGB2_LB", 80),
+        ("A", "2024-06-30", "SGB2_NEF_U15", 30),
         ("A", "2024-06-30", "ALO", 26),
         ("B", "2024-06-30", "SGB2_LB", None),  # `*` secret
         ("B", "2024-06-30", "SGB2_NEF_U15", 12),
@@ -41,8 +49,11 @@ def con():
 
 
 def value_of(frame, area, date, indicator):
-    row = frame[(frame.area_id == area) & (frame.reference_date.astype(str) == date)
-                & (frame.indicator_id == indicator)]
+    row = frame[
+        (frame.area_id == area)
+        & (frame.reference_date.astype(str) == date)
+        & (frame.indicator_id == indicator)
+    ]
     assert len(row) == 1, (area, date, indicator)
     return row.iloc[0]
 
@@ -91,9 +102,19 @@ def test_month_filter_limits_reference_dates(con):
 def test_catalog_lists_every_indicator_of_the_design():
     catalog = catalog_frame()
     assert set(catalog.indicator_id) == {
-        "sgb2_quota", "child_poverty", "unemployment", "long_term_unemployment",
-        "youth_unemployment", "old_age_poverty", "single_parents", "foreign_nationals",
-        "youth_dependency", "old_age_dependency", "migration_volume", "population_change"}
+        "sgb2_quota",
+        "child_poverty",
+        "unemployment",
+        "long_term_unemployment",
+        "youth_unemployment",
+        "old_age_poverty",
+        "single_parents",
+        "foreign_nationals",
+        "youth_dependency",
+        "old_age_dependency",
+        "migration_volume",
+        "population_change",
+    }
     sgb2 = catalog.set_index("indicator_id").loc["sgb2_quota"]
     assert (sgb2.numerator, sgb2.denominator) == ("SGB2_LB", "EW - EW_65P")
     youth = catalog.set_index("indicator_id").loc["youth_unemployment"]

@@ -2,16 +2,23 @@
 
 import pandas as pd
 
-from assets.ingest.parsing import (decode_text, match_columns, normalize_header, parse_dates,
-                                   parse_german_numbers, read_semicolon_csv)
+from assets.ingest.parsing import (
+    decode_text,
+    match_columns,
+    normalize_header,
+    parse_dates,
+    parse_german_numbers,
+    read_semicolon_csv,
+)
 from tests.conftest import write
 
 
 def test_header_matching_is_tolerant_of_case_umlauts_and_punctuation():
     assert normalize_header("Kosten (EUR)") == normalize_header("kosten eur") == "kosten_eur"
     assert normalize_header("\ufeffGültig_ab") == normalize_header("GUELTIG AB")
-    found, missing = match_columns(["stichtag", "RAUM-ID", "Merkmal "], ["Stichtag", "Raum_ID",
-                                                                        "Merkmal", "Wert"])
+    found, missing = match_columns(
+        ["stichtag", "RAUM-ID", "Merkmal "], ["Stichtag", "Raum_ID", "Merkmal", "Wert"]
+    )
     assert found == {"Stichtag": "stichtag", "Raum_ID": "RAUM-ID", "Merkmal": "Merkmal "}
     assert missing == ["Wert"]
 
@@ -22,8 +29,9 @@ def test_decoding_utf8_bom_and_windows_1252():
 
 
 def test_german_numbers_and_symbols_never_become_numbers_silently():
-    parsed = parse_german_numbers(pd.Series(["1.234", "1.234,5", "12,5", "-", "*", ".", "x", "–",
-                                             "12a", "", "12.5", "0"]))
+    parsed = parse_german_numbers(
+        pd.Series(["1.234", "1.234,5", "12,5", "-", "*", ".", "x", "–", "12a", "", "12.5", "0"])
+    )
     values = parsed.value.tolist()
     assert values[:4] == [1234.0, 1234.5, 12.5, 0.0]  # `-` means exactly zero
     assert all(pd.isna(v) for v in values[4:11])

@@ -1,9 +1,9 @@
 """End to end: the real Definitions materialized into a temporary warehouse, tables queried."""
 
+import dagster as dg
 import duckdb
 import pytest
 
-import dagster as dg
 from pipelines.definitions import defs
 from pipelines.jobs import REFRESH_JOB_NAME, range_tags
 from pipelines.resources import DataRoot, Warehouse
@@ -11,11 +11,17 @@ from pipelines.resources import DataRoot, Warehouse
 
 def run_refresh(root, warehouse_dir, first="2023-12-01", last="2024-06-01"):
     job = defs.resolve_job_def(REFRESH_JOB_NAME)
-    resources = {"data_root": DataRoot(data_dir=str(root)),
-                 "warehouse": Warehouse(warehouse_dir=str(warehouse_dir))}
+    resources = {
+        "data_root": DataRoot(data_dir=str(root)),
+        "warehouse": Warehouse(warehouse_dir=str(warehouse_dir)),
+    }
     with dg.instance_for_test() as instance:
-        return job.execute_in_process(instance=instance, tags=range_tags(first, last),
-                                      resources=resources, raise_on_error=False)
+        return job.execute_in_process(
+            instance=instance,
+            tags=range_tags(first, last),
+            resources=resources,
+            raise_on_error=False,
+        )
 
 
 @pytest.fixture
@@ -29,7 +35,9 @@ def published(tiny_root, tmp_path):
 
 def test_tiny_root_publishes_contract_tables(published):
     con, _ = published
-    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    tables = {
+        r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    }
     assert {"areas", "indicator_catalog", "indicator_values", "data_quality"} <= tables
     assert con.execute("SELECT count(*) FROM areas").fetchone()[0] == 5
     # SR-C child poverty: SGB2_NEF_U15 is `-` (exactly zero) -> 0 / 400 = 0 %, published
@@ -70,16 +78,24 @@ def test_every_row_is_loaded_or_quarantined_and_counts_add_up(published, tmp_pat
                                   FROM quarantine ORDER BY file""").fetchall()
     internal.close()
     assert ("statistics/small_area/ba_2024.csv", 15, "Raum_ID", "SR-Z", "unknown_area") in reasons
-    assert ("statistics/small_area/bevoelkerung_2023.csv", 22, "Merkmal", "EW_TYPO",
-            "unknown_code") in reasons
+    assert (
+        "statistics/small_area/bevoelkerung_2023.csv",
+        22,
+        "Merkmal",
+        "EW_TYPO",
+        "unknown_code",
+    ) in reasons
     assert ("statistics/zensus/grid.csv", 4, "Einwohner", "zwölf", "invalid_value") in reasons
 
 
 def test_checks_pass_and_reconciliation_compares_control_totals(published):
     _, result = published
     evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
-    assert set(evaluations) >= {"areas_expectations", "small_area_statistics_expectations",
-                                "population_matches_control_totals"}
+    assert set(evaluations) >= {
+        "areas_expectations",
+        "small_area_statistics_expectations",
+        "population_matches_control_totals",
+    }
     assert all(e.passed for e in evaluations.values())
     reconciliation = evaluations["population_matches_control_totals"]
     assert reconciliation.metadata["compared"].value == 1
@@ -87,8 +103,9 @@ def test_checks_pass_and_reconciliation_compares_control_totals(published):
 
 def test_reconciliation_blocks_indicators_when_population_is_off(tiny_root, tmp_path):
     genesis = tiny_root / "statistics" / "genesis" / "12411.csv"
-    genesis.write_text(genesis.read_text(encoding="utf-8").replace(";4380;", ";9000;"),
-                       encoding="utf-8")
+    genesis.write_text(
+        genesis.read_text(encoding="utf-8").replace(";4380;", ";9000;"), encoding="utf-8"
+    )
     result = run_refresh(tiny_root, tmp_path / "wh")
     assert not result.success
     evaluation = {e.check_name: e for e in result.get_asset_check_evaluations()}

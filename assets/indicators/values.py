@@ -13,8 +13,18 @@ import pandas as pd
 
 from assets.indicators.catalog import Indicator
 
-COLUMNS = ["municipality_ags", "area_id", "reference_date", "indicator_id", "numerator",
-           "denominator", "value", "status", "denominator_date", "note"]
+COLUMNS = [
+    "municipality_ags",
+    "area_id",
+    "reference_date",
+    "indicator_id",
+    "numerator",
+    "denominator",
+    "value",
+    "status",
+    "denominator_date",
+    "note",
+]
 
 _RATIO_SQL = """
 WITH num_terms AS (SELECT * FROM (VALUES {num_terms}) t(code, coef)),
@@ -104,27 +114,33 @@ def _month_filter(months: list[str] | None, column: str) -> tuple[str, list]:
     return f"strftime({column}, '%Y-%m') IN ({placeholders})", list(months)
 
 
-def compute_indicator(con: duckdb.DuckDBPyConnection, indicator: Indicator,
-                      months: list[str] | None = None) -> pd.DataFrame:
+def compute_indicator(
+    con: duckdb.DuckDBPyConnection, indicator: Indicator, months: list[str] | None = None
+) -> pd.DataFrame:
     """Values of one indicator for all areas, at the numerator's dates within `months` (YYYY-MM)."""
     if indicator.kind == "yearly_change":
         month_filter, params = _month_filter(months, "e.reference_date")
         sql = _CHANGE_SQL.format(month_filter=month_filter)
     else:
         month_filter, params = _month_filter(months, "n.reference_date")
-        sql = _RATIO_SQL.format(num_terms=_values_sql(indicator.numerator),
-                                den_terms=_values_sql(indicator.denominator),
-                                n_num=len(indicator.numerator), n_den=len(indicator.denominator),
-                                month_filter=month_filter)
+        sql = _RATIO_SQL.format(
+            num_terms=_values_sql(indicator.numerator),
+            den_terms=_values_sql(indicator.denominator),
+            n_num=len(indicator.numerator),
+            n_den=len(indicator.denominator),
+            month_filter=month_filter,
+        )
     return con.execute(sql, params + [indicator.indicator_id]).df()
 
 
-def compute_indicator_values(con: duckdb.DuckDBPyConnection, indicators: list[Indicator],
-                             months: list[str] | None = None) -> pd.DataFrame:
+def compute_indicator_values(
+    con: duckdb.DuckDBPyConnection, indicators: list[Indicator], months: list[str] | None = None
+) -> pd.DataFrame:
     frames = [compute_indicator(con, i, months) for i in indicators]
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
     result = pd.concat(frames, ignore_index=True)[COLUMNS]
-    return result.sort_values(["municipality_ags", "area_id", "indicator_id", "reference_date"],
-                              ignore_index=True)
+    return result.sort_values(
+        ["municipality_ags", "area_id", "indicator_id", "reference_date"], ignore_index=True
+    )

@@ -14,14 +14,25 @@ from assets.ingest.quarantine import IngestResult, RowRejections, combine, file_
 SOURCE = "areas"
 TARGET_CRS = "EPSG:25832"
 ATTRIBUTES = ["municipality_ags", "area_id", "area_name", "district_name"]
-LOADED_COLUMNS = ["municipality_ags", "area_id", "area_name", "district_name", "area_km2",
-                  "geometry_wkt", "source_file"]
+LOADED_COLUMNS = [
+    "municipality_ags",
+    "area_id",
+    "area_name",
+    "district_name",
+    "area_km2",
+    "geometry_wkt",
+    "source_file",
+]
 AREA_SUFFIXES = (".geojson", ".json", ".gpkg")
 
 
 def area_files(root: Path) -> list[Path]:
     folder = root / "areas"
-    return sorted(p for p in folder.glob("*") if p.suffix.lower() in AREA_SUFFIXES) if folder.is_dir() else []
+    return (
+        sorted(p for p in folder.glob("*") if p.suffix.lower() in AREA_SUFFIXES)
+        if folder.is_dir()
+        else []
+    )
 
 
 def read_areas(paths: list[Path], root: Path) -> tuple[IngestResult, gpd.GeoDataFrame]:
@@ -35,7 +46,11 @@ def read_areas(paths: list[Path], root: Path) -> tuple[IngestResult, gpd.GeoData
     seen: dict[str, str] = {}
     for path in paths:
         rel = path.relative_to(root).as_posix()
-        layers = [name for name, _ in pyogrio.list_layers(path)] if path.suffix.lower() == ".gpkg" else [None]
+        layers = (
+            [name for name, _ in pyogrio.list_layers(path)]
+            if path.suffix.lower() == ".gpkg"
+            else [None]
+        )
         for layer in layers:
             label = rel if layer is None or len(layers) == 1 else f"{rel}#{layer}"
             gdf = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
@@ -44,53 +59,104 @@ def read_areas(paths: list[Path], root: Path) -> tuple[IngestResult, gpd.GeoData
             rejections = RowRejections(SOURCE, label)
             for column in ATTRIBUTES:
                 if column not in gdf.columns:
-                    rejections.reject_all(gdf, column, None, "missing_column",
-                                          f"Attribut {column!r} fehlt")
+                    rejections.reject_all(
+                        gdf, column, None, "missing_column", f"Attribut {column!r} fehlt"
+                    )
                     continue
                 text = gdf[column].astype("string").str.strip()
                 gdf[column] = text
-                rejections.reject(gdf, text.isna() | (text == ""), column, None, "empty_value",
-                                  f"Attribut {column!r} ist leer")
+                rejections.reject(
+                    gdf,
+                    text.isna() | (text == ""),
+                    column,
+                    None,
+                    "empty_value",
+                    f"Attribut {column!r} ist leer",
+                )
             if "municipality_ags" in gdf.columns:
                 ags = gdf["municipality_ags"]
-                rejections.reject(gdf, ~ags.str.fullmatch(r"\d{8}").fillna(False), "municipality_ags",
-                                  ags, "invalid_ags", "AGS muss aus 8 Ziffern bestehen")
+                rejections.reject(
+                    gdf,
+                    ~ags.str.fullmatch(r"\d{8}").fillna(False),
+                    "municipality_ags",
+                    ags,
+                    "invalid_ags",
+                    "AGS muss aus 8 Ziffern bestehen",
+                )
             if gdf.crs is None:
-                rejections.reject_all(gdf, "geometry", None, "missing_crs",
-                                      "Datei deklariert kein Koordinatenreferenzsystem")
+                rejections.reject_all(
+                    gdf,
+                    "geometry",
+                    None,
+                    "missing_crs",
+                    "Datei deklariert kein Koordinatenreferenzsystem",
+                )
             geom = gdf.geometry
             is_polygon = geom.geom_type.isin(["Polygon", "MultiPolygon"])
-            rejections.reject(gdf, geom.isna() | geom.is_empty | ~is_polygon, "geometry",
-                              geom.geom_type, "invalid_geometry", "keine Flächengeometrie")
+            rejections.reject(
+                gdf,
+                geom.isna() | geom.is_empty | ~is_polygon,
+                "geometry",
+                geom.geom_type,
+                "invalid_geometry",
+                "keine Flächengeometrie",
+            )
             valid = geom.is_valid
-            rejections.reject(gdf, ~valid, "geometry", None, "invalid_geometry",
-                              "ungültige Geometrie: " + pd.Series(
-                                  shapely.is_valid_reason(geom.values), index=gdf.index))
+            rejections.reject(
+                gdf,
+                ~valid,
+                "geometry",
+                None,
+                "invalid_geometry",
+                "ungültige Geometrie: "
+                + pd.Series(shapely.is_valid_reason(geom.values), index=gdf.index),
+            )
             if "area_id" in gdf.columns:
-                for idx in gdf.index[rejections.accepted(gdf)]:
-                    area_id = gdf.at[idx, "area_id"]
-                    if area_id in seen:
-                        rejections.reject(gdf, gdf.index == idx, "area_id", area_id, "duplicate",
-                                          f"area_id bereits in {seen[area_id]} vergeben")
-                    else:
-                        seen[area_id] = label
+                ids = gdf["area_id"].where(rejections.accepted(gdf))
+                repeated = ids.notna() & (ids.duplicated() | ids.isin(seen))
+                earlier = ids.map(lambda i, here=label: seen.get(i, here))
+                rejections.reject(
+                    gdf,
+                    repeated,
+                    "area_id",
+                    ids,
+                    "duplicate",
+                    "area_id bereits vergeben in " + earlier.astype(str),
+                )
+                seen.update(dict.fromkeys(ids[~repeated].dropna(), label))
             ok = gdf[rejections.accepted(gdf)]
             if not ok.empty:
                 ok = ok.to_crs(TARGET_CRS)
                 ok["source_file"] = label
                 frames.append(ok)
-            results.append((pd.DataFrame(), rejections, file_record(
-                SOURCE, label, file_sha256(path), "", len(gdf), len(ok), rejections.count)))
-    polygons = (gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=TARGET_CRS)
-                if frames else gpd.GeoDataFrame({c: [] for c in ATTRIBUTES + ["source_file"]},
-                                                geometry=[], crs=TARGET_CRS))
-    polygons = polygons[ATTRIBUTES + ["source_file", "geometry"]].sort_values(
-        ["municipality_ags", "area_id"]).reset_index(drop=True)
+            results.append(
+                (
+                    pd.DataFrame(),
+                    rejections,
+                    file_record(
+                        SOURCE, label, file_sha256(path), "", len(gdf), len(ok), rejections.count
+                    ),
+                )
+            )
+    polygons = (
+        gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=TARGET_CRS)
+        if frames
+        else gpd.GeoDataFrame(
+            {c: [] for c in ATTRIBUTES + ["source_file"]}, geometry=[], crs=TARGET_CRS
+        )
+    )
+    polygons = (
+        polygons[ATTRIBUTES + ["source_file", "geometry"]]
+        .sort_values(["municipality_ags", "area_id"])
+        .reset_index(drop=True)
+    )
     result = combine(results, LOADED_COLUMNS)
-    result.loaded = pd.DataFrame({
-        **{c: polygons[c].astype(object) for c in ATTRIBUTES},
-        "area_km2": polygons.geometry.area / 1e6,
-        "geometry_wkt": shapely.to_wkt(polygons.geometry.values, rounding_precision=1),
-        "source_file": polygons["source_file"].astype(object),
-    })[LOADED_COLUMNS]
+    result.loaded = pd.DataFrame(
+        {
+            **{c: polygons[c].astype(object) for c in ATTRIBUTES},
+            "area_km2": polygons.geometry.area / 1e6,
+            "geometry_wkt": shapely.to_wkt(polygons.geometry.values, rounding_precision=1),
+            "source_file": polygons["source_file"].astype(object),
+        }
+    )[LOADED_COLUMNS]
     return result, polygons

@@ -1,6 +1,5 @@
 """Ingest assets: each reads one landing folder, loads what is valid and quarantines the rest."""
 
-
 import datetime as dt
 
 import dagster as dg
@@ -11,7 +10,7 @@ from assets.ingest import areas as areas_reader
 from assets.ingest import genesis, statistics, zensus
 from assets.ingest.quarantine import IngestResult, split_oversized
 from assets.metadata import markdown_table, table_metadata
-from assets.warehouse import insert_frame, replace_source, replace_table
+from assets.warehouse import replace_source, replace_table
 from pipelines.resources import DataRoot, Warehouse
 
 GROUP = "ingest"
@@ -38,21 +37,29 @@ def _merge(*results: IngestResult) -> IngestResult:
     )
 
 
-def _result(con: duckdb.DuckDBPyConnection, table: str, result: IngestResult) -> dg.MaterializeResult:
+def _result(
+    con: duckdb.DuckDBPyConnection, table: str, result: IngestResult
+) -> dg.MaterializeResult:
     summary = result.files[["file", "rows_in", "rows_loaded", "rows_quarantined"]]
-    reasons = (result.quarantine.groupby("reason_code").size().rename("rows").reset_index()
-               if not result.quarantine.empty else pd.DataFrame())
-    return dg.MaterializeResult(metadata={
-        **table_metadata(con, table),
-        "files": len(result.files),
-        "rows_quarantined": int(result.files["rows_quarantined"].sum()),
-        "files_summary": dg.MetadataValue.md(markdown_table(summary)),
-        "quarantine_reasons": dg.MetadataValue.md(markdown_table(reasons)),
-    })
+    reasons = (
+        result.quarantine.groupby("reason_code").size().rename("rows").reset_index()
+        if not result.quarantine.empty
+        else pd.DataFrame()
+    )
+    return dg.MaterializeResult(
+        metadata={
+            **table_metadata(con, table),
+            "files": len(result.files),
+            "rows_quarantined": int(result.files["rows_quarantined"].sum()),
+            "files_summary": dg.MetadataValue.md(markdown_table(summary)),
+            "quarantine_reasons": dg.MetadataValue.md(markdown_table(reasons)),
+        }
+    )
 
 
-def _ingest(source: str, table: str, paths, data_root: DataRoot, warehouse: Warehouse,
-            read) -> dg.MaterializeResult:
+def _ingest(
+    source: str, table: str, paths, data_root: DataRoot, warehouse: Warehouse, read
+) -> dg.MaterializeResult:
     limit = data_root.settings()["limits"]["max_file_mb"]
     paths, oversized = split_oversized(paths, data_root.path, source, limit)
     with warehouse.connect() as con:
@@ -70,12 +77,19 @@ def areas(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     because the statistics files name areas by `Raum_ID` alone.
     """
     paths = areas_reader.area_files(data_root.path)
-    return _ingest(areas_reader.SOURCE, "areas", paths, data_root, warehouse,
-                   lambda con, p: areas_reader.read_areas(p, data_root.path)[0])
+    return _ingest(
+        areas_reader.SOURCE,
+        "areas",
+        paths,
+        data_root,
+        warehouse,
+        lambda con, p: areas_reader.read_areas(p, data_root.path)[0],
+    )
 
 
-@dg.asset(group_name=GROUP, kinds={"pandas", "duckdb"}, pool=WRITER_POOL, owners=OWNERS,
-          deps=[areas])
+@dg.asset(
+    group_name=GROUP, kinds={"pandas", "duckdb"}, pool=WRITER_POOL, owners=OWNERS, deps=[areas]
+)
 def small_area_statistics(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     """Long-format small-area statistics (`statistics/small_area/*.csv`), typed and validated.
 
@@ -95,16 +109,28 @@ def small_area_statistics(data_root: DataRoot, warehouse: Warehouse) -> dg.Mater
 def genesis_values(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     """Municipality control totals from GENESIS flat CSV (`statistics/genesis/*.csv`)."""
     paths = data_root.files("statistics/genesis", "*.csv", "*.CSV")
-    return _ingest(genesis.SOURCE, "genesis_values", paths, data_root, warehouse,
-                   lambda con, p: genesis.read_genesis(p, data_root.path))
+    return _ingest(
+        genesis.SOURCE,
+        "genesis_values",
+        paths,
+        data_root,
+        warehouse,
+        lambda con, p: genesis.read_genesis(p, data_root.path),
+    )
 
 
 @dg.asset(group_name=GROUP, kinds={"pandas", "duckdb"}, pool=WRITER_POOL, owners=OWNERS)
 def zensus_grid(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     """Zensus 2022 100 m grid cells (`statistics/zensus/*.csv`), centres in EPSG:3035."""
     paths = data_root.files("statistics/zensus", "*.csv", "*.CSV")
-    return _ingest(zensus.SOURCE, "zensus_grid", paths, data_root, warehouse,
-                   lambda con, p: zensus.read_zensus(p, data_root.path))
+    return _ingest(
+        zensus.SOURCE,
+        "zensus_grid",
+        paths,
+        data_root,
+        warehouse,
+        lambda con, p: zensus.read_zensus(p, data_root.path),
+    )
 
 
 INGEST_ASSETS = [areas, small_area_statistics, genesis_values, zensus_grid]

@@ -13,13 +13,28 @@ from pathlib import Path
 
 import pandas as pd
 
-from assets.ingest.parsing import match_columns, parse_dates, parse_german_numbers, read_semicolon_csv
+from assets.ingest.parsing import (
+    match_columns,
+    parse_dates,
+    parse_german_numbers,
+    read_semicolon_csv,
+)
 from assets.ingest.quarantine import IngestResult, RowRejections, combine, file_record, file_sha256
 
 SOURCE = "genesis"
 REQUIRED = ["statistics_code", "time", "value", "value_variable_code"]
-LOADED_COLUMNS = ["municipality_ags", "reference_date", "statistics_code", "variable_code",
-                  "breakdown", "value", "symbol", "unit", "source_file", "row_number"]
+LOADED_COLUMNS = [
+    "municipality_ags",
+    "reference_date",
+    "statistics_code",
+    "variable_code",
+    "breakdown",
+    "value",
+    "symbol",
+    "unit",
+    "source_file",
+    "row_number",
+]
 _GROUP = re.compile(r"^(\d+)_variable_attribute_code$")
 
 
@@ -36,14 +51,28 @@ def read_genesis(paths: list[Path], root: Path) -> IngestResult:
         groups = sorted(int(m.group(1)) for h in table.header if (m := _GROUP.match(h)))
         if missing or not groups:
             what = missing[0] if missing else "1_variable_attribute_code"
-            rejections.reject_all(rows, what, ";".join(table.header), "missing_column",
-                                  f"Spalte {what!r} fehlt (kein GENESIS-ffcsv-Format)")
-            results.append((rows.iloc[0:0], rejections, file_record(
-                SOURCE, rel, file_sha256(path), table.encoding, rows_in, 0, rejections.count)))
+            rejections.reject_all(
+                rows,
+                what,
+                ";".join(table.header),
+                "missing_column",
+                f"Spalte {what!r} fehlt (kein GENESIS-ffcsv-Format)",
+            )
+            results.append(
+                (
+                    rows.iloc[0:0],
+                    rejections,
+                    file_record(
+                        SOURCE, rel, file_sha256(path), table.encoding, rows_in, 0, rejections.count
+                    ),
+                )
+            )
             continue
         attrs = {g: rows[f"{g}_variable_attribute_code"].astype(str).str.strip() for g in groups}
-        codes = {g: rows.get(f"{g}_variable_code", pd.Series("", index=rows.index)).astype(str)
-                 for g in groups}
+        codes = {
+            g: rows.get(f"{g}_variable_code", pd.Series("", index=rows.index)).astype(str)
+            for g in groups
+        }
         ags = pd.Series(None, index=rows.index, dtype=object)
         breakdown = pd.Series("", index=rows.index, dtype=object)
         for g in groups:
@@ -52,16 +81,35 @@ def read_genesis(paths: list[Path], root: Path) -> IngestResult:
             other = ~is_ags & (attrs[g] != "")
             sep = breakdown.where(breakdown == "", breakdown + ",").where(other, breakdown)
             breakdown = sep.where(~other, sep + codes[g] + "=" + attrs[g])
-        frame = pd.DataFrame({"row_number": rows["row_number"], "municipality_ags": ags,
-                              "breakdown": breakdown})
+        frame = pd.DataFrame(
+            {"row_number": rows["row_number"], "municipality_ags": ags, "breakdown": breakdown}
+        )
         frame["reference_date"] = parse_dates(rows[found["time"]])
-        rejections.reject(frame, frame["reference_date"].isna(), "time", rows[found["time"]],
-                          "invalid_date", "kein gültiges Datum in 'time'")
-        rejections.reject(frame, frame["municipality_ags"].isna(), "1_variable_attribute_code",
-                          None, "missing_ags", "kein 8-stelliger Gemeindeschlüssel in der Zeile")
+        rejections.reject(
+            frame,
+            frame["reference_date"].isna(),
+            "time",
+            rows[found["time"]],
+            "invalid_date",
+            "kein gültiges Datum in 'time'",
+        )
+        rejections.reject(
+            frame,
+            frame["municipality_ags"].isna(),
+            "1_variable_attribute_code",
+            None,
+            "missing_ags",
+            "kein 8-stelliger Gemeindeschlüssel in der Zeile",
+        )
         numbers = parse_german_numbers(rows[found["value"]])
-        rejections.reject(frame, numbers.error.notna(), "value", rows[found["value"]],
-                          "invalid_value", numbers.error)
+        rejections.reject(
+            frame,
+            numbers.error.notna(),
+            "value",
+            rows[found["value"]],
+            "invalid_value",
+            numbers.error,
+        )
         frame["value"] = numbers.value
         frame["symbol"] = numbers.symbol
         frame["statistics_code"] = rows[found["statistics_code"]].astype(str)
@@ -69,8 +117,21 @@ def read_genesis(paths: list[Path], root: Path) -> IngestResult:
         frame["unit"] = rows["value_unit"].astype(str) if "value_unit" in rows else ""
         frame["source_file"] = rel
         keep = frame[rejections.accepted(frame)]
-        results.append((keep, rejections, file_record(
-            SOURCE, rel, file_sha256(path), table.encoding, rows_in, len(keep), rejections.count)))
+        results.append(
+            (
+                keep,
+                rejections,
+                file_record(
+                    SOURCE,
+                    rel,
+                    file_sha256(path),
+                    table.encoding,
+                    rows_in,
+                    len(keep),
+                    rejections.count,
+                ),
+            )
+        )
     result = combine(results, LOADED_COLUMNS)
     result.loaded["reference_date"] = pd.to_datetime(result.loaded["reference_date"]).dt.date
     return result

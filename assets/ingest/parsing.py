@@ -65,7 +65,9 @@ class CsvTable:
 
     header: list[str]
     rows: pd.DataFrame  # one column per header field (strings), plus `row_number`
-    width_errors: pd.DataFrame  # row_number, value (the raw line), reason: rows with a wrong field count
+    width_errors: (
+        pd.DataFrame
+    )  # row_number, value (the raw line), reason: rows with a wrong field count
     encoding: str
 
 
@@ -137,7 +139,9 @@ def parse_german_numbers(text: pd.Series, allow_symbols: bool = True) -> ParsedN
     rejected because `12.500` would mean twelve thousand five hundred in the same file.
     """
     s = text.astype("string").str.strip().fillna("")
-    is_symbol = s.isin(list(STATISTICAL_SYMBOLS)) if allow_symbols else pd.Series(False, index=s.index)
+    is_symbol = (
+        s.isin(list(STATISTICAL_SYMBOLS)) if allow_symbols else pd.Series(False, index=s.index)
+    )
     is_number = s.str.match(_GERMAN_NUMBER).fillna(False).astype(bool)
     cleaned = s.where(is_number, None).str.replace(".", "", regex=False).str.replace(",", ".")
     value = pd.to_numeric(cleaned, errors="coerce").astype("float64")

@@ -14,7 +14,15 @@ from pathlib import Path
 import pandas as pd
 
 QUARANTINE_COLUMNS = ["source", "file", "row_number", "column", "value", "reason_code", "reason"]
-FILE_COLUMNS = ["source", "file", "sha256", "encoding", "rows_in", "rows_loaded", "rows_quarantined"]
+FILE_COLUMNS = [
+    "source",
+    "file",
+    "sha256",
+    "encoding",
+    "rows_in",
+    "rows_loaded",
+    "rows_quarantined",
+]
 
 
 def file_sha256(path: Path) -> str:
@@ -34,8 +42,9 @@ class RowRejections:
     _parts: list[pd.DataFrame] = field(default_factory=list)
     _rejected: set[int] = field(default_factory=set)
 
-    def reject(self, rows: pd.DataFrame, mask: pd.Series, column: str, values, reason_code: str,
-               reasons) -> None:
+    def reject(
+        self, rows: pd.DataFrame, mask: pd.Series, column: str, values, reason_code: str, reasons
+    ) -> None:
         """Quarantine the rows where `mask` holds and that have no earlier defect."""
         mask = mask.fillna(False).astype(bool) & ~rows["row_number"].isin(self._rejected)
         if not mask.any():
@@ -54,16 +63,18 @@ class RowRejections:
         self._parts.append(part)
         self._rejected.update(part["row_number"].tolist())
 
-    def reject_all(self, rows: pd.DataFrame, column: str, value: str, reason_code: str,
-                   reason: str) -> None:
+    def reject_all(
+        self, rows: pd.DataFrame, column: str, value: str, reason_code: str, reason: str
+    ) -> None:
         self.reject(rows, pd.Series(True, index=rows.index), column, value, reason_code, reason)
 
     def add_frame(self, frame: pd.DataFrame, reason_code: str, column: str | None = None) -> None:
         """Quarantine rows given as a frame with row_number, value and reason (e.g. width errors)."""
         if frame.empty:
             return
-        part = frame.assign(source=self.source, file=self.file, column=column,
-                            reason_code=reason_code)[QUARANTINE_COLUMNS]
+        part = frame.assign(
+            source=self.source, file=self.file, column=column, reason_code=reason_code
+        )[QUARANTINE_COLUMNS]
         self._parts.append(part)
         self._rejected.update(part["row_number"].tolist())
 
@@ -90,8 +101,9 @@ def _select(values, mask: pd.Series):
 
 
 def empty_quarantine() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row_number" else object)
-                         for c in QUARANTINE_COLUMNS})
+    return pd.DataFrame(
+        {c: pd.Series(dtype="int64" if c == "row_number" else object) for c in QUARANTINE_COLUMNS}
+    )
 
 
 @dataclass
@@ -109,18 +121,32 @@ class IngestResult:
             raise AssertionError(f"row counts do not reconcile for {bad.file.tolist()}")
 
 
-def file_record(source: str, file: str, sha256: str, encoding: str, rows_in: int,
-                rows_loaded: int, rows_quarantined: int) -> dict:
-    return dict(source=source, file=file, sha256=sha256, encoding=encoding, rows_in=rows_in,
-                rows_loaded=rows_loaded, rows_quarantined=rows_quarantined)
+def file_record(
+    source: str,
+    file: str,
+    sha256: str,
+    encoding: str,
+    rows_in: int,
+    rows_loaded: int,
+    rows_quarantined: int,
+) -> dict:
+    return dict(
+        source=source,
+        file=file,
+        sha256=sha256,
+        encoding=encoding,
+        rows_in=rows_in,
+        rows_loaded=rows_loaded,
+        rows_quarantined=rows_quarantined,
+    )
 
 
-def combine(source_results: list[tuple[pd.DataFrame, RowRejections, dict]],
-            loaded_columns: list[str]) -> IngestResult:
+def combine(
+    source_results: list[tuple[pd.DataFrame, RowRejections, dict]], loaded_columns: list[str]
+) -> IngestResult:
     """Assemble per-file outputs into one result."""
     loaded = [r[0] for r in source_results if not r[0].empty]
-    frame = (pd.concat(loaded, ignore_index=True) if loaded
-             else pd.DataFrame(columns=loaded_columns))
+    frame = pd.concat(loaded, ignore_index=True) if loaded else pd.DataFrame(columns=loaded_columns)
     quarantine = [r[1].frame() for r in source_results]
     quarantine = [q for q in quarantine if not q.empty]
     result = IngestResult(
@@ -132,8 +158,9 @@ def combine(source_results: list[tuple[pd.DataFrame, RowRejections, dict]],
     return result
 
 
-def split_oversized(paths: list[Path], root: Path, source: str,
-                    max_mb: float) -> tuple[list[Path], IngestResult]:
+def split_oversized(
+    paths: list[Path], root: Path, source: str, max_mb: float
+) -> tuple[list[Path], IngestResult]:
     """Files above the size limit from settings are not opened; each gets a quarantine entry."""
     keep, entries, files = [], [], []
     for path in paths:
@@ -142,9 +169,19 @@ def split_oversized(paths: list[Path], root: Path, source: str,
             keep.append(path)
             continue
         rel = path.relative_to(root).as_posix()
-        entries.append(dict(source=source, file=rel, row_number=None, column=None,
-                            value=f"{size_mb:.1f} MB", reason_code="file_too_large",
-                            reason=f"Datei größer als die erlaubten {max_mb:g} MB; nicht gelesen"))
+        entries.append(
+            dict(
+                source=source,
+                file=rel,
+                row_number=None,
+                column=None,
+                value=f"{size_mb:.1f} MB",
+                reason_code="file_too_large",
+                reason=f"Datei größer als die erlaubten {max_mb:g} MB; nicht gelesen",
+            )
+        )
         files.append(file_record(source, rel, file_sha256(path), "", 0, 0, 0))
-    quarantine = pd.DataFrame(entries, columns=QUARANTINE_COLUMNS) if entries else empty_quarantine()
+    quarantine = (
+        pd.DataFrame(entries, columns=QUARANTINE_COLUMNS) if entries else empty_quarantine()
+    )
     return keep, IngestResult(pd.DataFrame(), quarantine, pd.DataFrame(files, columns=FILE_COLUMNS))

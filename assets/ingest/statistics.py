@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from assets.ingest.parsing import match_columns, parse_dates, parse_german_numbers, read_semicolon_csv
+from assets.ingest.parsing import (
+    match_columns,
+    parse_dates,
+    parse_german_numbers,
+    read_semicolon_csv,
+)
 from assets.ingest.quarantine import IngestResult, RowRejections, combine, file_record, file_sha256
 
 SOURCE = "small_area_statistics"
@@ -41,12 +46,30 @@ CODES: dict[str, str] = {
     "GRUSI_65P": "Empfänger Grundsicherung im Alter 65+ (SGB XII Kap. 4)",
 }
 
-LOADED_COLUMNS = ["municipality_ags", "area_id", "reference_date", "code", "value", "symbol",
-                  "source_file", "row_number"]
+_CANDIDATE_COLUMNS = [
+    "row_number",
+    "area_id",
+    "reference_date",
+    "code",
+    "value",
+    "symbol",
+    "source_file",
+]
+LOADED_COLUMNS = [
+    "municipality_ags",
+    "area_id",
+    "reference_date",
+    "code",
+    "value",
+    "symbol",
+    "source_file",
+    "row_number",
+]
 
 
-def read_small_area_statistics(paths: list[Path], root: Path,
-                               area_municipality: dict[str, str]) -> IngestResult:
+def read_small_area_statistics(
+    paths: list[Path], root: Path, area_municipality: dict[str, str]
+) -> IngestResult:
     """Parse and validate every long-format file; `area_municipality` maps known area ids.
 
     Rules, in order: field count, date, area id, Merkmal code, value (number or symbol), value not
@@ -61,34 +84,69 @@ def read_small_area_statistics(paths: list[Path], root: Path,
         rejections.add_frame(table.width_errors, "wrong_field_count")
         rows = table.rows
         found, missing = match_columns(table.header, COLUMNS)
-        info = {"sha256": file_sha256(path), "encoding": table.encoding,
-                "rows_in": len(rows) + len(table.width_errors)}
+        info = {
+            "sha256": file_sha256(path),
+            "encoding": table.encoding,
+            "rows_in": len(rows) + len(table.width_errors),
+        }
         if missing:
-            rejections.reject_all(rows, missing[0], ";".join(table.header), "missing_column",
-                                  f"Spalte {missing[0]!r} fehlt in der Kopfzeile")
-            parsed.append((rel, rows.iloc[0:0], rejections, info))
+            rejections.reject_all(
+                rows,
+                missing[0],
+                ";".join(table.header),
+                "missing_column",
+                f"Spalte {missing[0]!r} fehlt in der Kopfzeile",
+            )
+            parsed.append((rel, pd.DataFrame(columns=_CANDIDATE_COLUMNS), rejections, info))
             continue
-        frame = pd.DataFrame({
-            "row_number": rows["row_number"],
-            "raw_date": rows[found["Stichtag"]],
-            "area_id": rows[found["Raum_ID"]].astype(str).str.strip(),
-            "code": rows[found["Merkmal"]].astype(str).str.strip(),
-            "raw_value": rows[found["Wert"]],
-        })
+        frame = pd.DataFrame(
+            {
+                "row_number": rows["row_number"],
+                "raw_date": rows[found["Stichtag"]],
+                "area_id": rows[found["Raum_ID"]].astype(str).str.strip(),
+                "code": rows[found["Merkmal"]].astype(str).str.strip(),
+                "raw_value": rows[found["Wert"]],
+            }
+        )
         frame["reference_date"] = parse_dates(frame["raw_date"])
-        rejections.reject(frame, frame["reference_date"].isna(), "Stichtag", frame["raw_date"],
-                          "invalid_date", "kein gültiges Datum (erwartet JJJJ-MM-TT oder TT.MM.JJJJ)")
+        rejections.reject(
+            frame,
+            frame["reference_date"].isna(),
+            "Stichtag",
+            frame["raw_date"],
+            "invalid_date",
+            "kein gültiges Datum (erwartet JJJJ-MM-TT oder TT.MM.JJJJ)",
+        )
         unknown_area = ~frame["area_id"].isin(area_municipality.keys())
-        rejections.reject(frame, unknown_area, "Raum_ID", frame["area_id"], "unknown_area",
-                          "Raum_ID ist in keiner Sozialraum-Geometrie enthalten")
+        rejections.reject(
+            frame,
+            unknown_area,
+            "Raum_ID",
+            frame["area_id"],
+            "unknown_area",
+            "Raum_ID ist in keiner Sozialraum-Geometrie enthalten",
+        )
         unknown_code = ~frame["code"].isin(CODES.keys())
-        rejections.reject(frame, unknown_code, "Merkmal", frame["code"], "unknown_code",
-                          "unbekannter Merkmal-Code (siehe Merkmalskatalog im README)")
+        rejections.reject(
+            frame,
+            unknown_code,
+            "Merkmal",
+            frame["code"],
+            "unknown_code",
+            "unbekannter Merkmal-Code (siehe Merkmalskatalog im README)",
+        )
         numbers = parse_german_numbers(frame["raw_value"])
-        rejections.reject(frame, numbers.error.notna(), "Wert", frame["raw_value"], "invalid_value",
-                          numbers.error)
-        rejections.reject(frame, numbers.value < 0, "Wert", frame["raw_value"], "negative_value",
-                          "negative Anzahl")
+        rejections.reject(
+            frame, numbers.error.notna(), "Wert", frame["raw_value"], "invalid_value", numbers.error
+        )
+        rejections.reject(
+            frame,
+            numbers.value < 0,
+            "Wert",
+            frame["raw_value"],
+            "negative_value",
+            "negative Anzahl",
+        )
         frame["value"] = numbers.value
         frame["symbol"] = numbers.symbol
         frame["source_file"] = rel
@@ -107,9 +165,21 @@ def read_small_area_statistics(paths: list[Path], root: Path,
             rejections.reject(frame, mask, "Merkmal", frame["code"], "duplicate", reasons)
             frame = frame[rejections.accepted(frame)]
         frame = frame.assign(municipality_ags=frame["area_id"].map(area_municipality))
-        results.append((frame, rejections, file_record(
-            SOURCE, rel, info["sha256"], info["encoding"], info["rows_in"], len(frame),
-            rejections.count)))
+        results.append(
+            (
+                frame,
+                rejections,
+                file_record(
+                    SOURCE,
+                    rel,
+                    info["sha256"],
+                    info["encoding"],
+                    info["rows_in"],
+                    len(frame),
+                    rejections.count,
+                ),
+            )
+        )
     result = combine(results, LOADED_COLUMNS)
     result.loaded["reference_date"] = pd.to_datetime(result.loaded["reference_date"]).dt.date
     return result
@@ -124,7 +194,10 @@ def _duplicates(candidates: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["source_file", "row_number", "reason"])
     first = ordered[~dup].set_index(key)[["source_file", "row_number"]]
     later = ordered[dup].join(first, on=key, rsuffix="_first")
-    later["reason"] = ("doppelter Wert für Raum, Stichtag und Merkmal; gilt bereits aus "
-                       + later["source_file_first"] + " Zeile "
-                       + later["row_number_first"].astype(str))
+    later["reason"] = (
+        "doppelter Wert für Raum, Stichtag und Merkmal; gilt bereits aus "
+        + later["source_file_first"]
+        + " Zeile "
+        + later["row_number_first"].astype(str)
+    )
     return later[["source_file", "row_number", "reason"]]

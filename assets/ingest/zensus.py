@@ -11,7 +11,15 @@ from assets.ingest.quarantine import IngestResult, RowRejections, combine, file_
 
 SOURCE = "zensus"
 COLUMNS = ["GITTER_ID_100m", "x_mp_100m", "y_mp_100m", "Einwohner"]
-LOADED_COLUMNS = ["cell_id", "x_3035", "y_3035", "population", "symbol", "source_file", "row_number"]
+LOADED_COLUMNS = [
+    "cell_id",
+    "x_3035",
+    "y_3035",
+    "population",
+    "symbol",
+    "source_file",
+    "row_number",
+]
 # Germany in EPSG:3035 with a margin; a centre outside is a swapped or foreign coordinate.
 X_RANGE = (3_900_000, 4_800_000)
 Y_RANGE = (2_600_000, 3_700_000)
@@ -28,31 +36,78 @@ def read_zensus(paths: list[Path], root: Path) -> IngestResult:
         rows_in = len(rows) + len(table.width_errors)
         found, missing = match_columns(table.header, COLUMNS)
         if missing:
-            rejections.reject_all(rows, missing[0], ";".join(table.header), "missing_column",
-                                  f"Spalte {missing[0]!r} fehlt in der Kopfzeile")
-            results.append((rows.iloc[0:0], rejections, file_record(
-                SOURCE, rel, file_sha256(path), table.encoding, rows_in, 0, rejections.count)))
+            rejections.reject_all(
+                rows,
+                missing[0],
+                ";".join(table.header),
+                "missing_column",
+                f"Spalte {missing[0]!r} fehlt in der Kopfzeile",
+            )
+            results.append(
+                (
+                    rows.iloc[0:0],
+                    rejections,
+                    file_record(
+                        SOURCE, rel, file_sha256(path), table.encoding, rows_in, 0, rejections.count
+                    ),
+                )
+            )
             continue
-        frame = pd.DataFrame({"row_number": rows["row_number"],
-                              "cell_id": rows[found["GITTER_ID_100m"]].astype(str)})
-        for column, (low, high), target in ((found["x_mp_100m"], X_RANGE, "x_3035"),
-                                            (found["y_mp_100m"], Y_RANGE, "y_3035")):
+        frame = pd.DataFrame(
+            {"row_number": rows["row_number"], "cell_id": rows[found["GITTER_ID_100m"]].astype(str)}
+        )
+        for column, (low, high), target in (
+            (found["x_mp_100m"], X_RANGE, "x_3035"),
+            (found["y_mp_100m"], Y_RANGE, "y_3035"),
+        ):
             numbers = parse_german_numbers(rows[column], allow_symbols=False)
-            rejections.reject(frame, numbers.error.notna(), column, rows[column],
-                              "invalid_value", numbers.error)
+            rejections.reject(
+                frame, numbers.error.notna(), column, rows[column], "invalid_value", numbers.error
+            )
             outside = (numbers.value < low) | (numbers.value > high)
-            rejections.reject(frame, outside, column, rows[column], "outside_area",
-                              "Koordinate liegt nicht in Deutschland (EPSG:3035 erwartet)")
+            rejections.reject(
+                frame,
+                outside,
+                column,
+                rows[column],
+                "outside_area",
+                "Koordinate liegt nicht in Deutschland (EPSG:3035 erwartet)",
+            )
             frame[target] = numbers.value
         population = parse_german_numbers(rows[found["Einwohner"]])
-        rejections.reject(frame, population.error.notna(), "Einwohner", rows[found["Einwohner"]],
-                          "invalid_value", population.error)
-        rejections.reject(frame, population.value < 0, "Einwohner", rows[found["Einwohner"]],
-                          "negative_value", "negative Einwohnerzahl")
+        rejections.reject(
+            frame,
+            population.error.notna(),
+            "Einwohner",
+            rows[found["Einwohner"]],
+            "invalid_value",
+            population.error,
+        )
+        rejections.reject(
+            frame,
+            population.value < 0,
+            "Einwohner",
+            rows[found["Einwohner"]],
+            "negative_value",
+            "negative Einwohnerzahl",
+        )
         frame["population"] = population.value
         frame["symbol"] = population.symbol
         frame["source_file"] = rel
         keep = frame[rejections.accepted(frame)]
-        results.append((keep, rejections, file_record(
-            SOURCE, rel, file_sha256(path), table.encoding, rows_in, len(keep), rejections.count)))
+        results.append(
+            (
+                keep,
+                rejections,
+                file_record(
+                    SOURCE,
+                    rel,
+                    file_sha256(path),
+                    table.encoding,
+                    rows_in,
+                    len(keep),
+                    rejections.count,
+                ),
+            )
+        )
     return combine(results, LOADED_COLUMNS)

@@ -1,6 +1,5 @@
 """The publish asset: analysts' file `sozialplanung.duckdb`, rebuilt from the internal file."""
 
-
 import dagster as dg
 
 from assets.indicators.assets import indicator_catalog, indicator_values
@@ -13,10 +12,16 @@ from pipelines.resources import DataRoot, Warehouse
 GROUP = "publish"
 
 
-@dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WRITER_POOL, owners=OWNERS,
-          deps=[*INGEST_ASSETS, indicator_catalog, indicator_values])
-def published_warehouse(context: dg.AssetExecutionContext, data_root: DataRoot,
-                        warehouse: Warehouse) -> dg.MaterializeResult:
+@dg.asset(
+    group_name=GROUP,
+    kinds={"duckdb"},
+    pool=WRITER_POOL,
+    owners=OWNERS,
+    deps=[*INGEST_ASSETS, indicator_catalog, indicator_values],
+)
+def published_warehouse(
+    context: dg.AssetExecutionContext, data_root: DataRoot, warehouse: Warehouse
+) -> dg.MaterializeResult:
     """`sozialplanung.duckdb` for analysts: the DESIGN §8 tables after disclosure control.
 
     Built as a new file and swapped in with an atomic rename, so an analyst holding the old file
@@ -29,14 +34,17 @@ def published_warehouse(context: dg.AssetExecutionContext, data_root: DataRoot,
     values = tables["indicator_values"]
     status = values.groupby("status").size().to_dict()
     counts = {name: len(frame) for name, frame in tables.items()}
-    return dg.MaterializeResult(metadata={
-        "path": dg.MetadataValue.path(str(warehouse.published_path)),
-        "dagster/row_count": sum(counts.values()),
-        "tables": dg.MetadataValue.md(markdown_table(
-            values.__class__(list(counts.items()), columns=["table", "rows"]))),
-        "indicator_values_suppressed": int(status.get("suppressed", 0)),
-        "indicator_values_not_computable": int(status.get("not_computable", 0)),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(warehouse.published_path)),
+            "dagster/row_count": sum(counts.values()),
+            "tables": dg.MetadataValue.md(
+                markdown_table(values.__class__(list(counts.items()), columns=["table", "rows"]))
+            ),
+            "indicator_values_suppressed": int(status.get("suppressed", 0)),
+            "indicator_values_not_computable": int(status.get("not_computable", 0)),
+        }
+    )
 
 
 PUBLISH_ASSETS = [published_warehouse]

@@ -15,8 +15,9 @@ def is_small_count(values: pd.Series, min_count: int) -> pd.Series:
     return (values > 0) & (values < min_count)
 
 
-def suppress_indicator_values(values: pd.DataFrame, min_count: int, min_denominator: float,
-                              count_numerators: set[str]) -> pd.DataFrame:
+def suppress_indicator_values(
+    values: pd.DataFrame, min_count: int, min_denominator: float, count_numerators: set[str]
+) -> pd.DataFrame:
     """Apply primary suppression to `indicator_values` rows.
 
     `count_numerators` names the indicators whose numerator is a head count (all but

@@ -15,8 +15,9 @@ import duckdb
 import pandas as pd
 
 
-def publish_atomically(target: Path, tables: dict[str, pd.DataFrame], ddl: dict[str, str],
-                       token: str) -> None:
+def publish_atomically(
+    target: Path, tables: dict[str, pd.DataFrame], ddl: dict[str, str], token: str
+) -> None:
     tmp = target.with_name(f".{target.name}.{token}.tmp")
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)

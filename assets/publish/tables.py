@@ -48,8 +48,9 @@ def published_indicator_values(con: duckdb.DuckDBPyConnection, disclosure: dict)
         FROM indicator_values
         ORDER BY municipality_ags, area_id, indicator_id, reference_date""").df()
     count_numerators = {i.indicator_id for i in INDICATORS if i.kind == "ratio"}
-    return suppress_indicator_values(values, disclosure["min_count"],
-                                     disclosure["min_denominator"], count_numerators)
+    return suppress_indicator_values(
+        values, disclosure["min_count"], disclosure["min_denominator"], count_numerators
+    )
 
 
 def published_data_quality(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -69,12 +70,15 @@ def published_data_quality(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         ORDER BY f.source, f.file""").df()
 
 
-def build_published_tables(con: duckdb.DuckDBPyConnection, settings: dict) -> dict[str, pd.DataFrame]:
+def build_published_tables(
+    con: duckdb.DuckDBPyConnection, settings: dict
+) -> dict[str, pd.DataFrame]:
     disclosure = settings["disclosure"]
     return {
         "areas": published_areas(con, disclosure["min_count"]),
         "indicator_catalog": con.execute(
-            "SELECT * FROM indicator_catalog ORDER BY indicator_id").df(),
+            "SELECT * FROM indicator_catalog ORDER BY indicator_id"
+        ).df(),
         "indicator_values": published_indicator_values(con, disclosure),
         "data_quality": published_data_quality(con),
     }

@@ -1,0 +1,48 @@
+# Sozialplanung data platform. `make run` and `make test` work on a fresh machine with Python 3.11.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+export SOZIALPLANUNG_DATA_DIR ?= $(CURDIR)/data/sample
+export SOZIALPLANUNG_WAREHOUSE_DIR ?= $(CURDIR)/data/warehouse
+export GX_ANALYTICS_ENABLED := False
+export DAGSTER_DISABLE_TELEMETRY := 1
+
+.PHONY: install run test lint format ui sample clean
+
+install: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+
+$(STAMP): requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(VENV)/bin/uv pip sync --quiet -p $(PY) requirements.lock
+	touch $@
+
+$(DAGSTER_HOME)/dagster.yaml: pipelines/dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp pipelines/dagster.yaml $@
+
+run: install
+	$(PY) -m pipelines.run
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+ui: install
+	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+# Regenerates the committed sample byte for byte (fixed seed).
+sample: install
+	$(PY) data/generate_sample.py
+
+clean:
+	rm -rf data/warehouse $(DAGSTER_HOME)
