@@ -1,0 +1,81 @@
+"""Publishing: primary suppression rules and the atomic swap of the analysts' file."""
+
+import subprocess
+import sys
+import textwrap
+
+import duckdb
+import pandas as pd
+import pytest
+
+from assets.publish.disclosure import suppress_indicator_values
+from assets.publish.swap import publish_atomically
+
+DDL = {"t": "x INTEGER"}
+
+
+def test_primary_suppression_of_small_numerators_and_denominators():
+    values = pd.DataFrame(
+        {
+            "indicator_id": ["a", "a", "a", "a", "a", "change"],
+            "numerator": [0.0, 2.0, 3.0, 5.0, None, -2.0],
+            "denominator": [100.0, 100.0, 100.0, 19.0, 100.0, 50.0],
+            "value": [0.0, 2.0, 3.0, 26.3, None, -4.0],
+            "status": ["ok", "ok", "ok", "ok", "not_computable", "ok"],
+        }
+    )
+    out = suppress_indicator_values(values, min_count=3, min_denominator=20, count_numerators={"a"})
+    assert out["status"].tolist() == [
+        "ok",
+        "suppressed",
+        "ok",
+        "suppressed",
+        "not_computable",
+        "ok",
+    ]
+    assert out["value"].isna().tolist() == [False, True, False, True, True, False]
+    assert pd.isna(out.loc[1, "numerator"])  # the count 2 itself is not published either
+    assert out.loc[3, "numerator"] == 5.0  # 5 is publishable; only the rate on 19 people is not
+    assert out.loc[5, "numerator"] == -2.0  # a difference is not a head count
+
+
+READER = textwrap.dedent("""
+    import sys, duckdb
+    con = duckdb.connect(sys.argv[1], read_only=True)
+    print(con.execute("SELECT sum(x) FROM t").fetchone()[0], flush=True)
+    sys.stdin.readline()  # hold the file open until told to go on
+    print(con.execute("SELECT sum(x) FROM t").fetchone()[0], flush=True)
+""")
+
+
+def test_swap_succeeds_while_an_analyst_holds_the_old_file_open(tmp_path):
+    target = tmp_path / "sozialplanung.duckdb"
+    publish_atomically(target, {"t": pd.DataFrame({"x": [1, 2]})}, DDL, "first")
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(target)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert reader.stdout.readline().strip() == "3"
+        publish_atomically(target, {"t": pd.DataFrame({"x": [10, 20]})}, DDL, "second")
+        reader.stdin.write("\n")
+        reader.stdin.flush()
+        assert reader.stdout.readline().strip() == "3"  # still the complete old state
+    finally:
+        reader.wait(timeout=30)
+    con = duckdb.connect(str(target), read_only=True)
+    assert con.execute("SELECT sum(x) FROM t").fetchone()[0] == 30  # a new connection: new state
+    con.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sozialplanung.duckdb"]  # no tmp, no .wal
+
+
+def test_failed_publish_leaves_the_previous_file_untouched(tmp_path):
+    target = tmp_path / "sozialplanung.duckdb"
+    publish_atomically(target, {"t": pd.DataFrame({"x": [1]})}, DDL, "first")
+    before = target.read_bytes()
+    with pytest.raises(duckdb.Error):
+        publish_atomically(target, {"t": pd.DataFrame({"x": ["not a number"]})}, DDL, "broken")
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sozialplanung.duckdb"]

@@ -1,0 +1,124 @@
+"""The shipped sample: reproducible from its generator, and plausible once run through the pipeline."""
+
+import filecmp
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "data" / "sample"
+
+
+def load_generator():
+    spec = importlib.util.spec_from_file_location(
+        "generate_sample", REPO / "data" / "generate_sample.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def all_files(root: Path) -> list[str]:
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+
+
+def test_generator_reproduces_the_committed_sample_byte_for_byte(tmp_path):
+    load_generator().generate(tmp_path / "sample")
+    files = all_files(SAMPLE)
+    assert files == all_files(tmp_path / "sample")
+    match, mismatch, errors = filecmp.cmpfiles(SAMPLE, tmp_path / "sample", files, shallow=False)
+    assert mismatch == [] and errors == []
+    assert sum((SAMPLE / f).stat().st_size for f in files) < 15 * 1024 * 1024
+
+
+def run_pipeline(data_dir: Path, warehouse_dir: Path, tmp_path: Path) -> str:
+    """`make run`'s entry point in its own process, pointed at another root by env vars."""
+    home = tmp_path / "dagster_home"
+    home.mkdir(exist_ok=True)
+    (home / "dagster.yaml").write_text((REPO / "pipelines" / "dagster.yaml").read_text())
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "SOZIALPLANUNG_DATA_DIR": str(data_dir),
+        "SOZIALPLANUNG_WAREHOUSE_DIR": str(warehouse_dir),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.run"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def sample_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("sample_run")
+    stdout = run_pipeline(SAMPLE, tmp / "wh", tmp)
+    con = duckdb.connect(str(tmp / "wh" / "sozialplanung.duckdb"), read_only=True)
+    internal = duckdb.connect(str(tmp / "wh" / "internal.duckdb"), read_only=True)
+    yield stdout, con, internal
+    con.close()
+    internal.close()
+
+
+def test_run_prints_where_the_results_are(sample_run):
+    stdout, _, _ = sample_run
+    assert "sozialplanung.duckdb" in stdout
+    assert "Sozialräume:        32" in stdout
+
+
+def test_sample_values_are_plausible(sample_run):
+    _, con, _ = sample_run
+    # city-wide rates from summed numerators and denominators (never averaged rates)
+    city = dict(
+        con.execute("""
+        SELECT indicator_id, 100 * sum(numerator) / sum(denominator) FROM indicator_values
+        WHERE reference_date = '2025-12-31' AND status = 'ok'
+          AND indicator_id IN ('child_poverty', 'sgb2_quota', 'unemployment') GROUP BY 1""").fetchall()
+    )
+    assert 15 <= city["child_poverty"] <= 25
+    assert 10 <= city["sgb2_quota"] <= 15
+    assert 5 <= city["unemployment"] <= 9
+    low, high = con.execute("""SELECT min(value), max(value) FROM indicator_values
+        WHERE indicator_id = 'child_poverty' AND reference_date = '2025-12-31'""").fetchone()
+    assert low < 5 and high > 30
+    population = con.execute("SELECT sum(population) FROM areas").fetchone()[0]
+    assert 200_000 < population < 300_000
+
+
+def test_sample_defects_are_quarantined_with_reasons(sample_run):
+    _, con, internal = sample_run
+    rows = internal.execute("""SELECT file, row_number, reason_code FROM quarantine
+                               WHERE source = 'small_area_statistics' ORDER BY 1, 2""").fetchall()
+    assert rows == [
+        ("statistics/small_area/ba_2024.csv", 99, "unknown_area"),
+        ("statistics/small_area/ba_2024.csv", 214, "invalid_value"),
+        ("statistics/small_area/ba_2024.csv", 393, "invalid_date"),
+        ("statistics/small_area/bevoelkerung_2021.csv", 66, "unknown_code"),
+    ]
+    unbalanced = con.execute("""SELECT count(*) FROM data_quality
+                                WHERE rows_in <> rows_loaded + rows_quarantined""").fetchone()[0]
+    assert unbalanced == 0
+
+
+def test_another_data_root_with_two_municipalities_runs_without_code_changes(tmp_path):
+    root = tmp_path / "kreis"
+    load_generator().generate(
+        root, seed=7, municipalities=2, areas=12, population=40_000, providers=2, months=13, years=3
+    )
+    stdout = run_pipeline(root, tmp_path / "wh", tmp_path)
+    assert "Sozialräume:        12" in stdout
+    con = duckdb.connect(str(tmp_path / "wh" / "sozialplanung.duckdb"), read_only=True)
+    municipalities = con.execute("SELECT count(DISTINCT municipality_ags) FROM areas").fetchone()[0]
+    values = con.execute("SELECT count(*) FROM indicator_values WHERE status = 'ok'").fetchone()[0]
+    con.close()
+    assert municipalities == 2 and values > 0
