@@ -13,10 +13,11 @@ import pandas as pd
 DDL = {
     "quarantine": """
         source VARCHAR, file VARCHAR, row_number BIGINT, "column" VARCHAR, value VARCHAR,
-        reason_code VARCHAR, reason VARCHAR""",
+        reason_code VARCHAR, reason VARCHAR, provider_id VARCHAR, period VARCHAR""",
     "ingest_files": """
         source VARCHAR, file VARCHAR, sha256 VARCHAR, encoding VARCHAR, rows_in BIGINT,
-        rows_loaded BIGINT, rows_quarantined BIGINT, loaded_at TIMESTAMP""",
+        rows_loaded BIGINT, rows_quarantined BIGINT, loaded_at TIMESTAMP, provider_id VARCHAR,
+        period VARCHAR""",
     "check_results": """
         source VARCHAR, check_name VARCHAR, expectation VARCHAR, success BOOLEAN,
         unexpected_count BIGINT, details VARCHAR, checked_at TIMESTAMP""",
@@ -33,6 +34,21 @@ DDL = {
     "zensus_grid": """
         cell_id VARCHAR, x_3035 DOUBLE, y_3035 DOUBLE, population DOUBLE, symbol VARCHAR,
         source_file VARCHAR, row_number BIGINT""",
+    "provider_files": """
+        provider_id VARCHAR, kind VARCHAR, file VARCHAR, period VARCHAR, status VARCHAR,
+        note VARCHAR""",
+    "facilities": """
+        facility_id VARCHAR, provider_id VARCHAR, name VARCHAR, offer_type VARCHAR,
+        address VARCHAR, lon DOUBLE, lat DOUBLE, capacity DOUBLE, valid_from DATE, valid_to DATE,
+        municipality_ags VARCHAR, area_id VARCHAR, source_file VARCHAR, row_number BIGINT""",
+    "measure_reports": """
+        provider_id VARCHAR, measure_id VARCHAR, month DATE, area_id VARCHAR,
+        municipality_ags VARCHAR, participants DOUBLE, target_group_participants DOUBLE,
+        new_participants DOUBLE, hours DOUBLE, cost_eur DOUBLE, source_file VARCHAR,
+        row_number BIGINT""",
+    "satisfaction_responses": """
+        provider_id VARCHAR, measure_id VARCHAR, survey_date DATE, question_id VARCHAR,
+        answer DOUBLE, source_file VARCHAR, row_number BIGINT""",
     "indicator_catalog": """
         indicator_id VARCHAR, label_de VARCHAR, definition_de VARCHAR, numerator VARCHAR,
         denominator VARCHAR, unit VARCHAR, polarity VARCHAR, source VARCHAR,
@@ -45,8 +61,31 @@ DDL = {
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create missing tables; recreate a table whose definition changed with a new version.
+
+    The internal file holds only derived data, so a changed table is dropped and rebuilt by the
+    next full refresh (`make run`) rather than migrated.
+    """
+    existing: dict[str, list[str]] = {}
+    for table, column in con.execute(
+        "SELECT table_name, column_name FROM information_schema.columns "
+        "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
+    ).fetchall():
+        existing.setdefault(table, []).append(column)
     for table, columns in DDL.items():
-        con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
+        if table in existing:
+            if existing[table] == _column_names(con, columns):
+                continue
+            con.execute(f"DROP TABLE {table}")
+        con.execute(f"CREATE TABLE {table} ({columns})")
+
+
+def _column_names(con: duckdb.DuckDBPyConnection, columns: str) -> list[str]:
+    con.execute(f"CREATE TEMP TABLE _probe ({columns})")
+    try:
+        return [row[0] for row in con.execute("SELECT * FROM _probe LIMIT 0").description]
+    finally:
+        con.execute("DROP TABLE _probe")
 
 
 def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:

@@ -11,7 +11,15 @@ import datetime as dt
 import dagster as dg
 import pandas as pd
 
-from assets.ingest.assets import areas, genesis_values, small_area_statistics, zensus_grid
+from assets.ingest.assets import (
+    areas,
+    facilities,
+    genesis_values,
+    measure_reports,
+    satisfaction_responses,
+    small_area_statistics,
+    zensus_grid,
+)
 from assets.metadata import markdown_table
 from assets.warehouse import insert_frame
 from checks.reconciliation import population_reconciliation
@@ -55,14 +63,17 @@ def _gx_check(warehouse: Warehouse, source: str, table: str, build_suite) -> dg.
     )
 
 
+NEEDS_AREA_IDS = {"small_area_statistics", "facilities", "measure_reports"}
+
+
 def _suite(name: str):
     def build(con):
         from checks import suites
 
-        if name == "small_area_statistics":
-            ids = [r[0] for r in con.execute("SELECT area_id FROM areas").fetchall()]
-            return suites.small_area_statistics_suite(ids)
-        return getattr(suites, f"{name}_suite")()
+        suite = getattr(suites, f"{name}_suite")
+        if name in NEEDS_AREA_IDS:
+            return suite(sorted(r[0] for r in con.execute("SELECT area_id FROM areas").fetchall()))
+        return suite()
 
     return build
 
@@ -136,7 +147,43 @@ def population_matches_control_totals(
     )
 
 
+@dg.asset_check(
+    asset=facilities,
+    blocking=True,
+    description="GX suite: unique facility ids, located in a known area, capacity >= 0.",
+)
+def facilities_expectations(warehouse: Warehouse) -> dg.AssetCheckResult:
+    return _gx_check(warehouse, "facilities", "facilities", _suite("facilities"))
+
+
+@dg.asset_check(
+    asset=measure_reports,
+    blocking=True,
+    description="GX suite: one row per measure, month and area; counts >= 0; "
+    "target group and new participants not above participants.",
+)
+def measure_reports_expectations(warehouse: Warehouse) -> dg.AssetCheckResult:
+    return _gx_check(warehouse, "measure_reports", "measure_reports", _suite("measure_reports"))
+
+
+@dg.asset_check(
+    asset=satisfaction_responses,
+    blocking=True,
+    description="GX suite: answers 1 … 5 with measure and date.",
+)
+def satisfaction_responses_expectations(warehouse: Warehouse) -> dg.AssetCheckResult:
+    return _gx_check(
+        warehouse,
+        "satisfaction_responses",
+        "satisfaction_responses",
+        _suite("satisfaction_responses"),
+    )
+
+
 ASSET_CHECKS = [
+    facilities_expectations,
+    measure_reports_expectations,
+    satisfaction_responses_expectations,
     areas_expectations,
     small_area_statistics_expectations,
     genesis_values_expectations,

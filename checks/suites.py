@@ -67,3 +67,46 @@ def zensus_suite() -> list:
         ),
         gxe.ExpectColumnValuesToBeBetween(column="population", min_value=0),
     ]
+
+
+def facilities_suite(area_ids: list[str]) -> list:
+    return [
+        gxe.ExpectColumnValuesToBeUnique(column="facility_id"),
+        gxe.ExpectColumnValuesToNotBeNull(column="area_id"),
+        gxe.ExpectColumnValuesToBeInSet(column="area_id", value_set=area_ids),
+        gxe.ExpectColumnValuesToBeBetween(column="lon", min_value=-180, max_value=180),
+        gxe.ExpectColumnValuesToBeBetween(column="lat", min_value=-90, max_value=90),
+        gxe.ExpectColumnValuesToBeBetween(column="capacity", min_value=0),
+        gxe.ExpectColumnValuesToNotBeNull(column="valid_from"),
+    ]
+
+
+def measure_reports_suite(area_ids: list[str]) -> list:
+    return [
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["measure_id", "month", "area_id"]),
+        gxe.ExpectColumnValuesToBeInSet(column="area_id", value_set=area_ids),
+        *[
+            gxe.ExpectColumnValuesToBeBetween(column=c, min_value=0)
+            for c in (
+                "participants",
+                "target_group_participants",
+                "new_participants",
+                "hours",
+                "cost_eur",
+            )
+        ],
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="participants", column_B="target_group_participants", or_equal=True
+        ),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="participants", column_B="new_participants", or_equal=True
+        ),
+    ]
+
+
+def satisfaction_responses_suite() -> list:
+    return [
+        gxe.ExpectColumnValuesToBeInSet(column="answer", value_set=[1, 2, 3, 4, 5]),
+        gxe.ExpectColumnValuesToNotBeNull(column="measure_id"),
+        gxe.ExpectColumnValuesToNotBeNull(column="survey_date"),
+    ]

@@ -8,7 +8,7 @@ Steps run in one process (`in_process_executor`) and all writing assets share th
 import dagster as dg
 
 from assets.indicators.assets import INDICATOR_ASSETS
-from assets.ingest.assets import INGEST_ASSETS
+from assets.ingest.assets import INGEST_ASSETS, PROVIDER_ASSETS
 from assets.publish.assets import PUBLISH_ASSETS
 from checks.asset_checks import ASSET_CHECKS
 from pipelines.jobs import refresh_job
@@ -17,7 +17,7 @@ from pipelines.schedules import monthly_refresh_schedule
 from pipelines.sensors import landing_files_sensor
 
 defs = dg.Definitions(
-    assets=[*INGEST_ASSETS, *INDICATOR_ASSETS, *PUBLISH_ASSETS],
+    assets=[*INGEST_ASSETS, *PROVIDER_ASSETS, *INDICATOR_ASSETS, *PUBLISH_ASSETS],
     asset_checks=ASSET_CHECKS,
     jobs=[refresh_job],
     schedules=[monthly_refresh_schedule],

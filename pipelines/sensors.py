@@ -3,7 +3,9 @@
 The cursor is JSON: relative path -> "size:mtime_ns" of every watched file. The first evaluation
 only records the current state (the initial load is `make run` or a backfill). A changed
 small-area statistics file re-runs the months it contains; a change anywhere else (areas, control
-totals, grid, planning files) re-runs every month the data root has.
+totals, grid, planning files, needs survey) re-runs every month the data root has. A provider's
+monthly report re-runs its month only; a changed facility inventory or survey re-runs the latest
+month (facilities and surveys are not partitioned, so any run reloads them).
 """
 
 import hashlib
@@ -12,7 +14,7 @@ import json
 import dagster as dg
 
 from pipelines.jobs import REFRESH_JOB_NAME, range_tags
-from pipelines.landing import fingerprint, months_in_statistics, partition_range, statistics_files
+from pipelines.landing import affected_months, fingerprint, partition_range
 from pipelines.resources import DataRoot
 
 
@@ -31,9 +33,7 @@ def landing_files_sensor(context: dg.SensorEvaluationContext, data_root: DataRoo
     changed = sorted(p for p, fp in current.items() if previous.get(p) != fp)
     if not changed:
         return dg.SkipReason("keine neuen oder geänderten Dateien")
-    only_statistics = all(p.startswith("statistics/small_area/") for p in changed)
-    paths = [root / p for p in changed] if only_statistics else statistics_files(root)
-    bounds = partition_range(months_in_statistics(paths))
+    bounds = partition_range(affected_months(root, changed))
     context.update_cursor(json.dumps(current, sort_keys=True))
     if bounds is None:
         return dg.SkipReason(f"{len(changed)} geänderte Dateien, aber keine Monate darin")

@@ -4,13 +4,17 @@ import datetime as dt
 
 import dagster as dg
 import duckdb
+import geopandas as gpd
 import pandas as pd
 
+from assets.indicators.catalog import BY_ID
 from assets.ingest import areas as areas_reader
-from assets.ingest import genesis, statistics, zensus
+from assets.ingest import genesis, providers, statistics, zensus
 from assets.ingest.quarantine import IngestResult, split_oversized
 from assets.metadata import markdown_table, table_metadata
-from assets.warehouse import replace_source, replace_table
+from assets.planning import load_goals
+from assets.warehouse import insert_frame, replace_source, replace_table
+from pipelines.partitions import monthly, months_of
 from pipelines.resources import DataRoot, Warehouse
 
 GROUP = "ingest"
@@ -23,9 +27,12 @@ def _store(con: duckdb.DuckDBPyConnection, table: str, source: str, result: Inge
     con.execute("BEGIN TRANSACTION")
     replace_table(con, table, result.loaded)
     replace_source(con, "quarantine", source, result.quarantine)
-    files = result.files.assign(loaded_at=dt.datetime.now(dt.UTC).replace(tzinfo=None))
-    replace_source(con, "ingest_files", source, files)
+    replace_source(con, "ingest_files", source, result.files.assign(loaded_at=_now()))
     con.execute("COMMIT")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _merge(*results: IngestResult) -> IngestResult:
@@ -134,3 +141,206 @@ def zensus_grid(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResu
 
 
 INGEST_ASSETS = [areas, small_area_statistics, genesis_values, zensus_grid]
+
+
+# --- provider deliveries -----------------------------------------------------------------------
+
+
+def _area_lookup(con) -> dict[str, str]:
+    return dict(con.execute("SELECT area_id, municipality_ags FROM areas").fetchall())
+
+
+def _measure_refs(
+    data_root: DataRoot, area_ids: set[str]
+) -> dict[str, providers.MeasureRef] | None:
+    """Measures of `planning/goals.yaml`, or None when it defines none (then any id is accepted)."""
+    goals = load_goals(data_root.path / "planning" / "goals.yaml", set(BY_ID), area_ids)
+    if not goals.measures:
+        return None
+    return {m.id: providers.MeasureRef(m.provider, tuple(m.areas)) for m in goals.measures}
+
+
+def _provider_oversized(files, data_root: DataRoot, source: str):
+    limit = data_root.settings()["limits"]["max_file_mb"]
+    paths, oversized = split_oversized([f.path for f in files], data_root.path, source, limit)
+    keep = [f for f in files if f.path in set(paths)]
+    return keep, providers._with_context(oversized, files)
+
+
+def _provider_metadata(result: IngestResult) -> dict:
+    """Per provider: files, rows loaded and rejected (the same the feedback files report)."""
+    files = result.files
+    if files.empty:
+        return {"per_provider": dg.MetadataValue.md(markdown_table(pd.DataFrame()))}
+    table = files.groupby("provider_id")[["rows_in", "rows_loaded", "rows_quarantined"]].sum()
+    table.insert(0, "files", files.groupby("provider_id").size())
+    return {"per_provider": dg.MetadataValue.md(markdown_table(table.reset_index()))}
+
+
+@dg.asset(group_name=GROUP, kinds={"pandas", "duckdb"}, pool=WRITER_POOL, owners=OWNERS)
+def provider_files(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Inventory of `providers/`: which file counts, which was replaced, which is unexpected.
+
+    Files outside `facilities.(csv|xlsx)`, `reports/<YYYY-MM>.(csv|xlsx)` and `surveys/*.csv` are
+    reported (quarantine, reason `unexpected_file`), never guessed at; links are never followed.
+    """
+    inventory = providers.discover(data_root.path)
+    rows = [
+        dict(
+            provider_id=f.provider_id,
+            kind=f.kind,
+            file=f.rel,
+            period=f.month,
+            status="used",
+            note=None,
+        )
+        for f in inventory.files
+    ]
+    rows += [
+        dict(
+            provider_id=f.provider_id,
+            kind=f.kind,
+            file=f.rel,
+            period=f.month,
+            status="superseded",
+            note=f"ersetzt durch {new}",
+        )
+        for f, new in inventory.superseded
+    ]
+    rows += [
+        dict(provider_id=p, kind=None, file=rel, period=None, status="unexpected", note=reason)
+        for p, rel, reason in inventory.unexpected
+    ]
+    result = providers.unexpected_files(inventory)
+    with warehouse.connect() as con:
+        con.execute("BEGIN TRANSACTION")
+        replace_table(con, "provider_files", pd.DataFrame(rows))
+        replace_source(con, "quarantine", providers.PROVIDER_FILES, result.quarantine)
+        replace_source(
+            con, "ingest_files", providers.PROVIDER_FILES, result.files.assign(loaded_at=_now())
+        )
+        con.execute("COMMIT")
+        return dg.MaterializeResult(
+            metadata={
+                **table_metadata(con, "provider_files", preview_rows=20),
+                "unexpected_files": len(inventory.unexpected),
+                "superseded_files": len(inventory.superseded),
+            }
+        )
+
+
+@dg.asset(
+    group_name=GROUP, kinds={"geopandas", "duckdb"}, pool=WRITER_POOL, owners=OWNERS, deps=[areas]
+)
+def facilities(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Facility inventories of all providers, located in a Sozialraum by their coordinates.
+
+    A facility whose coordinates lie in no area of the municipality is quarantined
+    (`outside_municipality`); offer types outside the six known ones are loaded and listed here.
+    """
+    inventory = providers.discover(data_root.path)
+    files, oversized = _provider_oversized(
+        inventory.of_kind("facilities"), data_root, providers.FACILITIES
+    )
+    with warehouse.connect() as con:
+        polygons = _area_polygons(con)
+        result = _merge(
+            providers.read_facilities(files, data_root.path, polygons),
+            providers.superseded_rows(inventory, "facilities", providers.FACILITIES),
+            oversized,
+        )
+        _store(con, "facilities", providers.FACILITIES, result)
+        other = sorted(set(result.loaded["offer_type"]) - set(providers.OFFER_TYPES))
+        return dg.MaterializeResult(
+            metadata={
+                **_result(con, "facilities", result).metadata,
+                **_provider_metadata(result),
+                "offer_types_without_target_group": ", ".join(other) or "keine",
+            }
+        )
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"pandas", "duckdb"},
+    pool=WRITER_POOL,
+    owners=OWNERS,
+    deps=[areas],
+    partitions_def=monthly,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+)
+def measure_reports(
+    context: dg.AssetExecutionContext, data_root: DataRoot, warehouse: Warehouse
+) -> dg.MaterializeResult:
+    """Monthly measure reports of the providers (`reports/<YYYY-MM>.(csv|xlsx)`), per month.
+
+    A month's slice (rows, quarantine, file bookkeeping) is deleted and rewritten, so a corrected
+    resubmission replaces the earlier delivery and re-running a month never adds twice.
+    """
+    months = months_of(context.partition_keys)
+    inventory = providers.discover(data_root.path)
+    files, oversized = _provider_oversized(
+        inventory.of_kind("report", months), data_root, providers.REPORTS
+    )
+    with warehouse.connect() as con:
+        areas_by_id = _area_lookup(con)
+        measures = _measure_refs(data_root, set(areas_by_id))
+        result = _merge(
+            providers.read_reports(files, data_root.path, areas_by_id, measures),
+            providers.superseded_rows(inventory, "report", providers.REPORTS, months),
+            oversized,
+        )
+        in_months = f"IN ({', '.join('?' for _ in months)})"
+        con.execute("BEGIN TRANSACTION")
+        con.execute(
+            f"DELETE FROM measure_reports WHERE strftime(month, '%Y-%m') {in_months}", months
+        )
+        insert_frame(con, "measure_reports", result.loaded)
+        for table in ("quarantine", "ingest_files"):
+            con.execute(
+                f"DELETE FROM {table} WHERE source = ? AND period {in_months}",
+                [providers.REPORTS, *months],
+            )
+        insert_frame(con, "quarantine", result.quarantine)
+        insert_frame(con, "ingest_files", result.files.assign(loaded_at=_now()))
+        con.execute("COMMIT")
+        where = f"strftime(month, '%Y-%m') {in_months}"
+        return dg.MaterializeResult(
+            metadata={
+                **table_metadata(con, "measure_reports", where, months),
+                "files": len(result.files),
+                "rows_quarantined": int(result.files["rows_quarantined"].sum()),
+                **_provider_metadata(result),
+            }
+        )
+
+
+@dg.asset(group_name=GROUP, kinds={"pandas", "duckdb"}, pool=WRITER_POOL, owners=OWNERS)
+def satisfaction_responses(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Participants' satisfaction answers (1 = very satisfied … 5 = not at all), one row each."""
+    inventory = providers.discover(data_root.path)
+    files, oversized = _provider_oversized(
+        inventory.of_kind("survey"), data_root, providers.SURVEYS
+    )
+    with warehouse.connect() as con:
+        measures = _measure_refs(data_root, set(_area_lookup(con)))
+        result = _merge(providers.read_surveys(files, data_root.path, measures), oversized)
+        _store(con, "satisfaction_responses", providers.SURVEYS, result)
+        return dg.MaterializeResult(
+            metadata={
+                **_result(con, "satisfaction_responses", result).metadata,
+                **_provider_metadata(result),
+            }
+        )
+
+
+def _area_polygons(con) -> gpd.GeoDataFrame:
+    frame = con.execute("SELECT municipality_ags, area_id, geometry_wkt FROM areas").df()
+    return gpd.GeoDataFrame(
+        frame.drop(columns="geometry_wkt"),
+        geometry=gpd.GeoSeries.from_wkt(frame["geometry_wkt"]),
+        crs=areas_reader.TARGET_CRS,
+    )
+
+
+PROVIDER_ASSETS = [provider_files, facilities, measure_reports, satisfaction_responses]

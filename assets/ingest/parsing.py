@@ -9,6 +9,7 @@ error text side by side, and the caller decides what goes to quarantine.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,3 +161,66 @@ def parse_dates(text: pd.Series) -> pd.Series:
     iso = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
     german = pd.to_datetime(s, format="%d.%m.%Y", errors="coerce")
     return iso.fillna(german)
+
+
+def _cell_text(value) -> str:
+    """An Excel cell as the text a German CSV would hold (so one parser serves both formats)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value).replace(".", ",")
+    return str(value).strip()
+
+
+def read_xlsx(path: Path, expected: list[str], header_search_rows: int = 10) -> CsvTable:
+    """Read the first worksheet of an XLSX file like a CSV.
+
+    The header is the first row (within the first `header_search_rows`) that contains at least
+    half of the expected column names; rows above it (titles, notes) are not data. Empty rows are
+    skipped. Row numbers are Excel's row numbers.
+    """
+    from openpyxl import load_workbook  # only needed for Excel deliveries
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+    wanted = {normalize_header(e) for e in expected}
+    header_index = 0
+    for index, row in enumerate(rows[:header_search_rows]):
+        if len(wanted & {normalize_header(c) for c in row if c}) * 2 >= len(wanted):
+            header_index = index
+            break
+    header_row = rows[header_index] if rows else []
+    width = max((i + 1 for i, c in enumerate(header_row) if c), default=0)
+    header = header_row[:width]
+    records, numbers, bad = [], [], []
+    for index, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
+        if not any(row):
+            continue
+        if any(row[width:]):
+            bad.append((index, ";".join(row), f"Werte außerhalb der {width} Spalten der Kopfzeile"))
+            continue
+        records.append((row + [""] * width)[:width])
+        numbers.append(index)
+    frame = pd.DataFrame(records, columns=header, dtype=object)
+    frame["row_number"] = np.asarray(numbers, dtype="int64")
+    width_errors = pd.DataFrame(bad, columns=["row_number", "value", "reason"])
+    return CsvTable(header=header, rows=frame, width_errors=width_errors, encoding="xlsx")
+
+
+def read_table(path: Path, expected: list[str]) -> CsvTable:
+    """A delivery as strings, whether it came as `;`-CSV or as XLSX."""
+    if path.suffix.lower() == ".xlsx":
+        return read_xlsx(path, expected)
+    return read_semicolon_csv(path)

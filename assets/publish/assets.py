@@ -1,10 +1,13 @@
 """The publish asset: analysts' file `sozialplanung.duckdb`, rebuilt from the internal file."""
 
 import dagster as dg
+import pandas as pd
 
 from assets.indicators.assets import indicator_catalog, indicator_values
-from assets.ingest.assets import INGEST_ASSETS, OWNERS, WRITER_POOL
+from assets.ingest.assets import INGEST_ASSETS, OWNERS, PROVIDER_ASSETS, WRITER_POOL
+from assets.ingest.providers import FACILITIES, PROVIDER_FILES, REPORTS, SURVEYS
 from assets.metadata import markdown_table
+from assets.publish.feedback import feedback_tables, write_feedback
 from assets.publish.swap import publish_atomically
 from assets.publish.tables import PUBLISHED_DDL, build_published_tables
 from pipelines.resources import DataRoot, Warehouse
@@ -47,4 +50,39 @@ def published_warehouse(
     )
 
 
-PUBLISH_ASSETS = [published_warehouse]
+PROVIDER_SOURCES = [PROVIDER_FILES, FACILITIES, REPORTS, SURVEYS]
+
+
+@dg.asset(group_name=GROUP, kinds={"pandas"}, owners=OWNERS, deps=PROVIDER_ASSETS)
+def provider_feedback(warehouse: Warehouse) -> dg.MaterializeResult:
+    """Feedback files per provider and month: every rejected row with a German reason.
+
+    Written to `feedback/<provider_id>/<YYYY-MM>.xlsx` and `.csv` in the warehouse folder (the
+    rows without a report month to `allgemein.*`); the folder is rebuilt completely each run.
+    """
+    placeholders = ", ".join("?" for _ in PROVIDER_SOURCES)
+    with warehouse.connect() as con:
+        quarantine = con.execute(
+            f"SELECT * FROM quarantine WHERE source IN ({placeholders})", PROVIDER_SOURCES
+        ).df()
+        files = con.execute(
+            f"SELECT * FROM ingest_files WHERE source IN ({placeholders})", PROVIDER_SOURCES
+        ).df()
+    tables = feedback_tables(quarantine, files)
+    folder = warehouse.path / "feedback"
+    written = write_feedback(folder, tables)
+    overview = pd.DataFrame(
+        [(p, period, len(sheets["Abgelehnte Zeilen"])) for (p, period), sheets in tables.items()],
+        columns=["provider_id", "period", "rejected_rows"],
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": int(overview["rejected_rows"].sum()),
+            "folder": dg.MetadataValue.path(str(folder)),
+            "files": len(written),
+            "per_provider_and_month": dg.MetadataValue.md(markdown_table(overview)),
+        }
+    )
+
+
+PUBLISH_ASSETS = [published_warehouse, provider_feedback]

@@ -18,6 +18,10 @@ PUBLISHED_DDL = {
     "indicator_values": """
         municipality_ags VARCHAR, area_id VARCHAR, reference_date DATE, indicator_id VARCHAR,
         numerator DOUBLE, denominator DOUBLE, value DOUBLE, status VARCHAR, note VARCHAR""",
+    "facilities": """
+        facility_id VARCHAR, provider_id VARCHAR, name VARCHAR, offer_type VARCHAR,
+        municipality_ags VARCHAR, area_id VARCHAR, capacity BIGINT, lon DOUBLE, lat DOUBLE,
+        valid_from DATE, valid_to DATE, address VARCHAR""",
     "data_quality": """
         source VARCHAR, file VARCHAR, rows_in BIGINT, rows_loaded BIGINT,
         rows_quarantined BIGINT, checks_passed BIGINT, checks_failed BIGINT,
@@ -80,5 +84,9 @@ def build_published_tables(
             "SELECT * FROM indicator_catalog ORDER BY indicator_id"
         ).df(),
         "indicator_values": published_indicator_values(con, disclosure),
+        "facilities": con.execute("""
+            SELECT facility_id, provider_id, name, offer_type, municipality_ags, area_id,
+                   capacity, lon, lat, valid_from, valid_to, address
+            FROM facilities ORDER BY facility_id""").df(),
         "data_quality": published_data_quality(con),
     }

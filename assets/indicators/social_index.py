@@ -1,0 +1,227 @@
+"""The social index (DESIGN §6), after Berlin's Monitoring Soziale Stadtentwicklung and Hamburg's
+RISE Sozialmonitoring.
+
+It is computed per population Stichtag t. The status indicators of the same calendar month are
+z-standardised across the municipality's valid areas (each municipality on its own, so that a
+large city never sets the scale for a small one); the status index is the mean of those z,
+standardised again so that its classes have the same meaning everywhere. The dynamics index does
+the same with the change in percentage points over `dynamics_years` years. Areas that cannot be
+compared (too few inhabitants, missing or secret values) get NULL and a German `note`, never a
+guessed class.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+COLUMNS = [
+    "municipality_ags",
+    "area_id",
+    "reference_date",
+    "status_index",
+    "status_class",
+    "dynamics_index",
+    "dynamics_class",
+    "needs_action",
+    "note",
+]
+COMPONENT_COLUMNS = [
+    "municipality_ags",
+    "area_id",
+    "reference_date",
+    "component",
+    "indicator_id",
+    "value",
+    "z",
+]
+STATUS_CLASSES = ("high", "medium", "low", "very_low")
+DYNAMICS_CLASSES = ("positive", "stable", "negative")
+MIN_SD = 1e-9
+"""Smaller spreads (percentage points, or z for the composite) are rounding noise of equal
+values, not differences between areas."""
+
+
+class NotStandardisable(ValueError):
+    """The areas of a municipality cannot be z-standardised; the message says why (German)."""
+
+
+def classify(z: float, cutoffs: list[float], labels: tuple[str, ...]) -> str | None:
+    """The label of the interval that holds `z`; intervals are closed at their upper cutoff.
+
+    With cutoffs [-1, 1, 1.5]: z < -1 is the first label, -1 <= z <= 1 the second, 1 < z <= 1.5
+    the third and z > 1.5 the last, so an area exactly on a cutoff keeps the milder class.
+    """
+    if pd.isna(z):
+        return None
+    if z < cutoffs[0]:
+        return labels[0]
+    for cutoff, label in zip(cutoffs[1:], labels[1:], strict=False):
+        if z <= cutoff:
+            return label
+    return labels[len(cutoffs)]
+
+
+def needs_action(status_class: str | None, dynamics_class: str | None) -> bool | None:
+    """Low or very low status, or medium status that is getting worse; unknown without status."""
+    if status_class is None:
+        return None
+    return status_class in ("low", "very_low") or (
+        status_class == "medium" and dynamics_class == "negative"
+    )
+
+
+def standardised_index(table: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame]:
+    """Composite index of an area × indicator table (all values present) and the z table.
+
+    Each column is z-standardised with the sample SD (ddof=1); the index is the row mean of the z,
+    standardised again. Raises `NotStandardisable` when there is no spread to standardise by.
+    """
+    if len(table) < 2:
+        raise NotStandardisable(f"weniger als 2 vergleichbare Gebiete ({len(table)})")
+    z = _zscores(table)
+    composite = _zscores(z.mean(axis=1).to_frame("index"))["index"]
+    return composite, z
+
+
+def _zscores(table: pd.DataFrame) -> pd.DataFrame:
+    sd = table.std(ddof=1)
+    flat = [str(column) for column in sd.index if not sd[column] > MIN_SD]
+    if flat:
+        raise NotStandardisable(f"keine Streuung zwischen den Gebieten: {', '.join(flat)}")
+    return (table - table.mean()) / sd
+
+
+def compute_social_index(
+    values: pd.DataFrame, population: pd.DataFrame, index_settings: dict
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`social_index` (one row per area and population Stichtag) and its z components.
+
+    `values` are indicator values (rows with area_id 'ALL' are ignored); status indicator values
+    are matched to a Stichtag by calendar month, because Bundesagentur figures carry month-end
+    dates. `population` holds the EW per area and Stichtag; its dates drive the output.
+    The components frame lists x (or the change in percentage points) and z of every status
+    indicator for the areas that entered the standardisation, so that a check can confirm mean 0
+    and SD 1.
+    """
+    indicators = list(index_settings["status_indicators"])
+    tables = _monthly_tables(values, indicators)
+    pop = population.assign(_t=pd.to_datetime(population["reference_date"]))
+    rows, components = [], []
+    for (ags, t), group in pop.groupby(["municipality_ags", "_t"], sort=True):
+        month = t.to_period("M")
+        lag = month - 12 * int(index_settings["dynamics_years"])
+        result, parts = _one_stichtag(
+            group.set_index("area_id")["population"].sort_index(),
+            _table(tables, ags, month, indicators),
+            _table(tables, ags, lag, indicators),
+            index_settings,
+        )
+        key = {"municipality_ags": ags, "reference_date": t.date()}
+        rows.append(result.assign(**key))
+        components.append(parts.assign(**key))
+    components = [part for part in components if not part.empty]
+    return (
+        pd.concat(rows, ignore_index=True)[COLUMNS] if rows else pd.DataFrame(columns=COLUMNS),
+        pd.concat(components, ignore_index=True)[COMPONENT_COLUMNS]
+        if components
+        else pd.DataFrame(columns=COMPONENT_COLUMNS),
+    )
+
+
+def _monthly_tables(values: pd.DataFrame, indicators: list[str]) -> dict:
+    """{(ags, month): area × indicator table of ok values (NaN where not ok)}."""
+    rows = values[(values["area_id"] != "ALL") & values["indicator_id"].isin(indicators)]
+    wide = (
+        rows.assign(
+            month=pd.to_datetime(rows["reference_date"]).dt.to_period("M"),
+            value=rows["value"].where(rows["status"] == "ok"),
+        )
+        .set_index(["municipality_ags", "month", "area_id", "indicator_id"])["value"]
+        .astype(float)
+        .unstack("indicator_id")
+    )
+    return {key: table.droplevel([0, 1]) for key, table in wide.groupby(level=[0, 1])}
+
+
+def _table(tables: dict, ags: str, month: pd.Period, indicators: list[str]) -> pd.DataFrame:
+    empty = pd.DataFrame(columns=indicators, dtype=float)
+    return tables.get((ags, month), empty).reindex(columns=indicators)
+
+
+def _one_stichtag(
+    population: pd.Series, current: pd.DataFrame, previous: pd.DataFrame, settings: dict
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Index rows and components for one municipality at one Stichtag."""
+    areas = population.index
+    current = current.reindex(areas)
+    notes = {
+        area: _exclusion_reasons(population[area], current.loc[area], settings) for area in areas
+    }
+    valid = [area for area in areas if not notes[area]]
+    result = pd.DataFrame(index=areas, columns=["status_index", "dynamics_index"], dtype=float)
+    parts = []
+
+    try:
+        index, z = standardised_index(current.loc[valid])
+        result.loc[valid, "status_index"] = index
+        parts.append(_components("status", current.loc[valid], z))
+    except NotStandardisable as reason:
+        for area in valid:
+            notes[area].append(f"Status nicht berechenbar: {reason}")
+
+    years = settings["dynamics_years"]
+    previous = previous.reindex(valid)
+    with_past = [area for area in valid if previous.loc[area].notna().all()]
+    for area in valid:
+        if area not in with_past:
+            notes[area].append(f"keine Werte vor {years} Jahren für die Dynamik")
+    change = current.loc[with_past] - previous.loc[with_past]
+    try:
+        index, z = standardised_index(change)
+        result.loc[with_past, "dynamics_index"] = index
+        parts.append(_components("dynamics", change, z))
+    except NotStandardisable as reason:
+        for area in with_past:
+            notes[area].append(f"Dynamik nicht berechenbar: {reason}")
+
+    result["status_class"] = [
+        classify(z, settings["cutoffs_status"], STATUS_CLASSES) for z in result["status_index"]
+    ]
+    result["dynamics_class"] = [
+        classify(z, settings["cutoffs_dynamics"], DYNAMICS_CLASSES)
+        for z in result["dynamics_index"]
+    ]
+    result["needs_action"] = pd.array(
+        [
+            needs_action(s, d)
+            for s, d in zip(result.status_class, result.dynamics_class, strict=True)
+        ],
+        dtype="boolean",
+    )
+    result["note"] = [("; ".join(notes[area]) or None) for area in areas]
+    parts_frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return result.rename_axis("area_id").reset_index(), parts_frame
+
+
+def _exclusion_reasons(population: float, values: pd.Series, settings: dict) -> list[str]:
+    """Why an area cannot enter the standardisation at this Stichtag (empty when it can)."""
+    reasons = []
+    if pd.isna(population):
+        reasons.append("Einwohnerzahl fehlt oder ist geheim")
+    elif population < settings["min_population"]:
+        reasons.append(f"weniger als {settings['min_population']} Einwohner")
+    missing = [str(indicator) for indicator in values.index[values.isna()]]
+    if missing:
+        reasons.append(f"Indikator fehlt oder nicht berechenbar: {', '.join(missing)}")
+    return reasons
+
+
+def _components(component: str, table: pd.DataFrame, z: pd.DataFrame) -> pd.DataFrame:
+    """Long frame of x and z per area and indicator."""
+    x = (
+        table.rename_axis(index="area_id", columns="indicator_id")
+        .stack(future_stack=True)
+        .rename("value")
+    )
+    zs = z.rename_axis(index="area_id", columns="indicator_id").stack(future_stack=True).rename("z")
+    return pd.concat([x, zs], axis=1).reset_index().assign(component=component)

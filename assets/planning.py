@@ -1,0 +1,308 @@
+"""`planning/goals.yaml`: the council's goals and the providers' measures (DESIGN §7).
+
+The file is written by hand, so it is read from the YAML node tree rather than from plain Python
+objects: every problem is reported with the file and line of the offending node, and all problems
+are collected before raising, so that one round of corrections fixes the file. The file is
+optional; without it there are no goals and the KPIs carry no targets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+KPI_NAMES = (
+    "participants",
+    "target_group_participants",
+    "new_participants",
+    "hours",
+    "cost_eur",
+    "capacity",
+    "utilisation",
+    "reach",
+    "cost_per_participant",
+    "satisfaction_mean",
+    "satisfaction_top2",
+    "satisfaction_n",
+)
+"""KPIs a measure may set a target for: the columns of `measure_kpis` (DESIGN §8)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str  # 'target' (higher is better) | 'max' (lower is better)
+    value: float
+
+
+@dataclass(frozen=True)
+class Measure:
+    id: str
+    provider: str
+    title: str
+    areas: list[str]
+    age_from: int
+    age_to: int
+    capacity: float  # places per month
+    targets: dict[str, Target]
+
+
+@dataclass(frozen=True)
+class Goal:
+    id: str
+    title: str
+    indicator: str
+    baseline_date: dt.date
+    target_date: dt.date
+    target_value: float  # in the unit of the indicator
+    measures: list[str]
+
+
+@dataclass(frozen=True)
+class Goals:
+    leitbild: str | None = None
+    goals: list[Goal] = field(default_factory=list)
+    measures: list[Measure] = field(default_factory=list)
+
+
+class PlanningError(ValueError):
+    """goals.yaml is invalid; the message lists every problem as `file:line: text`."""
+
+
+def load_goals(path: Path, indicator_ids: set[str], area_ids: set[str]) -> Goals:
+    """The goals and measures in `path`, checked against the known indicators and areas."""
+    if not path.is_file():
+        return Goals()
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else f"{path}"
+        problem = getattr(exc, "problem", None) or exc
+        raise PlanningError(f"{where}: kein gültiges YAML: {problem}") from exc
+    reader = _Reader(path, indicator_ids, area_ids)
+    goals = reader.document(root)
+    if reader.problems:
+        listing = "\n".join(reader.problems)
+        raise PlanningError(f"{path}: {len(reader.problems)} Fehler\n{listing}")
+    return goals
+
+
+_NULL_TAG = "tag:yaml.org,2002:null"
+
+
+def _construct(node: ScalarNode) -> object:
+    """The Python value of a scalar node under the safe YAML rules (dates, numbers, text)."""
+    return yaml.constructor.SafeConstructor().construct_object(node)
+
+
+def _node_id(node: Node | None) -> str | None:
+    """The `id` of a goal or measure node, for messages and cross-references."""
+    if isinstance(node, MappingNode):
+        for key, value in node.value:
+            if key.value == "id" and isinstance(value, ScalarNode) and value.tag != _NULL_TAG:
+                return value.value
+    return None
+
+
+class _Reader:
+    """Turns the node tree into `Goals`, collecting problems instead of stopping at the first."""
+
+    def __init__(self, path: Path, indicator_ids: set[str], area_ids: set[str]):
+        self.path = path
+        self.indicator_ids = indicator_ids
+        self.area_ids = area_ids
+        self._problems: list[tuple[int, str]] = []
+
+    @property
+    def problems(self) -> list[str]:
+        """`file:line: text`, in the order of the file."""
+        return [f"{self.path}:{line}: {text}" for line, text in sorted(self._problems)]
+
+    def problem(self, node: Node, message: str) -> None:
+        self._problems.append((node.start_mark.line + 1, message))
+
+    # -- structure ------------------------------------------------------------------------------
+
+    def document(self, root: Node | None) -> Goals:
+        if root is None:  # empty file
+            return Goals()
+        top = self.fields(root, "oberste Ebene", (), ("leitbild", "goals", "measures"))
+        measure_nodes = self.sequence(top.get("measures"), "measures")
+        goal_nodes = self.sequence(top.get("goals"), "goals")
+        self.unique_ids(measure_nodes, "Maßnahme")
+        self.unique_ids(goal_nodes, "Ziel")
+        defined = {_node_id(node) for node in measure_nodes} - {None}
+        measures = [self.measure(node) for node in measure_nodes]
+        goals = [self.goal(node, defined) for node in goal_nodes]
+        return Goals(
+            leitbild=self.text(top.get("leitbild"), "leitbild"),
+            goals=[g for g in goals if g is not None],
+            measures=[m for m in measures if m is not None],
+        )
+
+    def fields(
+        self, node: Node | None, what: str, required: tuple[str, ...], optional: tuple[str, ...]
+    ) -> dict[str, Node]:
+        """The value nodes of a mapping by key; reports missing, unknown and repeated keys."""
+        if node is None:
+            return {}
+        if not isinstance(node, MappingNode):
+            self.problem(node, f"{what}: erwartet eine Zuordnung (Schlüssel: Wert)")
+            return {}
+        found: dict[str, Node] = {}
+        for key, value in node.value:
+            name = key.value
+            if name not in required and name not in optional:
+                self.problem(key, f"{what}: unbekannter Schlüssel {name!r}")
+            elif name in found:
+                self.problem(key, f"{what}: Schlüssel {name!r} doppelt")
+            else:
+                found[name] = value
+        for name in required:
+            if name not in found:
+                self.problem(node, f"{what}: Pflichtangabe {name!r} fehlt")
+        return found
+
+    def sequence(self, node: Node | None, what: str) -> list[Node]:
+        if node is None:
+            return []
+        if not isinstance(node, SequenceNode):
+            self.problem(node, f"{what}: erwartet eine Liste")
+            return []
+        return node.value
+
+    def unique_ids(self, nodes: list[Node], kind: str) -> None:
+        seen: set[str] = set()
+        for node in nodes:
+            node_id = _node_id(node)
+            if node_id in seen:
+                self.problem(node, f"{kind} {node_id}: ID doppelt vergeben")
+            seen.add(node_id)
+
+    # -- goals and measures ---------------------------------------------------------------------
+
+    def goal(self, node: Node, measure_ids: set[str]) -> Goal | None:
+        before = len(self._problems)
+        what = f"Ziel {_node_id(node) or '?'}"
+        f = self.fields(
+            node, what, ("id", "title", "indicator", "baseline", "target"), ("measures",)
+        )
+        indicator = self.text(f.get("indicator"), f"{what}, indicator")
+        if indicator is not None and indicator not in self.indicator_ids:
+            self.problem(f["indicator"], f"{what}: unbekannter Indikator {indicator!r}")
+        baseline = self.fields(f.get("baseline"), f"{what}, baseline", ("date",), ())
+        target = self.fields(f.get("target"), f"{what}, target", ("date", "value"), ())
+        baseline_date = self.date(baseline.get("date"), f"{what}, baseline.date")
+        target_date = self.date(target.get("date"), f"{what}, target.date")
+        if baseline_date and target_date and target_date <= baseline_date:
+            self.problem(target["date"], f"{what}: Zieldatum liegt nicht nach dem Basisdatum")
+        measures = self.texts(f.get("measures"), f"{what}, measures")
+        for measure_id, measure_node in measures:
+            if measure_id not in measure_ids:
+                self.problem(measure_node, f"{what}: Maßnahme {measure_id!r} ist nicht definiert")
+        goal = Goal(
+            id=self.text(f.get("id"), f"{what}, id"),
+            title=self.text(f.get("title"), f"{what}, title"),
+            indicator=indicator,
+            baseline_date=baseline_date,
+            target_date=target_date,
+            target_value=self.number(target.get("value"), f"{what}, target.value"),
+            measures=[measure_id for measure_id, _ in measures],
+        )
+        return goal if len(self._problems) == before else None
+
+    def measure(self, node: Node) -> Measure | None:
+        before = len(self._problems)
+        what = f"Maßnahme {_node_id(node) or '?'}"
+        required = ("id", "provider", "title", "areas", "target_group", "capacity")
+        f = self.fields(node, what, required, ("targets",))
+        areas = self.texts(f.get("areas"), f"{what}, areas")
+        for area_id, area_node in areas:
+            if area_id not in self.area_ids:
+                self.problem(area_node, f"{what}: unbekanntes Gebiet {area_id!r}")
+        group = self.fields(
+            f.get("target_group"), f"{what}, target_group", ("age_from", "age_to"), ()
+        )
+        age_from = self.age(group.get("age_from"), f"{what}, target_group.age_from")
+        age_to = self.age(group.get("age_to"), f"{what}, target_group.age_to")
+        if age_from is not None and age_to is not None and age_from > age_to:
+            self.problem(group["age_to"], f"{what}: age_to liegt unter age_from")
+        capacity = self.number(f.get("capacity"), f"{what}, capacity")
+        if capacity is not None and capacity <= 0:
+            self.problem(f["capacity"], f"{what}: capacity muss größer als 0 sein")
+        measure = Measure(
+            id=self.text(f.get("id"), f"{what}, id"),
+            provider=self.text(f.get("provider"), f"{what}, provider"),
+            title=self.text(f.get("title"), f"{what}, title"),
+            areas=[area_id for area_id, _ in areas],
+            age_from=age_from,
+            age_to=age_to,
+            capacity=capacity,
+            targets=self.targets(f.get("targets"), what),
+        )
+        return measure if len(self._problems) == before else None
+
+    def targets(self, node: Node | None, what: str) -> dict[str, Target]:
+        """KPI name → {target: x} (higher is better) or {max: x} (lower is better)."""
+        targets = {}
+        for kpi, spec in self.fields(node, f"{what}, targets", (), KPI_NAMES).items():
+            given = self.fields(spec, f"{what}, targets.{kpi}", (), ("target", "max"))
+            if len(given) != 1:
+                self.problem(
+                    spec, f"{what}: Ziel für {kpi!r} braucht genau eins von target oder max"
+                )
+                continue
+            ((kind, value_node),) = given.items()
+            targets[kpi] = Target(kind, self.number(value_node, f"{what}, targets.{kpi}.{kind}"))
+        return targets
+
+    # -- scalars (None when missing or invalid; a missing required key is reported once) --------
+
+    def text(self, node: Node | None, what: str) -> str | None:
+        if node is None:
+            return None
+        if not isinstance(node, ScalarNode) or node.tag == _NULL_TAG or not node.value.strip():
+            self.problem(node, f"{what}: erwartet einen Text")
+            return None
+        return node.value
+
+    def texts(self, node: Node | None, what: str) -> list[tuple[str, Node]]:
+        items = [(self.text(item, what), item) for item in self.sequence(node, what)]
+        return [(text, item) for text, item in items if text is not None]
+
+    def number(self, node: Node | None, what: str) -> float | None:
+        if node is None:
+            return None
+        value = _construct(node) if isinstance(node, ScalarNode) else None
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            self.problem(node, f"{what}: erwartet eine Zahl")
+            return None
+        return float(value)
+
+    def age(self, node: Node | None, what: str) -> int | None:
+        value = self.number(node, what)
+        if value is not None and not (value.is_integer() and 0 <= value <= 120):
+            self.problem(node, f"{what}: erwartet ein Alter in ganzen Jahren (0 bis 120)")
+            return None
+        return None if value is None else int(value)
+
+    def date(self, node: Node | None, what: str) -> dt.date | None:
+        if node is None:
+            return None
+        try:
+            value = _construct(node) if isinstance(node, ScalarNode) else None
+        except ValueError:  # e.g. 2023-02-30: looks like a date but is none
+            value = None
+        if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+            self.problem(node, f"{what}: erwartet ein gültiges Datum JJJJ-MM-TT")
+            return None
+        return value

@@ -1,0 +1,123 @@
+"""Feedback files for providers and the spreadsheet helpers behind them."""
+
+import pandas as pd
+from openpyxl import load_workbook
+
+from assets.publish.feedback import feedback_tables, write_feedback
+from assets.publish.spreadsheet import safe_cell, write_xlsx
+
+QUARANTINE = pd.DataFrame(
+    [
+        (
+            "measure_reports",
+            "providers/TR-01/reports/2025-03.csv",
+            3,
+            "davon_Zielgruppe",
+            "21",
+            "target_group_exceeds_participants",
+            "davon_Zielgruppe ist größer als Teilnehmende",
+            "TR-01",
+            "2025-03",
+        ),
+        (
+            "facilities",
+            "providers/TR-01/facilities.csv",
+            7,
+            "Lon/Lat",
+            '=HYPERLINK("x")',
+            "outside_municipality",
+            "Koordinaten liegen in keinem Sozialraum der Kommune",
+            "TR-01",
+            None,
+        ),
+        (
+            "measure_reports",
+            "providers/TR-02/reports/2025-03.csv",
+            2,
+            None,
+            None,
+            "superseded",
+            "ersetzt durch die neuere Lieferung providers/TR-02/reports/2025-03.xlsx",
+            "TR-02",
+            "2025-03",
+        ),
+    ],
+    columns=[
+        "source",
+        "file",
+        "row_number",
+        "column",
+        "value",
+        "reason_code",
+        "reason",
+        "provider_id",
+        "period",
+    ],
+)
+FILES = pd.DataFrame(
+    [
+        ("measure_reports", "providers/TR-01/reports/2025-03.csv", 10, 9, 1, "TR-01", "2025-03"),
+        ("facilities", "providers/TR-01/facilities.csv", 12, 11, 1, "TR-01", None),
+        ("measure_reports", "providers/TR-02/reports/2025-03.csv", 1, 0, 1, "TR-02", "2025-03"),
+    ],
+    columns=[
+        "source",
+        "file",
+        "rows_in",
+        "rows_loaded",
+        "rows_quarantined",
+        "provider_id",
+        "period",
+    ],
+)
+
+
+def test_one_file_per_provider_and_month_with_rejected_rows(tmp_path):
+    tables = feedback_tables(QUARANTINE, FILES)
+    assert sorted(tables) == [("TR-01", "2025-03"), ("TR-01", "allgemein")]  # TR-02 only superseded
+    written = write_feedback(tmp_path / "feedback", tables)
+    assert sorted(
+        p.relative_to(tmp_path).as_posix() for p in (tmp_path / "feedback").rglob("*.*")
+    ) == [
+        "feedback/TR-01/2025-03.csv",
+        "feedback/TR-01/2025-03.xlsx",
+        "feedback/TR-01/allgemein.csv",
+        "feedback/TR-01/allgemein.xlsx",
+    ]
+    assert len(written) == 2
+    workbook = load_workbook(tmp_path / "feedback" / "TR-01" / "2025-03.xlsx")
+    assert workbook.sheetnames == ["Abgelehnte Zeilen", "Übersicht"]
+    rows = list(workbook["Abgelehnte Zeilen"].iter_rows(values_only=True))
+    assert rows[0] == ("Datei", "Zeile", "Spalte", "Wert", "Grund")
+    assert rows[1] == (
+        "providers/TR-01/reports/2025-03.csv",
+        3,
+        "davon_Zielgruppe",
+        "21",
+        "davon_Zielgruppe ist größer als Teilnehmende",
+    )
+    summary = list(workbook["Übersicht"].iter_rows(values_only=True))
+    assert summary[1] == ("providers/TR-01/reports/2025-03.csv", 10, 9, 1)
+
+
+def test_rebuilding_removes_stale_feedback_and_is_byte_stable(tmp_path):
+    folder = tmp_path / "feedback"
+    write_feedback(folder, feedback_tables(QUARANTINE, FILES))
+    first = (folder / "TR-01" / "2025-03.xlsx").read_bytes()
+    write_feedback(folder, feedback_tables(QUARANTINE.iloc[[0]], FILES))
+    assert not (folder / "TR-01" / "allgemein.xlsx").exists()
+    assert (folder / "TR-01" / "2025-03.xlsx").read_bytes() == first
+
+
+def test_cells_that_would_become_formulas_are_neutralised(tmp_path):
+    assert safe_cell("=SUM(A1)") == "'=SUM(A1)"
+    assert safe_cell("@cmd") == "'@cmd" and safe_cell("+1") == "'+1" and safe_cell("-x") == "'-x"
+    assert safe_cell("Kita") == "Kita" and safe_cell(-3) == -3
+    write_xlsx(tmp_path / "f.xlsx", {"s": pd.DataFrame({"v": ["=1+1", "ok"]})})
+    sheet = load_workbook(tmp_path / "f.xlsx")["s"]
+    assert sheet["A2"].value == "'=1+1" and sheet["A2"].data_type == "s"
+    csv = tmp_path / "feedback.csv"
+    from assets.publish.spreadsheet import write_csv
+
+    write_csv(csv, pd.DataFrame({"v": ["@x"]}))
+    assert csv.read_text(encoding="utf-8-sig").splitlines() == ["v", "'@x"]
