@@ -102,3 +102,20 @@ def tiny_root(tmp_path: Path) -> Path:
         "CRS3035RES100mN3100200E4100000;4100050;3100250;zwölf\n",
     )
     return root
+
+
+def add_provider_files(root: Path) -> None:
+    """Provider TR-01 with an inventory (one facility outside) and a June 2024 report (one bad row)."""
+    write(
+        root / "providers" / "TR-01" / "facilities.csv",
+        "Einrichtung_ID;Name;Angebotstyp;Adresse;Lon;Lat;Kapazitaet;Gueltig_ab;Gueltig_bis\n"
+        # 380500/5700500 in EPSG:25832 is about 7,2865 / 51,4446 (SR-A); 8,0 / 52,0 is far away
+        "E-1;Kita Sonne;kita;Weg 1;7,2865;51,4446;40;2020-01-01;\n"
+        "E-2;Treff;seniorentreff;Weg 2;8,0;52,0;20;2020-01-01;\n",
+    )
+    write(
+        root / "providers" / "TR-01" / "reports" / "2024-06.csv",
+        "Massnahme_ID;Berichtsmonat;Raum_ID;Teilnehmende;davon_Zielgruppe;Neuzugaenge;Stunden;Kosten_EUR\n"
+        "M-1;2024-06;SR-A;20;10;3;40;1.234,50\n"
+        "M-1;2024-06;SR-B;20;25;3;40;100\n",
+    )

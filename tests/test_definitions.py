@@ -80,3 +80,15 @@ def test_sensor_reruns_all_months_when_areas_change(tiny_root):
         request = landing_files_sensor(context)
         assert request.tags[RANGE_START_TAG] == "2023-12-01"
         assert request.tags[RANGE_END_TAG] == "2024-06-01"
+
+
+def test_sensor_runs_only_the_month_of_a_new_provider_report(tiny_root):
+    resources = {"data_root": DataRoot(data_dir=str(tiny_root))}
+    with dg.build_sensor_context(resources=resources) as context:
+        landing_files_sensor(context)
+        write(tiny_root / "providers" / "TR-01" / "reports" / "2025-09.csv", "Massnahme_ID\n")
+        request = landing_files_sensor(context)
+        assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == (
+            "2025-09-01",
+            "2025-09-01",
+        )

@@ -7,6 +7,7 @@ import pytest
 from pipelines.definitions import defs
 from pipelines.jobs import REFRESH_JOB_NAME, range_tags
 from pipelines.resources import DataRoot, Warehouse
+from tests.conftest import add_provider_files
 
 
 def run_refresh(root, warehouse_dir, first="2023-12-01", last="2024-06-01"):
@@ -123,3 +124,47 @@ def test_rerunning_the_same_months_gives_the_same_tables(tiny_root, tmp_path):
         sums.append(con.execute(checksum).fetchone())
         con.close()
     assert sums[0] == sums[1] and sums[0][0] > 0
+
+
+def test_provider_files_load_quarantine_and_produce_feedback(tiny_root, tmp_path):
+    add_provider_files(tiny_root)
+    result = run_refresh(tiny_root, tmp_path / "wh")
+    assert result.success
+    con = duckdb.connect(str(tmp_path / "wh" / "sozialplanung.duckdb"), read_only=True)
+    facilities = con.execute("SELECT facility_id, area_id FROM facilities").fetchall()
+    quality = con.execute("""SELECT file, rows_in, rows_loaded, rows_quarantined FROM data_quality
+                             WHERE source IN ('facilities', 'measure_reports') ORDER BY file""").fetchall()
+    con.close()
+    assert facilities == [("E-1", "SR-A")]
+    assert quality == [
+        ("providers/TR-01/facilities.csv", 2, 1, 1),
+        ("providers/TR-01/reports/2024-06.csv", 2, 1, 1),
+    ]
+    feedback = tmp_path / "wh" / "feedback" / "TR-01"
+    assert sorted(p.name for p in feedback.iterdir()) == [
+        "2024-06.csv",
+        "2024-06.xlsx",
+        "allgemein.csv",
+        "allgemein.xlsx",
+    ]
+    assert "davon_Zielgruppe ist größer als Teilnehmende" in (feedback / "2024-06.csv").read_text(
+        encoding="utf-8-sig"
+    )
+
+
+def test_a_corrected_report_replaces_the_month_and_never_adds_twice(tiny_root, tmp_path):
+    add_provider_files(tiny_root)
+    assert run_refresh(tiny_root, tmp_path / "wh", "2024-06-01", "2024-06-01").success
+    report = tiny_root / "providers" / "TR-01" / "reports" / "2024-06.csv"
+    report.write_text(
+        report.read_text(encoding="utf-8").replace(";20;25;3;", ";20;5;3;"), encoding="utf-8"
+    )
+    assert run_refresh(tiny_root, tmp_path / "wh", "2024-06-01", "2024-06-01").success
+    internal = duckdb.connect(str(tmp_path / "wh" / "internal.duckdb"), read_only=True)
+    rows = internal.execute("SELECT area_id FROM measure_reports ORDER BY 1").fetchall()
+    quarantined = internal.execute(
+        "SELECT count(*) FROM quarantine WHERE source = 'measure_reports'"
+    ).fetchone()[0]
+    internal.close()
+    assert rows == [("SR-A",), ("SR-B",)] and quarantined == 0
+    assert not (tmp_path / "wh" / "feedback" / "TR-01" / "2024-06.xlsx").exists()
