@@ -52,11 +52,26 @@ DDL = {
     "indicator_catalog": """
         indicator_id VARCHAR, label_de VARCHAR, definition_de VARCHAR, numerator VARCHAR,
         denominator VARCHAR, unit VARCHAR, polarity VARCHAR, source VARCHAR,
-        frequency VARCHAR""",
+        frequency VARCHAR, is_share BOOLEAN""",
     "indicator_values": """
         municipality_ags VARCHAR, area_id VARCHAR, reference_date DATE, indicator_id VARCHAR,
         numerator DOUBLE, denominator DOUBLE, value DOUBLE, status VARCHAR,
         denominator_date DATE, note VARCHAR""",
+    "social_index": """
+        municipality_ags VARCHAR, area_id VARCHAR, reference_date DATE, status_index DOUBLE,
+        status_class VARCHAR, dynamics_index DOUBLE, dynamics_class VARCHAR,
+        needs_action BOOLEAN, note VARCHAR""",
+    "social_index_components": """
+        municipality_ags VARCHAR, area_id VARCHAR, reference_date DATE, component VARCHAR,
+        indicator_id VARCHAR, value DOUBLE, z DOUBLE""",
+    "allocation": """
+        municipality_ags VARCHAR, area_id VARCHAR, reference_date DATE, basis VARCHAR,
+        basis_count DOUBLE, status_class VARCHAR, class_weight DOUBLE, weight DOUBLE,
+        share DOUBLE, amount_eur BIGINT, note VARCHAR""",
+    "goal_progress": """
+        goal_id VARCHAR, municipality_ags VARCHAR, area_id VARCHAR, reference_date DATE,
+        indicator_id VARCHAR, baseline DOUBLE, current DOUBLE, target DOUBLE, progress DOUBLE,
+        on_track BOOLEAN""",
 }
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 import dagster as dg
 import pandas as pd
 
+from assets.indicators.assets import indicator_values, social_index
 from assets.ingest.assets import (
     areas,
     facilities,
@@ -22,6 +23,7 @@ from assets.ingest.assets import (
 )
 from assets.metadata import markdown_table
 from assets.warehouse import insert_frame
+from checks import indicator_checks
 from checks.reconciliation import population_reconciliation
 from pipelines.resources import DataRoot, Warehouse
 
@@ -180,7 +182,67 @@ def satisfaction_responses_expectations(warehouse: Warehouse) -> dg.AssetCheckRe
     )
 
 
+def _violations(frame: pd.DataFrame, what: str, **metadata) -> dg.AssetCheckResult:
+    shown = frame.head(20).astype(str)
+    return dg.AssetCheckResult(
+        passed=frame.empty,
+        metadata={
+            what: len(frame),
+            "examples": dg.MetadataValue.md(markdown_table(shown)),
+            **metadata,
+        },
+    )
+
+
+@dg.asset_check(
+    asset=indicator_values,
+    blocking=True,
+    description="Share indicators (numerator part of the denominator) lie in [0, 100].",
+)
+def shares_within_0_100(warehouse: Warehouse) -> dg.AssetCheckResult:
+    with warehouse.connect() as con:
+        return _violations(indicator_checks.shares_outside_0_100(con), "values_outside")
+
+
+@dg.asset_check(
+    asset=social_index,
+    blocking=True,
+    description="Every area with enough inhabitants and all status indicators has a status class.",
+)
+def valid_areas_have_status_class(data_root: DataRoot, warehouse: Warehouse) -> dg.AssetCheckResult:
+    settings = data_root.settings()["index"]
+    with warehouse.connect() as con:
+        return _violations(
+            indicator_checks.valid_areas_without_status_class(con, settings),
+            "areas_without_class",
+            min_population=settings["min_population"],
+        )
+
+
+@dg.asset_check(
+    asset=social_index,
+    blocking=True,
+    description="z-scores of each status indicator, and both indices, have mean 0 "
+    "and SD 1 across the valid areas (tolerance 1e-9).",
+)
+def z_scores_standardised(warehouse: Warehouse) -> dg.AssetCheckResult:
+    with warehouse.connect() as con:
+        groups = con.execute(
+            "SELECT count(*) FROM (SELECT DISTINCT municipality_ags, "
+            "reference_date, component, indicator_id "
+            "FROM social_index_components)"
+        ).fetchone()[0]
+        return _violations(
+            indicator_checks.z_scores_not_standardised(con),
+            "groups_not_standardised",
+            groups_checked=groups,
+        )
+
+
 ASSET_CHECKS = [
+    shares_within_0_100,
+    valid_areas_have_status_class,
+    z_scores_standardised,
     facilities_expectations,
     measure_reports_expectations,
     satisfaction_responses_expectations,

@@ -96,7 +96,7 @@ def test_missing_or_secret_inputs_are_not_computable_never_zero(con):
 def test_month_filter_limits_reference_dates(con):
     frame = compute_indicator_values(con, [BY_ID["sgb2_quota"]], months=["2025-01"])
     assert frame.reference_date.astype(str).unique().tolist() == ["2025-01-31"]
-    assert sorted(frame.area_id) == ["A", "B"]  # B is listed, not computable
+    assert sorted(frame.area_id) == ["A", "ALL", "B"]  # B is listed, not computable
 
 
 def test_catalog_lists_every_indicator_of_the_design():
@@ -119,3 +119,23 @@ def test_catalog_lists_every_indicator_of_the_design():
     assert (sgb2.numerator, sgb2.denominator) == ("SGB2_LB", "EW - EW_65P")
     youth = catalog.set_index("indicator_id").loc["youth_unemployment"]
     assert youth.denominator == "EW_15_17 + EW_18_24"
+
+
+def test_city_wide_value_sums_numerators_and_denominators_never_averages_rates(con):
+    frame = compute_indicator_values(con, [BY_ID["child_poverty"], BY_ID["sgb2_quota"]])
+    # child poverty 06/2024: A 30/150 (20 %), B 12/80 (15 %) -> (30 + 12) / (150 + 80) = 18.26 %
+    # (the mean of the two rates would be 17.5 %)
+    row = value_of(frame, "ALL", "2024-06-30", "child_poverty")
+    assert (row.numerator, row.denominator, row.status) == (42, 230, "ok")
+    assert row.value == pytest.approx(100 * 42 / 230)
+    # SGB II quota 06/2024: B is secret, so only A counts and the note says so
+    row = value_of(frame, "ALL", "2024-06-30", "sgb2_quota")
+    assert (row.numerator, row.denominator, row.value) == (80, 800, 10.0)
+    assert row.note == "ohne 1 Sozialräume ohne Wert"
+
+
+def test_city_wide_value_without_any_area_is_not_computable(con):
+    con.execute("UPDATE small_area_statistics SET value = NULL WHERE code = 'ALO'")
+    frame = compute_indicator_values(con, [BY_ID["unemployment"]])
+    row = value_of(frame, "ALL", "2024-06-30", "unemployment")
+    assert row.status == "not_computable" and pd.isna(row.value)

@@ -122,3 +122,35 @@ def test_another_data_root_with_two_municipalities_runs_without_code_changes(tmp
     values = con.execute("SELECT count(*) FROM indicator_values WHERE status = 'ok'").fetchone()[0]
     con.close()
     assert municipalities == 2 and values > 0
+
+
+def test_sample_index_classes_spread_and_allocation_adds_up(sample_run):
+    _, con, _ = sample_run
+    latest = con.execute("SELECT max(reference_date) FROM social_index").fetchone()[0]
+    classes = dict(
+        con.execute(
+            """SELECT status_class, count(*) FROM social_index
+                                  WHERE reference_date = ? GROUP BY 1""",
+            [latest],
+        ).fetchall()
+    )
+    assert {"high", "medium", "low", "very_low"} <= set(classes)
+    assert classes["medium"] > classes["high"] and classes["medium"] > classes["very_low"]
+    total, shares = con.execute(
+        """SELECT sum(amount_eur), sum(share) FROM allocation
+                                   WHERE reference_date = ?""",
+        [latest],
+    ).fetchone()
+    assert total == 1_000_000 and abs(shares - 1) < 1e-9
+    # the neediest areas (very_low status) get more per counted child than the best-off
+    per_child = dict(
+        con.execute(
+            """
+        SELECT status_class, sum(amount_eur) / sum(basis_count) FROM allocation
+        WHERE reference_date = ? AND basis_count IS NOT NULL GROUP BY 1""",
+            [latest],
+        ).fetchall()
+    )
+    assert per_child["very_low"] > per_child["medium"] > per_child["high"]
+    goals = con.execute("SELECT count(DISTINCT goal_id) FROM goal_progress WHERE area_id = 'ALL'")
+    assert goals.fetchone()[0] == 3

@@ -3,14 +3,19 @@
 import warnings
 
 import dagster as dg
+import pandas as pd
 
-from assets.indicators.catalog import INDICATORS, catalog_frame
+from assets.indicators.allocation import compute_allocation
+from assets.indicators.catalog import BY_ID, INDICATORS, catalog_frame
+from assets.indicators.goals import compute_goal_progress
+from assets.indicators.social_index import compute_social_index
 from assets.indicators.values import compute_indicator_values
 from assets.ingest.assets import OWNERS, WRITER_POOL, areas, small_area_statistics
 from assets.metadata import markdown_table, table_metadata
+from assets.planning import load_goals
 from assets.warehouse import insert_frame, replace_table
 from pipelines.partitions import monthly, months_of
-from pipelines.resources import Warehouse
+from pipelines.resources import DataRoot, Warehouse
 
 GROUP = "indicators"
 # `backfill_policy` is beta in Dagster 1.13; the single-run backfill is what lets one run cover
@@ -65,4 +70,139 @@ def indicator_values(
         )
 
 
-INDICATOR_ASSETS = [indicator_catalog, indicator_values]
+@dg.asset(
+    group_name=GROUP,
+    kinds={"pandas", "duckdb"},
+    pool=WRITER_POOL,
+    owners=OWNERS,
+    deps=[indicator_values, small_area_statistics],
+)
+def social_index(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Status and dynamics index with classes per area and population Stichtag (DESIGN §6).
+
+    Status indicators (settings `index.status_indicators`) are z-standardised across the valid
+    areas of each municipality, averaged and standardised again; classes by the settings'
+    cutoffs; `needs_action` marks areas with low status or medium status and negative dynamics.
+    Only Stichtage whose month has values of the status indicators are computed.
+    """
+    settings = data_root.settings()["index"]
+    with warehouse.connect() as con:
+        values = con.execute(
+            "SELECT * FROM indicator_values WHERE area_id <> 'ALL' AND indicator_id IN "
+            f"({', '.join('?' for _ in settings['status_indicators'])})",
+            settings["status_indicators"],
+        ).df()
+        population = con.execute("""
+            SELECT municipality_ags, area_id, reference_date, value AS population
+            FROM small_area_statistics WHERE code = 'EW'""").df()
+        months = set(pd.to_datetime(values["reference_date"]).dt.to_period("M"))
+        population = population[
+            pd.to_datetime(population["reference_date"]).dt.to_period("M").isin(months)
+        ]
+        index, components = compute_social_index(values, population, settings)
+        con.execute("BEGIN TRANSACTION")
+        replace_table(con, "social_index", index)
+        replace_table(con, "social_index_components", components)
+        con.execute("COMMIT")
+        latest = index[index["reference_date"] == index["reference_date"].max()]
+        classes = latest["status_class"].fillna("ohne Klasse").value_counts()
+        return dg.MaterializeResult(
+            metadata={
+                **table_metadata(con, "social_index", preview_rows=10),
+                "latest_reference_date": str(latest["reference_date"].max()),
+                "status_classes_latest": dg.MetadataValue.md(
+                    markdown_table(classes.rename_axis("status_class").reset_index(name="areas"))
+                ),
+                "needs_action_latest": int(latest["needs_action"].fillna(False).sum()),
+            }
+        )
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"pandas", "duckdb"},
+    pool=WRITER_POOL,
+    owners=OWNERS,
+    deps=[social_index, indicator_values],
+)
+def allocation(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
+    """The budget split by need ("Ungleiches ungleich behandeln"), with every factor shown.
+
+    weight = need basis count (the numerator of settings `allocation.basis`, by default children
+    under 15 in SGB II households) × class weight of the area's status class; amounts are whole
+    euros by the largest-remainder method, so they add up exactly to the budget (per municipality).
+    """
+    settings = data_root.settings()["allocation"]
+    with warehouse.connect() as con:
+        index = con.execute("SELECT * FROM social_index").df()
+        counts = con.execute(
+            """
+            SELECT municipality_ags, area_id, reference_date, numerator AS basis_count
+            FROM indicator_values WHERE indicator_id = ? AND area_id <> 'ALL'""",
+            [settings["basis"]],
+        ).df()
+        result = compute_allocation(index, counts, settings)
+        replace_table(con, "allocation", result)
+        latest = result[result["reference_date"] == result["reference_date"].max()]
+        top = latest.sort_values("amount_eur", ascending=False).head(5)[
+            ["area_id", "status_class", "basis_count", "weight", "share", "amount_eur"]
+        ]
+        return dg.MaterializeResult(
+            metadata={
+                **table_metadata(con, "allocation"),
+                "budget_eur": settings["budget_eur"],
+                "largest_amounts_latest": dg.MetadataValue.md(markdown_table(top)),
+            }
+        )
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"pandas", "duckdb"},
+    pool=WRITER_POOL,
+    owners=OWNERS,
+    deps=[indicator_values, areas],
+)
+def goal_progress(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Progress towards the goals of `planning/goals.yaml` per area and city-wide (`ALL`).
+
+    progress = share of the way from the baseline to the target; on_track compares it with the
+    share of time elapsed between baseline and target date (the straight path).
+    """
+    with warehouse.connect() as con:
+        area_ids = {r[0] for r in con.execute("SELECT area_id FROM areas").fetchall()}
+        goals = load_goals(data_root.path / "planning" / "goals.yaml", set(BY_ID), area_ids)
+        indicators = sorted({g.indicator for g in goals.goals}) or [""]
+        values = con.execute(
+            "SELECT * FROM indicator_values WHERE indicator_id IN "
+            f"({', '.join('?' for _ in indicators)})",
+            indicators,
+        ).df()
+        result = compute_goal_progress(goals.goals, values)
+        replace_table(con, "goal_progress", result)
+        city = result[result["area_id"] == "ALL"]
+        latest = city[city["reference_date"] == city["reference_date"].max()]
+        return dg.MaterializeResult(
+            metadata={
+                **table_metadata(con, "goal_progress"),
+                "goals": len(goals.goals),
+                "city_wide_latest": dg.MetadataValue.md(
+                    markdown_table(
+                        latest[
+                            [
+                                "goal_id",
+                                "indicator_id",
+                                "baseline",
+                                "current",
+                                "target",
+                                "progress",
+                                "on_track",
+                            ]
+                        ]
+                    )
+                ),
+            }
+        )
+
+
+INDICATOR_ASSETS = [indicator_catalog, indicator_values, social_index, allocation, goal_progress]

@@ -23,6 +23,7 @@ class Indicator:
     polarity: str  # higher_is_worse | higher_is_better | neutral
     source: str
     kind: str = "ratio"  # ratio | yearly_change
+    share: bool = True  # numerator is part of the denominator, so the value lies in [0, 100]
 
     @staticmethod
     def _terms(terms: dict[str, float]) -> str:
@@ -130,6 +131,7 @@ INDICATORS: list[Indicator] = [
         {"EW_15_64": 1},
         "neutral",
         REGISTER,
+        share=False,
     ),
     Indicator(
         "old_age_dependency",
@@ -139,6 +141,7 @@ INDICATORS: list[Indicator] = [
         {"EW_15_64": 1},
         "neutral",
         REGISTER,
+        share=False,
     ),
     Indicator(
         "migration_volume",
@@ -148,6 +151,7 @@ INDICATORS: list[Indicator] = [
         {"EW": 1},
         "neutral",
         REGISTER,
+        share=False,
     ),
     Indicator(
         "population_change",
@@ -158,6 +162,7 @@ INDICATORS: list[Indicator] = [
         "neutral",
         REGISTER,
         kind="yearly_change",
+        share=False,
     ),
 ]
 
@@ -178,6 +183,7 @@ def catalog_frame() -> pd.DataFrame:
                 "polarity": i.polarity,
                 "source": i.source,
                 "frequency": "monthly" if i.source.startswith(BA) else "yearly",
+                "is_share": i.share,
             }
             for i in INDICATORS
         ]

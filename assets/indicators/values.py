@@ -9,6 +9,7 @@ never 0.
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from assets.indicators.catalog import Indicator
@@ -133,6 +134,36 @@ def compute_indicator(
     return con.execute(sql, params + [indicator.indicator_id]).df()
 
 
+CITY_WIDE = "ALL"
+
+
+def city_wide(values: pd.DataFrame) -> pd.DataFrame:
+    """The municipality's value (`area_id = 'ALL'`) from summed numerators and denominators.
+
+    Rates are never averaged. Areas whose value is not computable are left out of both sums, and
+    the note says how many; without any computable area the city-wide value is not computable.
+    """
+    key = ["municipality_ags", "reference_date", "indicator_id"]
+    ok = values[values["status"] == "ok"]
+    sums = ok.groupby(key)[["numerator", "denominator"]].sum()
+    dates = ok.groupby(key)["denominator_date"].max()
+    counts = values.groupby(key).size().rename("areas")
+    frame = counts.to_frame().join(sums).join(ok.groupby(key).size().rename("used")).join(dates)
+    frame = frame.reset_index()
+    frame["used"] = frame["used"].fillna(0).astype(int)
+    computable = (frame["used"] > 0) & (frame["denominator"] > 0)
+    frame["value"] = (100.0 * frame["numerator"] / frame["denominator"]).where(computable)
+    frame["status"] = np.where(computable, "ok", "not_computable")
+    missing = frame["areas"] - frame["used"]
+    frame["note"] = np.where(
+        ~computable,
+        "kein Sozialraum mit Wert",
+        np.where(missing > 0, "ohne " + missing.astype(str) + " Sozialräume ohne Wert", None),
+    )
+    frame.loc[~computable, ["numerator", "denominator"]] = np.nan
+    return frame.assign(area_id=CITY_WIDE)[COLUMNS]
+
+
 def compute_indicator_values(
     con: duckdb.DuckDBPyConnection, indicators: list[Indicator], months: list[str] | None = None
 ) -> pd.DataFrame:
@@ -140,7 +171,8 @@ def compute_indicator_values(
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
-    result = pd.concat(frames, ignore_index=True)[COLUMNS]
+    areas = pd.concat(frames, ignore_index=True)[COLUMNS]
+    result = pd.concat([areas, city_wide(areas)], ignore_index=True)
     return result.sort_values(
         ["municipality_ags", "area_id", "indicator_id", "reference_date"], ignore_index=True
     )

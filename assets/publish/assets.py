@@ -3,7 +3,7 @@
 import dagster as dg
 import pandas as pd
 
-from assets.indicators.assets import indicator_catalog, indicator_values
+from assets.indicators.assets import INDICATOR_ASSETS
 from assets.ingest.assets import INGEST_ASSETS, OWNERS, PROVIDER_ASSETS, WRITER_POOL
 from assets.ingest.providers import FACILITIES, PROVIDER_FILES, REPORTS, SURVEYS
 from assets.metadata import markdown_table
@@ -20,7 +20,7 @@ GROUP = "publish"
     kinds={"duckdb"},
     pool=WRITER_POOL,
     owners=OWNERS,
-    deps=[*INGEST_ASSETS, indicator_catalog, indicator_values],
+    deps=[*INGEST_ASSETS, *PROVIDER_ASSETS, *INDICATOR_ASSETS],
 )
 def published_warehouse(
     context: dg.AssetExecutionContext, data_root: DataRoot, warehouse: Warehouse

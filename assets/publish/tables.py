@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 
 from assets.indicators.catalog import INDICATORS
-from assets.publish.disclosure import suppress_counts, suppress_indicator_values
+from assets.publish.disclosure import is_small_count, suppress_counts, suppress_indicator_values
 
 PUBLISHED_DDL = {
     "areas": """
@@ -14,7 +14,8 @@ PUBLISHED_DDL = {
         area_km2 DOUBLE, population BIGINT, population_date DATE, geometry_wkt VARCHAR""",
     "indicator_catalog": """
         indicator_id VARCHAR, label_de VARCHAR, definition_de VARCHAR, numerator VARCHAR,
-        denominator VARCHAR, unit VARCHAR, polarity VARCHAR, source VARCHAR, frequency VARCHAR""",
+        denominator VARCHAR, unit VARCHAR, polarity VARCHAR, source VARCHAR, frequency VARCHAR,
+        is_share BOOLEAN""",
     "indicator_values": """
         municipality_ags VARCHAR, area_id VARCHAR, reference_date DATE, indicator_id VARCHAR,
         numerator DOUBLE, denominator DOUBLE, value DOUBLE, status VARCHAR, note VARCHAR""",
@@ -22,6 +23,18 @@ PUBLISHED_DDL = {
         facility_id VARCHAR, provider_id VARCHAR, name VARCHAR, offer_type VARCHAR,
         municipality_ags VARCHAR, area_id VARCHAR, capacity BIGINT, lon DOUBLE, lat DOUBLE,
         valid_from DATE, valid_to DATE, address VARCHAR""",
+    "social_index": """
+        municipality_ags VARCHAR, area_id VARCHAR, reference_date DATE, status_index DOUBLE,
+        status_class VARCHAR, dynamics_index DOUBLE, dynamics_class VARCHAR,
+        needs_action BOOLEAN, note VARCHAR""",
+    "allocation": """
+        municipality_ags VARCHAR, area_id VARCHAR, reference_date DATE, basis VARCHAR,
+        basis_count BIGINT, status_class VARCHAR, class_weight DOUBLE, weight DOUBLE,
+        share DOUBLE, amount_eur BIGINT, note VARCHAR""",
+    "goal_progress": """
+        goal_id VARCHAR, municipality_ags VARCHAR, area_id VARCHAR, reference_date DATE,
+        indicator_id VARCHAR, baseline DOUBLE, current DOUBLE, target DOUBLE, progress DOUBLE,
+        on_track BOOLEAN, status VARCHAR""",
     "data_quality": """
         source VARCHAR, file VARCHAR, rows_in BIGINT, rows_loaded BIGINT,
         rows_quarantined BIGINT, checks_passed BIGINT, checks_failed BIGINT,
@@ -74,19 +87,74 @@ def published_data_quality(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         ORDER BY f.source, f.file""").df()
 
 
+def published_allocation(con: duckdb.DuckDBPyConnection, min_count: int) -> pd.DataFrame:
+    """Amounts are budget decisions and always published; a small basis count and the weight
+    derived from it are suppressed."""
+    frame = con.execute(
+        "SELECT * FROM allocation ORDER BY municipality_ags, reference_date, area_id"
+    ).df()
+    small = is_small_count(frame["basis_count"], min_count)
+    frame.loc[small, ["basis_count", "weight"]] = None
+    return frame
+
+
+def published_goal_progress(
+    con: duckdb.DuckDBPyConnection, published_values: pd.DataFrame
+) -> pd.DataFrame:
+    """Goal progress with area figures blanked where the underlying value is suppressed.
+
+    `current` follows the published status of the indicator value at the same reference date,
+    `baseline` that of the goal's first reference date (the baseline month itself whenever the
+    data has it).
+    """
+    frame = con.execute("""
+        SELECT g.*, b.baseline_date FROM goal_progress g
+        LEFT JOIN (SELECT goal_id, min(reference_date) AS baseline_date FROM goal_progress
+                   GROUP BY goal_id) b USING (goal_id)
+        ORDER BY goal_id, municipality_ags, area_id, reference_date""").df()
+    suppressed = published_values.loc[
+        published_values["status"] == "suppressed", ["area_id", "reference_date", "indicator_id"]
+    ]
+    keys = set(map(tuple, suppressed.astype(str).to_numpy()))
+    current = [
+        (a, str(d), i) in keys
+        for a, d, i in zip(
+            frame["area_id"], frame["reference_date"], frame["indicator_id"], strict=True
+        )
+    ]
+    baseline = [
+        (a, str(d), i) in keys
+        for a, d, i in zip(
+            frame["area_id"], frame["baseline_date"], frame["indicator_id"], strict=True
+        )
+    ]
+    hidden = pd.Series(current, index=frame.index) | pd.Series(baseline, index=frame.index)
+    frame.loc[pd.Series(current, index=frame.index), "current"] = None
+    frame.loc[pd.Series(baseline, index=frame.index), "baseline"] = None
+    frame.loc[hidden, ["progress", "on_track"]] = None
+    frame["status"] = ["suppressed" if h else "ok" for h in hidden]
+    return frame.drop(columns="baseline_date")
+
+
 def build_published_tables(
     con: duckdb.DuckDBPyConnection, settings: dict
 ) -> dict[str, pd.DataFrame]:
     disclosure = settings["disclosure"]
+    values = published_indicator_values(con, disclosure)
     return {
         "areas": published_areas(con, disclosure["min_count"]),
         "indicator_catalog": con.execute(
             "SELECT * FROM indicator_catalog ORDER BY indicator_id"
         ).df(),
-        "indicator_values": published_indicator_values(con, disclosure),
+        "indicator_values": values,
         "facilities": con.execute("""
             SELECT facility_id, provider_id, name, offer_type, municipality_ags, area_id,
                    capacity, lon, lat, valid_from, valid_to, address
             FROM facilities ORDER BY facility_id""").df(),
+        "social_index": con.execute(
+            "SELECT * FROM social_index ORDER BY municipality_ags, area_id, reference_date"
+        ).df(),
+        "allocation": published_allocation(con, disclosure["min_count"]),
+        "goal_progress": published_goal_progress(con, values),
         "data_quality": published_data_quality(con),
     }
