@@ -35,6 +35,15 @@ DEFAULTS: dict[str, Any] = {
         },
         "gap_coverage_factor": 0.8,
         "gap_min_share_within": 0.6,
+        # offer type -> Merkmal codes of its target population (DESIGN §6)
+        "target_groups": {
+            "kita": ["EW_U3", "EW_3_5"],
+            "familienzentrum": ["EW_U15"],
+            "jugendzentrum": ["EW_6_14", "EW_15_17"],
+            "seniorentreff": ["EW_65P"],
+            "beratung": ["EW"],
+            "quartiersbuero": ["EW"],
+        },
     },
     "limits": {"max_file_mb": 200},
     "traffic_light": {"green": 100.0, "yellow": 80.0},
@@ -74,4 +83,4 @@ def _overlay(target: dict, given: dict, path: Path, prefix: str) -> None:
             target[key] = value
 
 
-_OPEN_MAPPINGS = {"supply.walking_distance_m", "allocation.class_weights"}
+_OPEN_MAPPINGS = {"supply.walking_distance_m", "supply.target_groups", "allocation.class_weights"}
