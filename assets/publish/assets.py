@@ -7,9 +7,15 @@ from assets.indicators.assets import INDICATOR_ASSETS
 from assets.ingest.assets import INGEST_ASSETS, OWNERS, PROVIDER_ASSETS, WRITER_POOL
 from assets.ingest.providers import FACILITIES, PROVIDER_FILES, REPORTS, SURVEYS
 from assets.metadata import markdown_table
+from assets.publish.docs import _literal, comment_statements, text
 from assets.publish.feedback import feedback_tables, write_feedback
 from assets.publish.swap import publish_atomically
-from assets.publish.tables import PUBLISHED_DDL, build_published_tables
+from assets.publish.tables import (
+    PUBLISHED_DDL,
+    build_published_tables,
+    published_metadata,
+)
+from assets.publish.views import VIEWS
 from pipelines.resources import DataRoot, Warehouse
 
 GROUP = "publish"
@@ -32,8 +38,14 @@ def published_warehouse(
     """
     settings = data_root.settings()
     with warehouse.connect() as con:
-        tables = build_published_tables(con, settings)
-    publish_atomically(warehouse.published_path, tables, PUBLISHED_DDL, context.run_id)
+        tables, suppressed = build_published_tables(con, settings)
+        tables["metadata"] = published_metadata(con, context.run_id, str(data_root.path))
+    statements = [f"CREATE VIEW {name} AS {sql}" for name, (sql, _) in VIEWS.items()]
+    statements += [
+        f"COMMENT ON VIEW {name} IS {_literal(text(doc))}" for name, (_, doc) in VIEWS.items()
+    ]
+    statements += comment_statements({t: list(f.columns) for t, f in tables.items()})
+    publish_atomically(warehouse.published_path, tables, PUBLISHED_DDL, context.run_id, statements)
     values = tables["indicator_values"]
     status = values.groupby("status").size().to_dict()
     counts = {name: len(frame) for name, frame in tables.items()}
@@ -45,6 +57,7 @@ def published_warehouse(
                 markdown_table(values.__class__(list(counts.items()), columns=["table", "rows"]))
             ),
             "indicator_values_suppressed": int(status.get("suppressed", 0)),
+            **{f"suppressed_{k}": v for k, v in suppressed.items()},
             "indicator_values_not_computable": int(status.get("not_computable", 0)),
         }
     )

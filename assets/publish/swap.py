@@ -16,8 +16,13 @@ import pandas as pd
 
 
 def publish_atomically(
-    target: Path, tables: dict[str, pd.DataFrame], ddl: dict[str, str], token: str
+    target: Path,
+    tables: dict[str, pd.DataFrame],
+    ddl: dict[str, str],
+    token: str,
+    statements: list[str] | tuple[str, ...] = (),
 ) -> None:
+    """Write `tables` (typed by `ddl`), run `statements` (views, comments), then swap."""
     tmp = target.with_name(f".{target.name}.{token}.tmp")
     for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
         leftover.unlink(missing_ok=True)
@@ -30,6 +35,8 @@ def publish_atomically(
                     con.register("_incoming", frame)
                     con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _incoming")
                     con.unregister("_incoming")
+            for statement in statements:
+                con.execute(statement)
             con.execute("CHECKPOINT")
         finally:
             con.close()

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import subprocess
+import tomllib
+from pathlib import Path
+
 import duckdb
 import pandas as pd
 
 from assets.indicators.catalog import INDICATORS
-from assets.publish.disclosure import is_small_count, suppress_counts, suppress_indicator_values
+from assets.publish.disclosure import (
+    is_small_count,
+    suppress_counts,
+    suppress_indicator_values,
+    suppression_counts,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 PUBLISHED_DDL = {
     "areas": """
@@ -39,6 +51,7 @@ PUBLISHED_DDL = {
         source VARCHAR, file VARCHAR, rows_in BIGINT, rows_loaded BIGINT,
         rows_quarantined BIGINT, checks_passed BIGINT, checks_failed BIGINT,
         loaded_at TIMESTAMP""",
+    "metadata": "key VARCHAR, value VARCHAR",
 }
 
 
@@ -58,16 +71,21 @@ def published_areas(con: duckdb.DuckDBPyConnection, min_count: int) -> pd.DataFr
     return frame
 
 
-def published_indicator_values(con: duckdb.DuckDBPyConnection, disclosure: dict) -> pd.DataFrame:
+COUNT_NUMERATORS = {i.indicator_id for i in INDICATORS if i.kind == "ratio"}
+
+
+def published_indicator_values(
+    con: duckdb.DuckDBPyConnection, disclosure: dict
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Indicator values after disclosure control, and how many cells it suppressed."""
     values = con.execute("""
         SELECT municipality_ags, area_id, reference_date, indicator_id, numerator, denominator,
                value, status, note
         FROM indicator_values
         ORDER BY municipality_ags, area_id, indicator_id, reference_date""").df()
-    count_numerators = {i.indicator_id for i in INDICATORS if i.kind == "ratio"}
-    return suppress_indicator_values(
-        values, disclosure["min_count"], disclosure["min_denominator"], count_numerators
-    )
+    args = (disclosure["min_count"], disclosure["min_denominator"], COUNT_NUMERATORS)
+    published = suppress_indicator_values(values, *args)
+    return published, suppression_counts(values, published, *args)
 
 
 def published_data_quality(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -136,11 +154,56 @@ def published_goal_progress(
     return frame.drop(columns="baseline_date")
 
 
+def code_version() -> str:
+    """Project version and, where the code is a git checkout, its commit."""
+    with (REPO_ROOT / "pyproject.toml").open("rb") as handle:
+        version = tomllib.load(handle)["project"]["version"]
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return version
+    return f"{version}+{commit.strip()}"
+
+
+def published_metadata(con: duckdb.DuckDBPyConnection, run_id: str, data_root: str) -> pd.DataFrame:
+    """Key/value facts about the refresh and how current each source is."""
+
+    def latest(sql: str) -> str:
+        value = con.execute(sql).fetchone()[0]
+        return "" if value is None else str(value)
+
+    rows = {
+        "run_id": run_id,
+        "published_at_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+        "data_root": data_root,
+        "code_version": code_version(),
+        "population_as_of": latest(
+            "SELECT max(reference_date) FROM small_area_statistics WHERE code = 'EW'"
+        ),
+        "bundesagentur_as_of": latest(
+            "SELECT max(reference_date) FROM small_area_statistics WHERE code LIKE 'SGB2%' "
+            "OR code LIKE 'ALO%'"
+        ),
+        "control_totals_as_of": latest("SELECT max(reference_date) FROM genesis_values"),
+        "provider_reports_as_of": latest("SELECT max(month) FROM measure_reports"),
+        "social_index_as_of": latest("SELECT max(reference_date) FROM social_index"),
+    }
+    return pd.DataFrame(list(rows.items()), columns=["key", "value"])
+
+
 def build_published_tables(
     con: duckdb.DuckDBPyConnection, settings: dict
-) -> dict[str, pd.DataFrame]:
+) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
+    """Every published table (after disclosure control) and the suppression counts."""
     disclosure = settings["disclosure"]
-    values = published_indicator_values(con, disclosure)
+    values, suppressed = published_indicator_values(con, disclosure)
     return {
         "areas": published_areas(con, disclosure["min_count"]),
         "indicator_catalog": con.execute(
@@ -157,4 +220,4 @@ def build_published_tables(
         "allocation": published_allocation(con, disclosure["min_count"]),
         "goal_progress": published_goal_progress(con, values),
         "data_quality": published_data_quality(con),
-    }
+    }, suppressed

@@ -1,0 +1,112 @@
+"""Supply gaps (Versorgungslücken) and their ranking by social status.
+
+An area has a gap for an offer type when its coverage is below `gap_coverage_factor` times the
+municipality's value, or when less than `gap_min_share_within` of its inhabitants live within
+walking distance of a facility. A NULL input (unknown target population, no grid cells, no walking
+distance for the type) is no evidence of a gap: the other criterion may still flag one, but NULL
+alone never does, so `gap` is always True or False and the reason says which criterion fired.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from assets.supply.coverage import AREA_KEY, as_timestamps
+
+RANK_GROUP = ["municipality_ags", "reference_date", "offer_type"]
+
+
+def unserved(rows: pd.DataFrame) -> pd.Series:
+    """Places missing to reach the municipality's coverage: max(0, target × municipal rate / 1000
+    − capacity); NULL when an input is unknown."""
+    needed = rows["target_population"] * rows["municipality_places_per_1000"] / 1000
+    return (needed - rows["capacity"]).clip(lower=0.0)
+
+
+def flag_gaps(rows: pd.DataFrame, supply_settings: dict) -> pd.DataFrame:
+    """`gap` and a German `gap_reason` (NULL without a gap) for every supply row."""
+    factor = float(supply_settings["gap_coverage_factor"])
+    min_share = float(supply_settings["gap_min_share_within"])
+    low_coverage = (rows["places_per_1000"] < factor * rows["municipality_places_per_1000"]).fillna(
+        False
+    )
+    low_reach = (rows["share_within_distance"] < min_share).fillna(False)
+    walking = rows["offer_type"].map(supply_settings.get("walking_distance_m", {}))
+    reasons = [
+        _reason(coverage, reach, places, city, share, walk, factor, min_share)
+        for coverage, reach, places, city, share, walk in zip(
+            low_coverage,
+            low_reach,
+            rows["places_per_1000"],
+            rows["municipality_places_per_1000"],
+            rows["share_within_distance"],
+            walking,
+            strict=True,
+        )
+    ]
+    return rows.assign(gap=(low_coverage | low_reach).astype(bool), gap_reason=reasons)
+
+
+def _reason(coverage, reach, places, city, share, walk, factor, min_share) -> str | None:
+    parts = []
+    if coverage:
+        parts.append(
+            f"Versorgungsquote {_de(places)} Plätze je 1.000 unter {_de(factor * 100, 0)} % des "
+            f"Gemeindewerts ({_de(city)})"
+        )
+    if reach:
+        parts.append(
+            f"nur {_de(share * 100)} % der Bevölkerung wohnen höchstens {_de(walk, 0)} m "
+            f"entfernt (Schwelle {_de(min_share * 100, 0)} %)"
+        )
+    return "; ".join(parts) or None
+
+
+def _de(value: float, digits: int = 1) -> str:
+    """German number format for the reasons: decimal comma, dot for thousands."""
+    text = f"{value:,.{digits}f}"
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def rank_gaps(rows: pd.DataFrame, social_index: pd.DataFrame) -> pd.Series:
+    """`gap_rank` per municipality, Stichtag and type (1 = most urgent); NULL for non-gaps.
+
+    Order: areas with `needs_action` first, then higher `status_index` (more disadvantage), then
+    more unserved target population, then area_id so that ties rank reproducibly. The social
+    index of the same calendar month is used (its Stichtag may differ by days); without one the
+    unserved population alone decides. Unknown values sort last.
+    """
+    index = social_index.reindex(
+        columns=[*AREA_KEY, "reference_date", "status_index", "needs_action"]
+    )
+    index = pd.DataFrame(
+        {
+            "municipality_ags": index["municipality_ags"].to_numpy(),
+            "area_id": index["area_id"].to_numpy(),
+            "_month": _month(index["reference_date"]).to_numpy(),
+            "_status": pd.to_numeric(index["status_index"]).to_numpy(float),
+            "_needs": index["needs_action"].astype("boolean").fillna(False).to_numpy(bool),
+        }
+    )
+    gaps = rows.loc[rows["gap"], [*RANK_GROUP, "area_id", "unserved"]]
+    ordered = (
+        gaps.assign(_month=_month(gaps["reference_date"]).to_numpy())
+        .rename_axis("_row")
+        .reset_index()
+        .merge(index, on=[*AREA_KEY, "_month"], how="left", validate="many_to_one")
+        .assign(
+            _first=lambda f: np.where(f["_needs"].eq(True), 0, 1),
+            _status=lambda f: -f["_status"],
+            _unserved=lambda f: -f["unserved"],
+        )
+        .sort_values([*RANK_GROUP, "_first", "_status", "_unserved", "area_id"], na_position="last")
+    )
+    rank = ordered.groupby(RANK_GROUP, sort=False).cumcount() + 1
+    return pd.Series(rank.to_numpy(), index=ordered["_row"].to_numpy(), dtype="Int64").reindex(
+        rows.index
+    )
+
+
+def _month(dates: pd.Series) -> pd.Series:
+    return as_timestamps(dates).dt.to_period("M")

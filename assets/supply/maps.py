@@ -1,0 +1,93 @@
+"""A supply map per offer type: areas coloured by coverage, facilities as points, gaps hatched.
+
+Drawn on a bare matplotlib `Figure` (Agg, no pyplot state), so maps can be made in parallel
+runs and the same input gives the same bytes: the PNG carries no software or time stamp.
+"""
+
+from __future__ import annotations
+
+import io
+
+import geopandas as gpd
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from assets.supply.accessibility import PROJECTED_CRS
+from assets.supply.coverage import AREA_KEY, as_timestamps, valid_at
+
+FIGSIZE_IN = (8.0, 8.0)
+DPI = 100
+NO_VALUE_COLOUR = "#d9d9d9"
+
+
+def supply_map_png(
+    polygons: gpd.GeoDataFrame,
+    supply_rows: pd.DataFrame,
+    facilities: pd.DataFrame,
+    offer_type: str,
+    title: str,
+) -> bytes:
+    """The map of `offer_type` at the latest Stichtag in `supply_rows` as PNG bytes.
+
+    Areas without a coverage value (unknown target population) are grey; only facilities open at
+    that Stichtag are drawn, including ones outside every area since they serve it too.
+    """
+    rows = supply_rows[supply_rows["offer_type"] == offer_type]
+    dates = as_timestamps(rows["reference_date"])
+    latest = dates.max()
+    rows = rows[(dates == latest).to_numpy()]
+    areas = polygons.to_crs(PROJECTED_CRS).merge(
+        rows[[*AREA_KEY, "places_per_1000", "gap"]], on=AREA_KEY, how="left"
+    )
+    points = _facility_points(facilities, offer_type, latest)
+
+    fig = Figure(figsize=FIGSIZE_IN, dpi=DPI)
+    ax = fig.subplots()
+    known = areas["places_per_1000"].notna()
+    areas[~known].plot(ax=ax, color=NO_VALUE_COLOUR, edgecolor="white", linewidth=0.5)
+    if known.any():
+        areas[known].plot(
+            ax=ax,
+            column="places_per_1000",
+            cmap="YlGn",
+            vmin=0,
+            edgecolor="white",
+            linewidth=0.5,
+            legend=True,
+            legend_kwds={"label": "Plätze je 1.000 der Zielgruppe", "shrink": 0.6},
+        )
+    areas[areas["gap"].eq(True)].plot(
+        ax=ax, facecolor="none", edgecolor="#b2182b", hatch="///", linewidth=0.8
+    )
+    if not points.empty:
+        points.plot(ax=ax, color="black", edgecolor="white", markersize=22, zorder=3)
+    handles = [
+        Line2D([], [], marker="o", linestyle="", color="black", label="Einrichtung"),
+        Patch(facecolor="none", edgecolor="#b2182b", hatch="///", label="Versorgungslücke"),
+    ]
+    if not known.all():
+        handles.append(Patch(facecolor=NO_VALUE_COLOUR, label="keine Angabe"))
+    ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
+    stichtag = f"Stichtag {latest:%d.%m.%Y}" if pd.notna(latest) else "ohne Stichtag"
+    ax.set_title(f"{title}\n{stichtag}", fontsize=11)
+    ax.set_axis_off()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _facility_points(
+    facilities: pd.DataFrame, offer_type: str, date: pd.Timestamp
+) -> gpd.GeoDataFrame:
+    chosen = facilities[
+        (facilities["offer_type"] == offer_type)
+        & facilities["lon"].notna()
+        & facilities["lat"].notna()
+    ]
+    if pd.notna(date):
+        chosen = valid_at(chosen, [date])
+    return gpd.GeoDataFrame(
+        geometry=gpd.points_from_xy(chosen["lon"], chosen["lat"]), crs="EPSG:4326"
+    ).to_crs(PROJECTED_CRS)

@@ -1,0 +1,79 @@
+"""Secondary suppression: by hand, and as properties over random tables (hypothesis)."""
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assets.publish.disclosure import secondary_suppression, suppress_indicator_values
+
+K = 3
+
+
+def table(numerators: list[int]) -> pd.DataFrame:
+    """Areas with their counts and the published city-wide total ('ALL')."""
+    areas = pd.DataFrame(
+        {
+            "area_id": [f"A{i}" for i in range(len(numerators))],
+            "numerator": [float(n) for n in numerators],
+        }
+    )
+    total = pd.DataFrame({"area_id": ["ALL"], "numerator": [float(sum(numerators))]})
+    frame = pd.concat([areas, total], ignore_index=True)
+    return frame.assign(
+        municipality_ags="05999000",
+        reference_date="2025-12-31",
+        indicator_id="child_poverty",
+        denominator=1000.0,
+        value=frame["numerator"] / 10,
+        status="ok",
+    )
+
+
+def published(frame: pd.DataFrame) -> pd.DataFrame:
+    return suppress_indicator_values(frame, K, 20, {"child_poverty"})
+
+
+def test_one_small_cell_takes_the_next_smallest_non_zero_cell_with_it():
+    # cells 2 (primary), 0, 7, 5, 40; total 54. 54 - (0 + 7 + 40) = 7 ≠ 2, and
+    # 54 - (0 + 7 + 5 + 40) would give back 2, so 5 (the next smallest non-zero) is suppressed.
+    out = published(table([2, 0, 7, 5, 40]))
+    assert out["numerator"].isna().tolist() == [True, False, False, True, False, False]
+    assert out.loc[[0, 3], "status"].tolist() == ["suppressed", "suppressed"]
+    assert out.loc[1, "numerator"] == 0  # a zero is published: it identifies nobody
+
+
+def test_two_small_cells_need_nothing_more():
+    out = published(table([1, 2, 9, 30]))
+    assert out["numerator"].isna().tolist() == [True, True, False, False, False]
+
+
+def test_without_a_second_non_zero_cell_the_total_is_suppressed():
+    out = published(table([2, 0, 0]))
+    assert out["numerator"].isna().tolist() == [True, False, False, True]
+    assert out.loc[3, "status"] == "suppressed"
+
+
+def test_hidden_zero_cells_alone_need_no_partner():
+    mask, hide_total = secondary_suppression(
+        pd.Series([0.0, 4.0, 6.0]), pd.Series([True, False, False])
+    )
+    assert mask.tolist() == [True, False, False] and not hide_total
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=60), min_size=1, max_size=12))
+def test_no_small_count_is_published_and_no_suppressed_cell_can_be_recovered(counts):
+    out = published(table(counts))
+    shown = out["numerator"].dropna()
+    assert not ((shown > 0) & (shown < K)).any()
+    cells, total = out.iloc[:-1], out.iloc[-1]
+    if pd.isna(total["numerator"]):
+        return
+    rest = total["numerator"] - cells["numerator"].sum()  # NULLs are skipped by the sum
+    originals = pd.Series([float(c) for c in counts])
+    for index in cells.index[cells["numerator"].isna()]:
+        assert rest != originals[index] or originals[index] == 0
+    # every hidden rate says so, and a hidden number never turns into 0
+    hidden = cells["numerator"].isna()
+    assert (cells.loc[hidden, "status"] == "suppressed").all()
+    assert cells.loc[hidden, "value"].isna().all()
