@@ -70,6 +70,12 @@ def sample_run(tmp_path_factory):
     internal.close()
 
 
+@pytest.fixture(scope="module")
+def warehouse_dir(sample_run, tmp_path_factory) -> Path:
+    stdout, _, _ = sample_run
+    return Path(stdout.split("Veröffentlicht: ")[1].split()[0]).parent
+
+
 def test_run_prints_where_the_results_are(sample_run):
     stdout, _, _ = sample_run
     assert "sozialplanung.duckdb" in stdout
@@ -154,3 +160,66 @@ def test_sample_index_classes_spread_and_allocation_adds_up(sample_run):
     assert per_child["very_low"] > per_child["medium"] > per_child["high"]
     goals = con.execute("SELECT count(DISTINCT goal_id) FROM goal_progress WHERE area_id = 'ALL'")
     assert goals.fetchone()[0] == 3
+
+
+def test_every_published_table_and_column_is_documented_in_german_and_english(sample_run):
+    _, con, _ = sample_run
+    undocumented = con.execute("""
+        SELECT c.table_name, c.column_name FROM duckdb_columns() c
+        JOIN duckdb_tables() t USING (database_name, schema_name, table_name)
+        WHERE c.comment IS NULL OR c.comment NOT LIKE '% | %'""").fetchall()
+    assert undocumented == []
+    tables = con.execute("SELECT count(*) FROM duckdb_tables() WHERE comment LIKE '% | %'")
+    assert tables.fetchone()[0] >= 9
+    views = con.execute("SELECT view_name FROM duckdb_views() WHERE comment LIKE '% | %'")
+    assert {r[0] for r in views.fetchall()} == {"v_latest_indicators", "v_area_profile"}
+    keys = dict(con.execute("SELECT key, value FROM metadata").fetchall())
+    assert keys["population_as_of"] == "2025-12-31" and keys["run_id"]
+    profile = con.execute("SELECT count(*), count(DISTINCT area_id) FROM v_area_profile").fetchone()
+    assert profile == (32, 32)
+    city = con.execute("SELECT child_poverty FROM v_latest_indicators WHERE area_id = 'ALL'")
+    assert 15 < city.fetchone()[0] < 25
+
+
+def test_published_counts_pass_disclosure_control(sample_run):
+    _, con, internal = sample_run
+    small = con.execute("""SELECT count(*) FROM indicator_values
+        WHERE indicator_id <> 'population_change'
+          AND ((numerator > 0 AND numerator < 3) OR (denominator > 0 AND denominator < 3))""")
+    assert small.fetchone()[0] == 0
+    # no suppressed numerator equals the city total minus the published numerators of its group
+    recovered = con.execute("""
+        WITH t AS (SELECT municipality_ags, reference_date, indicator_id, numerator AS total
+                   FROM indicator_values WHERE area_id = 'ALL' AND numerator IS NOT NULL),
+        p AS (SELECT municipality_ags, reference_date, indicator_id, sum(numerator) AS shown
+              FROM indicator_values WHERE area_id <> 'ALL' GROUP BY ALL),
+        s AS (SELECT municipality_ags, area_id, reference_date, indicator_id
+              FROM indicator_values WHERE area_id <> 'ALL' AND status = 'suppressed')
+        SELECT s.*, t.total - p.shown AS rest FROM s JOIN t USING (municipality_ags,
+            reference_date, indicator_id) JOIN p USING (municipality_ags, reference_date,
+            indicator_id)""").df()
+    assert not recovered.empty  # the sample has suppressed cells to protect
+    exact = internal.execute("""SELECT municipality_ags, area_id, reference_date, indicator_id,
+                                       numerator FROM indicator_values""").df()
+    merged = recovered.merge(
+        exact, on=["municipality_ags", "area_id", "reference_date", "indicator_id"]
+    )
+    assert (merged["rest"] != merged["numerator"]).all()
+
+
+def test_exports_open_with_geopandas_openpyxl_and_duckdb(warehouse_dir):
+    import geopandas as gpd
+    import pyogrio
+    from openpyxl import load_workbook
+
+    layers = sorted(name for name, _ in pyogrio.list_layers(warehouse_dir / "sozialplanung.gpkg"))
+    assert layers == ["einrichtungen", "sozialraeume"]
+    areas = gpd.read_file(warehouse_dir / "sozialplanung.gpkg", layer="sozialraeume")
+    assert len(areas) == 32 and areas.crs.to_epsg() == 25832
+    assert {"status_class", "child_poverty"} <= set(areas.columns)
+    workbook = load_workbook(warehouse_dir / "sozialplanung.xlsx", read_only=True)
+    assert "Sozialräume" in workbook.sheetnames and "Datenqualität" in workbook.sheetnames
+    header = next(workbook["Sozialräume"].iter_rows(values_only=True))
+    assert "Sozialraum" in header and "Statusklasse" in header
+    parquet = warehouse_dir / "parquet" / "areas.parquet"
+    assert duckdb.execute(f"SELECT count(*) FROM '{parquet}'").fetchone()[0] == 32

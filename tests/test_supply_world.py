@@ -108,5 +108,9 @@ def test_conversions_keep_positions_to_the_millimetre():
     back_wgs84 = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
     cell = grid([(380_100.0, 5_700_500.0, 1)]).iloc[0]
     site = facility("F", "kita", 379_600.0, 5_700_500.0, 1, None)
-    assert np.allclose(back_3035.transform(cell.x_3035, cell.y_3035), (380_100, 5_700_500), atol=1e-6)
-    assert np.allclose(back_wgs84.transform(site["lon"], site["lat"]), (379_600, 5_700_500), atol=1e-6)
+    assert np.allclose(
+        back_3035.transform(cell.x_3035, cell.y_3035), (380_100, 5_700_500), atol=1e-6
+    )
+    assert np.allclose(
+        back_wgs84.transform(site["lon"], site["lat"]), (379_600, 5_700_500), atol=1e-6
+    )

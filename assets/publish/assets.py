@@ -8,6 +8,7 @@ from assets.ingest.assets import INGEST_ASSETS, OWNERS, PROVIDER_ASSETS, WRITER_
 from assets.ingest.providers import FACILITIES, PROVIDER_FILES, REPORTS, SURVEYS
 from assets.metadata import markdown_table
 from assets.publish.docs import _literal, comment_statements, text
+from assets.publish.exports import write_exports
 from assets.publish.feedback import feedback_tables, write_feedback
 from assets.publish.swap import publish_atomically
 from assets.publish.tables import (
@@ -46,12 +47,16 @@ def published_warehouse(
     ]
     statements += comment_statements({t: list(f.columns) for t, f in tables.items()})
     publish_atomically(warehouse.published_path, tables, PUBLISHED_DDL, context.run_id, statements)
+    exports = write_exports(warehouse.published_path, warehouse.path, list(tables))
     values = tables["indicator_values"]
     status = values.groupby("status").size().to_dict()
     counts = {name: len(frame) for name, frame in tables.items()}
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(warehouse.published_path)),
+            **{
+                f"export_{name}": dg.MetadataValue.path(str(path)) for name, path in exports.items()
+            },
             "dagster/row_count": sum(counts.values()),
             "tables": dg.MetadataValue.md(
                 markdown_table(values.__class__(list(counts.items()), columns=["table", "rows"]))

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from assets.publish.spreadsheet import write_csv, write_xlsx
+from assets.publish.swap import replace_folder
 
 GENERAL = "allgemein"
 REJECTED_COLUMNS = {
@@ -65,10 +66,5 @@ def write_feedback(
         write_csv(base.with_suffix(".csv"), sheets["Abgelehnte Zeilen"])
         written.append(folder / provider / f"{period}.xlsx")
     staging.mkdir(parents=True, exist_ok=True)
-    old = folder.with_name(folder.name + ".old")
-    shutil.rmtree(old, ignore_errors=True)
-    if folder.exists():
-        folder.rename(old)
-    staging.rename(folder)
-    shutil.rmtree(old, ignore_errors=True)
+    replace_folder(staging, folder)
     return written

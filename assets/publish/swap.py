@@ -9,6 +9,7 @@ sees the new one. A failure before the rename leaves the previous file untouched
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -43,3 +44,13 @@ def publish_atomically(
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def replace_folder(staging: Path, folder: Path) -> None:
+    """Put a fully written `staging` folder in place of `folder` (two renames, old one removed)."""
+    old = folder.with_name(folder.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if folder.exists():
+        folder.rename(old)
+    staging.rename(folder)
+    shutil.rmtree(old, ignore_errors=True)

@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from assets.supply.coverage import AREA_KEY, ROW_KEY
+from assets.supply.coverage import AREA_KEY, ROW_KEY, no_rows
 
 PROJECTED_CRS = "EPSG:25832"
 GRID_CRS = "EPSG:3035"
@@ -65,12 +65,14 @@ def inhabited_cells(grid: pd.DataFrame, polygons: gpd.GeoDataFrame) -> Cells:
         predicate="intersects",
     ).sort_values("area_id", kind="stable")
     joined = joined[~joined.index.duplicated(keep="first")].sort_index()
-    area_of_cell, keys = pd.MultiIndex.from_frame(joined[AREA_KEY]).factorize()
-    population = joined["population"].to_numpy(float)
-    areas = keys.to_frame(index=False).assign(
-        population=np.bincount(area_of_cell, weights=population, minlength=len(keys))
+    by_area = joined.groupby(AREA_KEY, sort=True)
+    areas = by_area["population"].sum().reset_index()
+    return Cells(
+        areas,
+        by_area.ngroup().to_numpy(),
+        joined["population"].to_numpy(float),
+        joined.geometry.to_numpy(),
     )
-    return Cells(areas, area_of_cell, population, joined.geometry.to_numpy())
 
 
 def nearest_distance(centres: np.ndarray, facilities: np.ndarray) -> np.ndarray:
@@ -136,5 +138,5 @@ def accessibility(
                 )
             )
     if not parts:
-        return pd.DataFrame(columns=[*ROW_KEY, "share_within_distance"])
+        return no_rows("share_within_distance")
     return pd.concat(parts, ignore_index=True)[[*ROW_KEY, "share_within_distance"]]

@@ -16,8 +16,22 @@ ROW_KEY = [*KEY, "offer_type"]
 
 def as_timestamps(values: pd.Series) -> pd.Series:
     """Dates arrive as `datetime.date` (pandas objects) or as DuckDB timestamps; compare them as
-    midnight timestamps so that both kinds meet. None becomes NaT."""
-    return pd.to_datetime(pd.Series(values)).dt.normalize()
+    midnight timestamps of one resolution so that both kinds meet. None becomes NaT."""
+    return pd.to_datetime(pd.Series(values)).dt.normalize().astype("datetime64[ns]")
+
+
+def no_rows(value: str) -> pd.DataFrame:
+    """An empty ROW_KEY + `value` frame with the dtypes of real rows, so that merging it onto
+    rows (nothing to add) works like merging a full one."""
+    return pd.DataFrame(
+        {
+            "municipality_ags": pd.Series(dtype=object),
+            "area_id": pd.Series(dtype=object),
+            "reference_date": pd.Series(dtype="datetime64[ns]"),
+            "offer_type": pd.Series(dtype=object),
+            value: pd.Series(dtype=float),
+        }
+    )
 
 
 def offer_types(target_groups: dict[str, list[str]], facilities: pd.DataFrame) -> list[str]:
@@ -57,7 +71,9 @@ def valid_at(facilities: pd.DataFrame, dates: pd.Series) -> pd.DataFrame:
         _from=as_timestamps(facilities["valid_from"]).to_numpy(),
         _to=as_timestamps(facilities["valid_to"]).to_numpy(),
     )
-    pairs = frame.merge(pd.DataFrame({"reference_date": sorted(set(dates))}), how="cross")
+    pairs = frame.merge(
+        pd.DataFrame({"reference_date": pd.to_datetime(sorted(set(dates)))}), how="cross"
+    )
     is_open = (pairs["_from"] <= pairs["reference_date"]) & (
         pairs["_to"].isna() | (pairs["_to"] >= pairs["reference_date"])
     )
@@ -89,7 +105,7 @@ def target_population(
         for offer_type, codes in target_groups.items()
     ]
     if not parts or wide.empty:
-        return pd.DataFrame(columns=[*ROW_KEY, "target_population"])
+        return no_rows("target_population")
     return pd.concat(parts, ignore_index=True)[[*ROW_KEY, "target_population"]]
 
 
@@ -103,7 +119,9 @@ def coverage(
     the known ones would read as a complete count. `places_per_1000` is NULL without a positive
     target population.
     """
-    rows = areas_dates.merge(pd.DataFrame({"offer_type": types}), how="cross")
+    rows = areas_dates.merge(
+        pd.DataFrame({"offer_type": pd.Series(types, dtype=object)}), how="cross"
+    )
     counted = (
         valid.dropna(subset=["area_id"])
         .assign(_unknown=lambda f: f["capacity"].isna())

@@ -20,6 +20,7 @@ from assets.supply.coverage import AREA_KEY, as_timestamps, valid_at
 FIGSIZE_IN = (8.0, 8.0)
 DPI = 100
 NO_VALUE_COLOUR = "#d9d9d9"
+FACILITY_COLOUR = "#2166ac"
 
 
 def supply_map_png(
@@ -46,7 +47,8 @@ def supply_map_png(
     fig = Figure(figsize=FIGSIZE_IN, dpi=DPI)
     ax = fig.subplots()
     known = areas["places_per_1000"].notna()
-    areas[~known].plot(ax=ax, color=NO_VALUE_COLOUR, edgecolor="white", linewidth=0.5)
+    if not known.all():
+        areas[~known].plot(ax=ax, color=NO_VALUE_COLOUR, edgecolor="white", linewidth=0.5)
     if known.any():
         areas[known].plot(
             ax=ax,
@@ -58,23 +60,30 @@ def supply_map_png(
             legend=True,
             legend_kwds={"label": "Plätze je 1.000 der Zielgruppe", "shrink": 0.6},
         )
-    areas[areas["gap"].eq(True)].plot(
-        ax=ax, facecolor="none", edgecolor="#b2182b", hatch="///", linewidth=0.8
-    )
+    gaps = areas[areas["gap"].eq(True)]
+    if not gaps.empty:
+        gaps.plot(ax=ax, facecolor="none", edgecolor="#b2182b", hatch="///", linewidth=0.8)
     if not points.empty:
-        points.plot(ax=ax, color="black", edgecolor="white", markersize=22, zorder=3)
+        points.plot(ax=ax, color=FACILITY_COLOUR, edgecolor="white", markersize=28, zorder=3)
     handles = [
-        Line2D([], [], marker="o", linestyle="", color="black", label="Einrichtung"),
+        Line2D([], [], marker="o", linestyle="", color=FACILITY_COLOUR, label="Einrichtung"),
         Patch(facecolor="none", edgecolor="#b2182b", hatch="///", label="Versorgungslücke"),
     ]
     if not known.all():
         handles.append(Patch(facecolor=NO_VALUE_COLOUR, label="keine Angabe"))
-    ax.legend(handles=handles, loc="lower left", fontsize=8, framealpha=0.9)
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncol=len(handles),
+        fontsize=8,
+        frameon=False,
+    )
     stichtag = f"Stichtag {latest:%d.%m.%Y}" if pd.notna(latest) else "ohne Stichtag"
     ax.set_title(f"{title}\n{stichtag}", fontsize=11)
     ax.set_axis_off()
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
+    fig.savefig(buffer, format="png", bbox_inches="tight", metadata={"Software": None})
     return buffer.getvalue()
 
 

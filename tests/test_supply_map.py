@@ -1,0 +1,29 @@
+"""The supply map: a real PNG of sensible size, byte-identical for identical input."""
+
+from assets.supply.maps import supply_map_png
+from assets.supply.table import compute_supply
+from tests.test_supply_accessibility import CELLS, CHILDREN, FACILITIES
+from tests.test_supply_world import D1, NO_INDEX, SETTINGS, population, squares
+
+AREAS = ["SR-A", "SR-B", "SR-C"]
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def draw(offer_type: str) -> bytes:
+    polygons = squares(AREAS)
+    rows = compute_supply(
+        polygons, FACILITIES, population(CHILDREN, dates=(D1,)), CELLS, NO_INDEX, SETTINGS
+    )
+    return supply_map_png(polygons, rows, FACILITIES, offer_type, "Kitas: Plätze je 1.000 Kinder")
+
+
+def test_map_is_a_png_of_reasonable_size_and_reproducible():
+    png = draw("kita")
+    assert png.startswith(PNG_SIGNATURE)
+    assert 10_000 < len(png) < 300_000
+    assert draw("kita") == png
+
+
+def test_map_without_any_coverage_value():
+    # familienzentrum: no EW_U15 delivered, so every area is grey and there is no colour bar
+    assert draw("familienzentrum").startswith(PNG_SIGNATURE)
