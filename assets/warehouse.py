@@ -72,6 +72,34 @@ DDL = {
         goal_id VARCHAR, municipality_ags VARCHAR, area_id VARCHAR, reference_date DATE,
         indicator_id VARCHAR, baseline DOUBLE, current DOUBLE, target DOUBLE, progress DOUBLE,
         on_track BOOLEAN""",
+    "supply": """
+        municipality_ags VARCHAR, area_id VARCHAR, reference_date DATE, offer_type VARCHAR,
+        target_population DOUBLE, facilities BIGINT, capacity DOUBLE, places_per_1000 DOUBLE,
+        share_within_distance DOUBLE, gap BOOLEAN, gap_rank BIGINT,
+        municipality_places_per_1000 DOUBLE, unserved DOUBLE, gap_reason VARCHAR""",
+    "needs_survey_responses": """
+        survey_id VARCHAR, respondent_group VARCHAR, municipality_ags VARCHAR, area_id VARCHAR,
+        topic VARCHAR, rating DOUBLE, source_file VARCHAR, row_number BIGINT""",
+    "needs_survey": """
+        municipality_ags VARCHAR, area_id VARCHAR, topic VARCHAR, respondent_group VARCHAR,
+        n BIGINT, mean_rating DOUBLE, share_high_need DOUBLE, status VARCHAR, note VARCHAR""",
+    "measure_kpis": """
+        measure_id VARCHAR, month DATE, provider_id VARCHAR, report_status VARCHAR,
+        participants DOUBLE, target_group_participants DOUBLE, new_participants DOUBLE,
+        hours DOUBLE, cost_eur DOUBLE, capacity DOUBLE, utilisation DOUBLE, reach DOUBLE,
+        cost_per_participant DOUBLE, satisfaction_mean DOUBLE, satisfaction_top2 DOUBLE,
+        satisfaction_n BIGINT, target_population DOUBLE, population_date DATE, note VARCHAR""",
+    "kpi_status": """
+        measure_id VARCHAR, month DATE, kpi VARCHAR, actual DOUBLE, target DOUBLE,
+        target_kind VARCHAR, attainment DOUBLE, traffic_light VARCHAR, note VARCHAR""",
+    "kpi_status_rolling": """
+        measure_id VARCHAR, month DATE, kpi VARCHAR, actual DOUBLE, target DOUBLE,
+        target_kind VARCHAR, attainment DOUBLE, traffic_light VARCHAR, note VARCHAR,
+        window_months BIGINT""",
+    "goal_measure_status": """
+        goal_id VARCHAR, goal_title VARCHAR, indicator_id VARCHAR, measure_id VARCHAR,
+        month DATE, green BIGINT, yellow BIGINT, red BIGINT, "none" BIGINT,
+        worst_light VARCHAR""",
 }
 
 

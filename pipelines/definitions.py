@@ -7,9 +7,11 @@ Steps run in one process (`in_process_executor`) and all writing assets share th
 
 import dagster as dg
 
+from assets.controlling.assets import CONTROLLING_ASSETS
 from assets.indicators.assets import INDICATOR_ASSETS
 from assets.ingest.assets import INGEST_ASSETS, PROVIDER_ASSETS
 from assets.publish.assets import PUBLISH_ASSETS
+from assets.supply.assets import SUPPLY_ASSETS
 from checks.asset_checks import ASSET_CHECKS
 from pipelines.jobs import refresh_job
 from pipelines.resources import default_resources
@@ -17,7 +19,14 @@ from pipelines.schedules import monthly_refresh_schedule
 from pipelines.sensors import landing_files_sensor
 
 defs = dg.Definitions(
-    assets=[*INGEST_ASSETS, *PROVIDER_ASSETS, *INDICATOR_ASSETS, *PUBLISH_ASSETS],
+    assets=[
+        *INGEST_ASSETS,
+        *PROVIDER_ASSETS,
+        *INDICATOR_ASSETS,
+        *SUPPLY_ASSETS,
+        *CONTROLLING_ASSETS,
+        *PUBLISH_ASSETS,
+    ],
     asset_checks=ASSET_CHECKS,
     jobs=[refresh_job],
     schedules=[monthly_refresh_schedule],

@@ -37,7 +37,7 @@ def test_definitions_load_with_job_schedule_sensor_and_checks():
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         assert node.description, f"{key} has no description"
-        assert node.group_name in {"ingest", "indicators", "publish"}
+        assert node.group_name in {"ingest", "indicators", "supply", "controlling", "publish"}
 
 
 def test_schedule_requests_the_month_that_just_closed():

@@ -172,7 +172,12 @@ def test_every_published_table_and_column_is_documented_in_german_and_english(sa
     tables = con.execute("SELECT count(*) FROM duckdb_tables() WHERE comment LIKE '% | %'")
     assert tables.fetchone()[0] >= 9
     views = con.execute("SELECT view_name FROM duckdb_views() WHERE comment LIKE '% | %'")
-    assert {r[0] for r in views.fetchall()} == {"v_latest_indicators", "v_area_profile"}
+    assert {r[0] for r in views.fetchall()} == {
+        "v_latest_indicators",
+        "v_area_profile",
+        "v_goal_overview",
+        "v_red_kpis_latest",
+    }
     keys = dict(con.execute("SELECT key, value FROM metadata").fetchall())
     assert keys["population_as_of"] == "2025-12-31" and keys["run_id"]
     profile = con.execute("SELECT count(*), count(DISTINCT area_id) FROM v_area_profile").fetchone()

@@ -137,6 +137,8 @@ def _rolled_kpis(kpis: pd.DataFrame, window: int) -> pd.DataFrame:
     rows = []
     for (measure_id, anchor), group in members.groupby(["measure_id", "anchor"]):
         rows.append({"measure_id": measure_id, "month": anchor.date(), **_window_figures(group)})
+    if not rows:
+        return kpis.iloc[0:0].assign(window_months=pd.Series(dtype="int64"))
     rolled = pd.DataFrame(rows)
     rolled["report_status"] = np.where(rolled["window_months"] > 0, "reported", "missing")
     return rolled

@@ -109,7 +109,11 @@ def population_at(by_date: pd.DataFrame, months: pd.Series) -> pd.DataFrame:
     December still uses the previous year's 31.12. No older Stichtag is used when the latest one
     is incomplete: a denominator never silently shifts in time.
     """
-    left = pd.DataFrame({"month": pd.to_datetime(months)}).reset_index()
+    # one resolution on both sides: DuckDB hands out microseconds, pandas defaults to nanoseconds
+    left = pd.DataFrame({"month": pd.to_datetime(months).astype("datetime64[ns]")}).reset_index()
+    by_date = by_date.assign(
+        reference_date=pd.to_datetime(by_date["reference_date"]).astype("datetime64[ns]")
+    )
     if by_date.empty:
         return left.assign(reference_date=pd.NaT, value=float("nan")).set_index("index")
     joined = pd.merge_asof(

@@ -9,7 +9,7 @@ import pandas as pd
 
 from assets.indicators.catalog import BY_ID
 from assets.ingest import areas as areas_reader
-from assets.ingest import genesis, providers, statistics, zensus
+from assets.ingest import genesis, needs_survey, providers, statistics, zensus
 from assets.ingest.quarantine import IngestResult, split_oversized
 from assets.metadata import markdown_table, table_metadata
 from assets.planning import load_goals
@@ -243,7 +243,7 @@ def facilities(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResul
         inventory.of_kind("facilities"), data_root, providers.FACILITIES
     )
     with warehouse.connect() as con:
-        polygons = _area_polygons(con)
+        polygons = area_polygons(con)
         result = _merge(
             providers.read_facilities(files, data_root.path, polygons),
             providers.superseded_rows(inventory, "facilities", providers.FACILITIES),
@@ -334,7 +334,8 @@ def satisfaction_responses(data_root: DataRoot, warehouse: Warehouse) -> dg.Mate
         )
 
 
-def _area_polygons(con) -> gpd.GeoDataFrame:
+def area_polygons(con) -> gpd.GeoDataFrame:
+    """The loaded areas as polygons (EPSG:25832)."""
     frame = con.execute("SELECT municipality_ags, area_id, geometry_wkt FROM areas").df()
     return gpd.GeoDataFrame(
         frame.drop(columns="geometry_wkt"),
@@ -344,3 +345,23 @@ def _area_polygons(con) -> gpd.GeoDataFrame:
 
 
 PROVIDER_ASSETS = [provider_files, facilities, measure_reports, satisfaction_responses]
+
+
+@dg.asset(
+    group_name=GROUP, kinds={"pandas", "duckdb"}, pool=WRITER_POOL, owners=OWNERS, deps=[areas]
+)
+def needs_survey_responses(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
+    """The city's needs assessment (Bedarfserhebung, `surveys/needs/*.csv`), one row per answer.
+
+    Respondent groups `Bewohner` and `Fachkraft` become `residents` and `professionals`;
+    ratings 1 (low need) … 5 (very high need).
+    """
+    paths = data_root.files("surveys/needs", "*.csv", "*.CSV")
+
+    def read(con, p):
+        return needs_survey.read_needs_survey(p, data_root.path, _area_lookup(con))
+
+    return _ingest(needs_survey.SOURCE, "needs_survey_responses", paths, data_root, warehouse, read)
+
+
+PROVIDER_ASSETS = [*PROVIDER_ASSETS, needs_survey_responses]

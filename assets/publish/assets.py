@@ -3,10 +3,13 @@
 import dagster as dg
 import pandas as pd
 
+from assets.controlling.assets import CONTROLLING_ASSETS
 from assets.indicators.assets import INDICATOR_ASSETS
+from assets.indicators.catalog import BY_ID
 from assets.ingest.assets import INGEST_ASSETS, OWNERS, PROVIDER_ASSETS, WRITER_POOL
 from assets.ingest.providers import FACILITIES, PROVIDER_FILES, REPORTS, SURVEYS
 from assets.metadata import markdown_table
+from assets.planning import load_goals
 from assets.publish.docs import _literal, comment_statements, text
 from assets.publish.exports import write_exports
 from assets.publish.feedback import feedback_tables, write_feedback
@@ -17,6 +20,7 @@ from assets.publish.tables import (
     published_metadata,
 )
 from assets.publish.views import VIEWS
+from assets.supply.assets import SUPPLY_ASSETS
 from pipelines.resources import DataRoot, Warehouse
 
 GROUP = "publish"
@@ -27,7 +31,7 @@ GROUP = "publish"
     kinds={"duckdb"},
     pool=WRITER_POOL,
     owners=OWNERS,
-    deps=[*INGEST_ASSETS, *PROVIDER_ASSETS, *INDICATOR_ASSETS],
+    deps=[*INGEST_ASSETS, *PROVIDER_ASSETS, *INDICATOR_ASSETS, *SUPPLY_ASSETS, *CONTROLLING_ASSETS],
 )
 def published_warehouse(
     context: dg.AssetExecutionContext, data_root: DataRoot, warehouse: Warehouse
@@ -39,7 +43,9 @@ def published_warehouse(
     """
     settings = data_root.settings()
     with warehouse.connect() as con:
-        tables, suppressed = build_published_tables(con, settings)
+        area_ids = {r[0] for r in con.execute("SELECT area_id FROM areas").fetchall()}
+        goals = load_goals(data_root.path / "planning" / "goals.yaml", set(BY_ID), area_ids)
+        tables, suppressed = build_published_tables(con, settings, goals)
         tables["metadata"] = published_metadata(con, context.run_id, str(data_root.path))
     statements = [f"CREATE VIEW {name} AS {sql}" for name, (sql, _) in VIEWS.items()]
     statements += [

@@ -69,6 +69,34 @@ TABLES: dict[str, tuple[str, str]] = {
         "Angaben zum Lauf: Lauf-ID, Zeit, Datenwurzel, Codeversion, Datenstände",
         "About the run: run id, time, data root, code version, data as of",
     ),
+    "supply": (
+        "Versorgung je Sozialraum, Stichtag und Angebotstyp: Plätze, Erreichbarkeit, Lücken",
+        "Supply per area, reference date and offer type: places, accessibility, gaps",
+    ),
+    "measures": (
+        "Maßnahmen laut Zielsystem (goals.yaml)",
+        "Measures of the goal system (goals.yaml)",
+    ),
+    "measure_kpis": (
+        "Kennzahlen je Maßnahme und Monat (Maßnahmencontrolling)",
+        "Key figures per measure and month (controlling of measures)",
+    ),
+    "kpi_status": (
+        "Zielerreichung und Ampel je Maßnahme, Monat und Kennzahl",
+        "Attainment and traffic light per measure, month and KPI",
+    ),
+    "kpi_status_rolling": (
+        "Zielerreichung und Ampel über die letzten 3 Monate",
+        "Attainment and traffic light over the trailing 3 months",
+    ),
+    "goal_measure_status": (
+        "Ampeln der Maßnahmen je Ziel und Monat",
+        "Traffic lights of each goal's measures per month",
+    ),
+    "needs_survey": (
+        "Bedarfserhebung je Sozialraum, Themenfeld und Befragtengruppe",
+        "Needs survey per area, topic and respondent group",
+    ),
 }
 
 COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
@@ -160,6 +188,117 @@ COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
         "key": ("Angabe", "item"),
         "value": ("Wert", "value"),
     },
+    "supply": {
+        "target_population": (
+            "Zielgruppe (Einwohner der Altersgruppe; 1–2 gesperrt)",
+            "target population (1–2 suppressed)",
+        ),
+        "facilities": ("Zahl der geöffneten Einrichtungen", "number of open facilities"),
+        "capacity": ("Plätze", "places"),
+        "places_per_1000": (
+            "Plätze je 1.000 der Zielgruppe (Versorgungsquote)",
+            "places per 1,000 of the target population (coverage)",
+        ),
+        "share_within_distance": (
+            "Anteil der Einwohner in Gehweite der nächsten Einrichtung (0–1)",
+            "share of residents within walking distance of the nearest facility (0–1)",
+        ),
+        "gap": ("Versorgungslücke", "supply gap"),
+        "gap_rank": ("Rang der Lücke (1 = dringendste)", "rank of the gap (1 = most urgent)"),
+        "municipality_places_per_1000": ("Versorgungsquote der Kommune", "municipality's coverage"),
+        "unserved": (
+            "fehlende Plätze bis zur Quote der Kommune",
+            "places missing to reach the municipality's coverage",
+        ),
+        "gap_reason": ("Grund der Lücke", "reason of the gap"),
+    },
+    "measures": {
+        "title": ("Titel der Maßnahme", "measure title"),
+        "areas": (
+            "Sozialräume der Maßnahme (kommagetrennt)",
+            "areas of the measure (comma-separated)",
+        ),
+        "age_from": ("Zielgruppe ab Alter", "target group from age"),
+        "age_to": ("Zielgruppe bis Alter", "target group to age"),
+        "capacity": ("Plätze je Monat (Plan)", "places per month (plan)"),
+        "goal_ids": ("Ziele, denen die Maßnahme dient", "goals the measure serves"),
+    },
+    "measure_kpis": {
+        "report_status": (
+            "Bericht: reported (geliefert) oder missing (fehlt)",
+            "report: reported or missing",
+        ),
+        "participants": ("Teilnehmende", "participants"),
+        "target_group_participants": ("davon Zielgruppe", "of them target group"),
+        "new_participants": ("Neuzugänge", "new participants"),
+        "hours": ("Stunden", "hours"),
+        "cost_eur": ("Kosten in Euro", "cost in euros"),
+        "capacity": ("Plätze (Plan)", "places (plan)"),
+        "utilisation": ("Auslastung in Prozent", "utilisation in percent"),
+        "reach": (
+            "Erreichung der Zielgruppe in Prozent der Zielbevölkerung",
+            "reach: target-group participants in percent of the target population",
+        ),
+        "cost_per_participant": ("Kosten je Teilnehmendem (Euro)", "cost per participant (euros)"),
+        "satisfaction_mean": (
+            "Zufriedenheit, Mittelwert (1 = sehr zufrieden)",
+            "satisfaction, mean (1 = very satisfied)",
+        ),
+        "satisfaction_top2": (
+            "Zufriedenheit, Anteil 1 oder 2 in Prozent",
+            "satisfaction, share answering 1 or 2 in percent",
+        ),
+        "satisfaction_n": ("Zahl der Antworten im Quartal", "number of answers in the quarter"),
+        "target_population": (
+            "Zielbevölkerung der Sozialräume und Altersgruppe",
+            "target population of the areas and age group",
+        ),
+    },
+    "kpi_status": {
+        "kpi": ("Kennzahl", "KPI"),
+        "actual": ("Istwert", "actual value"),
+        "target": ("Zielwert", "target value"),
+        "target_kind": (
+            "Zielart: target (höher ist besser) oder max (Obergrenze)",
+            "target kind: target (higher is better) or max (ceiling)",
+        ),
+        "attainment": (
+            "Zielerreichung in Prozent (100 = erreicht)",
+            "attainment in percent (100 = met)",
+        ),
+        "traffic_light": (
+            "Ampel: green, yellow, red, none",
+            "traffic light: green, yellow, red, none",
+        ),
+    },
+    "goal_measure_status": {
+        "goal_id": ("Ziel-ID", "goal id"),
+        "goal_title": ("Titel des Ziels", "goal title"),
+        "green": ("Kennzahlen grün", "KPIs green"),
+        "yellow": ("Kennzahlen gelb", "KPIs yellow"),
+        "red": ("Kennzahlen rot", "KPIs red"),
+        "none": (
+            "Kennzahlen ohne Ampel (Ziel gesetzt, Wert fehlt)",
+            "KPIs without light (target set, value missing)",
+        ),
+        "worst_light": ("schlechteste Ampel", "worst light"),
+    },
+    "needs_survey": {
+        "topic": ("Themenfeld", "topic"),
+        "respondent_group": (
+            "Befragtengruppe: residents (Bewohner), professionals (Fachkräfte)",
+            "respondent group: residents, professionals",
+        ),
+        "n": (
+            "Zahl der Antworten (gesperrt unter der Mindestzahl)",
+            "number of answers (suppressed below the minimum)",
+        ),
+        "mean_rating": (
+            "mittlere Bewertung (5 = sehr hoher Bedarf)",
+            "mean rating (5 = very high need)",
+        ),
+        "share_high_need": ("Anteil Bewertung 4–5 in Prozent", "share rating 4–5 in percent"),
+    },
 }
 
 
@@ -168,7 +307,16 @@ def text(pair: tuple[str, str]) -> str:
 
 
 def column_doc(table: str, column: str) -> tuple[str, str] | None:
-    return COLUMNS.get(table, {}).get(column) or _KEYS.get(column)
+    own = COLUMNS.get(table, {})
+    if table == "kpi_status_rolling":
+        own = {
+            **COLUMNS["kpi_status"],
+            "window_months": (
+                "Monate mit Bericht im 3-Monats-Fenster",
+                "reported months in the 3-month window",
+            ),
+        }
+    return own.get(column) or _KEYS.get(column)
 
 
 def comment_statements(tables: dict[str, list[str]]) -> list[str]:

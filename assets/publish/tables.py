@@ -11,6 +11,13 @@ import duckdb
 import pandas as pd
 
 from assets.indicators.catalog import INDICATORS
+from assets.planning import Goals
+from assets.publish.controlling import (
+    suppress_kpi_status,
+    suppress_measure_kpis,
+    suppress_rolling,
+    suppress_supply,
+)
 from assets.publish.disclosure import (
     is_small_count,
     suppress_counts,
@@ -52,6 +59,36 @@ PUBLISHED_DDL = {
         rows_quarantined BIGINT, checks_passed BIGINT, checks_failed BIGINT,
         loaded_at TIMESTAMP""",
     "metadata": "key VARCHAR, value VARCHAR",
+    "supply": """
+        municipality_ags VARCHAR, area_id VARCHAR, reference_date DATE, offer_type VARCHAR,
+        target_population BIGINT, facilities BIGINT, capacity DOUBLE, places_per_1000 DOUBLE,
+        share_within_distance DOUBLE, gap BOOLEAN, gap_rank BIGINT,
+        municipality_places_per_1000 DOUBLE, unserved DOUBLE, gap_reason VARCHAR,
+        status VARCHAR""",
+    "measures": """
+        measure_id VARCHAR, provider_id VARCHAR, title VARCHAR, areas VARCHAR, age_from BIGINT,
+        age_to BIGINT, capacity DOUBLE, goal_ids VARCHAR""",
+    "measure_kpis": """
+        measure_id VARCHAR, month DATE, provider_id VARCHAR, report_status VARCHAR,
+        participants DOUBLE, target_group_participants DOUBLE, new_participants DOUBLE,
+        hours DOUBLE, cost_eur DOUBLE, capacity DOUBLE, utilisation DOUBLE, reach DOUBLE,
+        cost_per_participant DOUBLE, satisfaction_mean DOUBLE, satisfaction_top2 DOUBLE,
+        satisfaction_n BIGINT, target_population DOUBLE, note VARCHAR, status VARCHAR""",
+    "kpi_status": """
+        measure_id VARCHAR, month DATE, kpi VARCHAR, actual DOUBLE, target DOUBLE,
+        target_kind VARCHAR, attainment DOUBLE, traffic_light VARCHAR, note VARCHAR,
+        status VARCHAR""",
+    "kpi_status_rolling": """
+        measure_id VARCHAR, month DATE, kpi VARCHAR, actual DOUBLE, target DOUBLE,
+        target_kind VARCHAR, attainment DOUBLE, traffic_light VARCHAR, note VARCHAR,
+        window_months BIGINT, status VARCHAR""",
+    "goal_measure_status": """
+        goal_id VARCHAR, goal_title VARCHAR, indicator_id VARCHAR, measure_id VARCHAR,
+        month DATE, green BIGINT, yellow BIGINT, red BIGINT, "none" BIGINT,
+        worst_light VARCHAR""",
+    "needs_survey": """
+        municipality_ags VARCHAR, area_id VARCHAR, topic VARCHAR, respondent_group VARCHAR,
+        n BIGINT, mean_rating DOUBLE, share_high_need DOUBLE, status VARCHAR, note VARCHAR""",
 }
 
 
@@ -198,8 +235,78 @@ def published_metadata(con: duckdb.DuckDBPyConnection, run_id: str, data_root: s
     return pd.DataFrame(list(rows.items()), columns=["key", "value"])
 
 
+def measures_frame(goals: Goals) -> pd.DataFrame:
+    """The measures of goals.yaml with the goals they serve (titles are not in any data file)."""
+    serves = {
+        m: [g.id for g in goals.goals if m in g.measures] for m in {m.id for m in goals.measures}
+    }
+    return pd.DataFrame(
+        [
+            (
+                m.id,
+                m.provider,
+                m.title,
+                ",".join(m.areas),
+                m.age_from,
+                m.age_to,
+                m.capacity,
+                ",".join(serves[m.id]),
+            )
+            for m in goals.measures
+        ],
+        columns=[
+            "measure_id",
+            "provider_id",
+            "title",
+            "areas",
+            "age_from",
+            "age_to",
+            "capacity",
+            "goal_ids",
+        ],
+    )
+
+
+def published_controlling(
+    con: duckdb.DuckDBPyConnection, settings: dict, goals: Goals
+) -> dict[str, pd.DataFrame]:
+    disclosure = settings["disclosure"]
+    k = disclosure["min_count"]
+    kpis = suppress_measure_kpis(
+        con.execute(
+            "SELECT * EXCLUDE (population_date) FROM measure_kpis ORDER BY measure_id, month"
+        ).df(),
+        k,
+        disclosure["min_survey_n"],
+    )
+    shown = kpis.drop(columns=["provider_id", "report_status", "note", "status"])
+    return {
+        "supply": suppress_supply(
+            con.execute(
+                "SELECT * FROM supply ORDER BY municipality_ags, reference_date, offer_type, "
+                "area_id"
+            ).df(),
+            k,
+        ),
+        "measures": measures_frame(goals),
+        "measure_kpis": kpis,
+        "kpi_status": suppress_kpi_status(
+            con.execute("SELECT * FROM kpi_status ORDER BY measure_id, month, kpi").df(), shown
+        ),
+        "kpi_status_rolling": suppress_rolling(
+            con.execute("SELECT * FROM kpi_status_rolling ORDER BY measure_id, month, kpi").df(), k
+        ),
+        "goal_measure_status": con.execute(
+            "SELECT * FROM goal_measure_status ORDER BY goal_id, measure_id, month"
+        ).df(),
+        "needs_survey": con.execute(
+            "SELECT * FROM needs_survey ORDER BY municipality_ags, area_id, topic, respondent_group"
+        ).df(),
+    }
+
+
 def build_published_tables(
-    con: duckdb.DuckDBPyConnection, settings: dict
+    con: duckdb.DuckDBPyConnection, settings: dict, goals: Goals
 ) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
     """Every published table (after disclosure control) and the suppression counts."""
     disclosure = settings["disclosure"]
@@ -220,4 +327,5 @@ def build_published_tables(
         "allocation": published_allocation(con, disclosure["min_count"]),
         "goal_progress": published_goal_progress(con, values),
         "data_quality": published_data_quality(con),
+        **published_controlling(con, settings, goals),
     }, suppressed

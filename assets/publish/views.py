@@ -51,4 +51,37 @@ ORDER BY a.municipality_ags, a.area_id""",
             "One profile row per area: name, population, index classes, key indicators, allocation",
         ),
     ),
+    "v_goal_overview": (
+        """
+SELECT g.goal_id, m.goal_title, g.indicator_id, g.reference_date, g.baseline, g.current,
+       g.target, g.progress, g.on_track, m.month AS measures_month,
+       sum(m.green) AS kpis_green, sum(m.yellow) AS kpis_yellow, sum(m.red) AS kpis_red,
+       sum(m."none") AS kpis_without_value,
+       string_agg(m.measure_id, ', ' ORDER BY m.measure_id) FILTER (WHERE m.red > 0)
+           AS measures_red
+FROM goal_progress g
+JOIN goal_measure_status m ON m.goal_id = g.goal_id
+ AND m.month = (SELECT max(month) FROM goal_measure_status)
+WHERE g.area_id = 'ALL'
+  AND g.reference_date = (SELECT max(reference_date) FROM goal_progress p
+                          WHERE p.goal_id = g.goal_id AND p.area_id = 'ALL')
+GROUP BY ALL
+ORDER BY g.goal_id""",
+        (
+            "Je Ziel: Fortschritt des Indikators (gesamt) neben den Ampeln seiner Maßnahmen",
+            "Per goal: indicator progress (city-wide) next to the lights of its measures",
+        ),
+    ),
+    "v_red_kpis_latest": (
+        """
+SELECT k.month, k.measure_id, m.title, m.provider_id, k.kpi, k.actual, k.target,
+       k.target_kind, round(k.attainment, 1) AS attainment, k.note
+FROM kpi_status k LEFT JOIN measures m USING (measure_id)
+WHERE k.traffic_light = 'red' AND k.month = (SELECT max(month) FROM kpi_status)
+ORDER BY k.attainment NULLS LAST, k.measure_id""",
+        (
+            "Rote Kennzahlen im letzten Monat: welche Maßnahme, welche Kennzahl, wie weit vom Ziel",
+            "Red KPIs in the latest month: which measure, which KPI, how far from the target",
+        ),
+    ),
 }

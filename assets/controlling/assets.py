@@ -1,0 +1,167 @@
+"""Controlling assets (Maßnahmencontrolling): KPIs per measure and month, traffic lights, goals,
+needs survey results."""
+
+import dagster as dg
+import pandas as pd
+
+from assets.controlling.kpis import compute_measure_kpis
+from assets.controlling.needs import aggregate_needs_survey
+from assets.controlling.status import (
+    compute_kpi_status,
+    goal_measure_status,
+    rolling_kpi_status,
+)
+from assets.indicators.catalog import BY_ID
+from assets.ingest.assets import (
+    OWNERS,
+    WRITER_POOL,
+    measure_reports,
+    needs_survey_responses,
+    satisfaction_responses,
+    small_area_statistics,
+)
+from assets.metadata import markdown_table, table_metadata
+from assets.planning import load_goals
+from assets.warehouse import insert_frame, replace_table
+from pipelines.partitions import monthly, months_of
+from pipelines.resources import DataRoot, Warehouse
+
+GROUP = "controlling"
+
+
+def _goals(con, data_root: DataRoot):
+    area_ids = {r[0] for r in con.execute("SELECT area_id FROM areas").fetchall()}
+    return load_goals(data_root.path / "planning" / "goals.yaml", set(BY_ID), area_ids)
+
+
+def _replace_months(con, table: str, frame, months: list[str]) -> None:
+    placeholders = ", ".join("?" for _ in months)
+    con.execute("BEGIN TRANSACTION")
+    con.execute(f"DELETE FROM {table} WHERE strftime(month, '%Y-%m') IN ({placeholders})", months)
+    insert_frame(con, table, frame)
+    con.execute("COMMIT")
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"pandas", "duckdb"},
+    pool=WRITER_POOL,
+    owners=OWNERS,
+    deps=[measure_reports, satisfaction_responses, small_area_statistics],
+    partitions_def=monthly,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+)
+def measure_kpis(
+    context: dg.AssetExecutionContext, data_root: DataRoot, warehouse: Warehouse
+) -> dg.MaterializeResult:
+    """Quantitative and qualitative figures per measure and month (DESIGN §6 Controlling).
+
+    Participants, target group, new participants, hours and cost summed over the measure's areas;
+    utilisation = participants / capacity, reach = target-group participants / target population
+    of the measure's areas and age group, cost per participant, and satisfaction (mean, top-2
+    share, n) from the surveys of the month's quarter. A planned measure that did not report is a
+    row with `report_status = 'missing'`, never zero participants.
+    """
+    months = months_of(context.partition_keys)
+    with warehouse.connect() as con:
+        goals = _goals(con, data_root)
+        kpis = compute_measure_kpis(
+            con.execute("SELECT * FROM measure_reports").df(),
+            con.execute("SELECT * FROM satisfaction_responses").df(),
+            con.execute(
+                "SELECT municipality_ags, area_id, reference_date, code, value "
+                "FROM small_area_statistics WHERE code LIKE 'EW%'"
+            ).df(),
+            goals,
+            months,
+        )
+        _replace_months(con, "measure_kpis", kpis, months)
+        missing = kpis[kpis["report_status"] == "missing"][["measure_id", "month", "provider_id"]]
+        where = f"strftime(month, '%Y-%m') IN ({', '.join('?' for _ in months)})"
+        return dg.MaterializeResult(
+            metadata={
+                **table_metadata(con, "measure_kpis", where, months),
+                "missing_reports": len(missing),
+                "missing_report_list": dg.MetadataValue.md(markdown_table(missing.head(30))),
+            }
+        )
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"pandas", "duckdb"},
+    pool=WRITER_POOL,
+    owners=OWNERS,
+    deps=[measure_kpis],
+    partitions_def=monthly,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+)
+def kpi_status(
+    context: dg.AssetExecutionContext, data_root: DataRoot, warehouse: Warehouse
+) -> dg.MaterializeResult:
+    """Every KPI against its goals.yaml target: attainment and traffic light, per month and as a
+    rolling 3-month view (`kpi_status_rolling`), plus the lights of each goal's measures
+    (`goal_measure_status`).
+
+    Attainment = actual / target for `target` KPIs and target / actual for `max` KPIs (a cost
+    ceiling is good when below), in percent; green and yellow thresholds from settings
+    `traffic_light`; KPIs without a target or value get `none`.
+    """
+    months = months_of(context.partition_keys)
+    lights = data_root.settings()["traffic_light"]
+    with warehouse.connect() as con:
+        goals = _goals(con, data_root)
+        placeholders = ", ".join("?" for _ in months)
+        in_months = f"strftime(month, '%Y-%m') IN ({placeholders})"
+        kpis = con.execute(f"SELECT * FROM measure_kpis WHERE {in_months}", months).df()
+        status = compute_kpi_status(kpis, goals, lights)
+        history = con.execute("SELECT * FROM measure_kpis").df()
+        rolling = rolling_kpi_status(history, goals, lights)
+        rolling = rolling[rolling["month"].astype(str).str[:7].isin(months)]
+        per_goal = [goal_measure_status(goals, status, f"{m}-01") for m in months]
+        _replace_months(con, "kpi_status", status, months)
+        _replace_months(con, "kpi_status_rolling", rolling, months)
+        _replace_months(con, "goal_measure_status", pd.concat(per_goal, ignore_index=True), months)
+        latest = status[status["month"] == status["month"].max()]
+        red = latest[latest["traffic_light"] == "red"][
+            ["measure_id", "kpi", "actual", "target", "attainment"]
+        ]
+        return dg.MaterializeResult(
+            metadata={
+                **table_metadata(con, "kpi_status", in_months, months),
+                "lights_latest_month": dg.MetadataValue.md(
+                    markdown_table(
+                        latest["traffic_light"].value_counts().rename_axis("light").reset_index()
+                    )
+                ),
+                "red_latest_month": dg.MetadataValue.md(markdown_table(red)),
+            }
+        )
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"pandas", "duckdb"},
+    pool=WRITER_POOL,
+    owners=OWNERS,
+    deps=[needs_survey_responses],
+)
+def needs_survey(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Needs assessment per area, topic and respondent group: n, mean rating, share rating a
+    high need (4–5); cells below `disclosure.min_survey_n` answers are suppressed, and so many
+    more that none can be recovered from the city-wide row."""
+    min_n = data_root.settings()["disclosure"]["min_survey_n"]
+    with warehouse.connect() as con:
+        result = aggregate_needs_survey(
+            con.execute("SELECT * FROM needs_survey_responses").df(), min_n
+        )
+        replace_table(con, "needs_survey", result)
+        return dg.MaterializeResult(
+            metadata={
+                **table_metadata(con, "needs_survey"),
+                "suppressed_cells": int((result["status"] == "suppressed").sum()),
+            }
+        )
+
+
+CONTROLLING_ASSETS = [measure_kpis, kpi_status, needs_survey]

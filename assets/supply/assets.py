@@ -1,0 +1,122 @@
+"""Supply assets (Bestandserfassung, Versorgungslücken): coverage, accessibility, gaps, maps."""
+
+import base64
+
+import dagster as dg
+import pandas as pd
+
+from assets.indicators.assets import social_index
+from assets.ingest.assets import (
+    OWNERS,
+    WRITER_POOL,
+    area_polygons,
+    areas,
+    facilities,
+    small_area_statistics,
+    zensus_grid,
+)
+from assets.metadata import markdown_table, table_metadata
+from assets.publish.swap import replace_folder
+from assets.supply.maps import supply_map_png
+from assets.supply.table import compute_supply
+from assets.warehouse import replace_table
+from pipelines.resources import DataRoot, Warehouse
+
+GROUP = "supply"
+OFFER_LABELS = {
+    "kita": "Kindertagesstätten",
+    "familienzentrum": "Familienzentren",
+    "jugendzentrum": "Jugendzentren",
+    "seniorentreff": "Seniorentreffs",
+    "beratung": "Beratungsstellen",
+    "quartiersbuero": "Quartiersbüros",
+}
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"geopandas", "duckdb"},
+    pool=WRITER_POOL,
+    owners=OWNERS,
+    deps=[areas, facilities, small_area_statistics, zensus_grid, social_index],
+)
+def supply(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Coverage and walking-distance accessibility per area, Stichtag and offer type, with gaps.
+
+    Places per 1,000 of the offer type's target population (settings `supply.target_groups`),
+    the population-weighted share of Zensus grid cells within the walking distance of the nearest
+    open facility, and gaps (coverage below `gap_coverage_factor` × the municipality's value or
+    reach below `gap_min_share_within`) ranked by need: areas with `needs_action` first, then by
+    status index, then by unserved target population. A map per offer type is attached below and
+    written to `maps/` in the warehouse folder.
+    """
+    settings = data_root.settings()["supply"]
+    with warehouse.connect() as con:
+        polygons = area_polygons(con)
+        result = compute_supply(
+            polygons,
+            con.execute("SELECT * FROM facilities").df(),
+            con.execute(
+                "SELECT municipality_ags, area_id, reference_date, code, value "
+                "FROM small_area_statistics"
+            ).df(),
+            con.execute("SELECT cell_id, x_3035, y_3035, population FROM zensus_grid").df(),
+            con.execute("SELECT * FROM social_index").df(),
+            settings,
+        )
+        replace_table(con, "supply", result)
+        facility_frame = con.execute("SELECT * FROM facilities").df()
+        metadata = table_metadata(con, "supply")
+    maps = _write_maps(warehouse, polygons, result, facility_frame)
+    latest = result[result["reference_date"] == result["reference_date"].max()]
+    top = (
+        latest[latest["gap"]]
+        .sort_values(["offer_type", "gap_rank"])
+        .groupby("offer_type")
+        .head(3)[
+            [
+                "offer_type",
+                "gap_rank",
+                "area_id",
+                "places_per_1000",
+                "municipality_places_per_1000",
+                "share_within_distance",
+                "unserved",
+                "gap_reason",
+            ]
+        ]
+    )
+    return dg.MaterializeResult(
+        metadata={
+            **metadata,
+            "gaps_latest": int(latest["gap"].sum()),
+            "top_gaps_latest": dg.MetadataValue.md(markdown_table(top)),
+            **{
+                f"map_{offer}": dg.MetadataValue.md(_inline_png(png, offer))
+                for offer, png in maps.items()
+            },
+        }
+    )
+
+
+def _write_maps(
+    warehouse: Warehouse, polygons, result: pd.DataFrame, facility_frame: pd.DataFrame
+) -> dict[str, bytes]:
+    folder = warehouse.path / "maps"
+    staging = folder.with_name("maps.new")
+    staging.mkdir(parents=True, exist_ok=True)
+    maps = {}
+    for offer in sorted(result["offer_type"].unique()):
+        title = f"Versorgung: {OFFER_LABELS.get(offer, offer)}"
+        png = supply_map_png(polygons, result, facility_frame, offer, title)
+        (staging / f"supply_{offer}.png").write_bytes(png)
+        maps[offer] = png
+    replace_folder(staging, folder)
+    return maps
+
+
+def _inline_png(png: bytes, offer: str) -> str:
+    return f"![Karte {offer}](data:image/png;base64,{base64.b64encode(png).decode()})"
+
+
+SUPPLY_ASSETS = [supply]
