@@ -13,6 +13,7 @@ from assets.ingest.assets import INGEST_ASSETS, PROVIDER_ASSETS
 from assets.publish.assets import PUBLISH_ASSETS
 from assets.supply.assets import SUPPLY_ASSETS
 from checks.asset_checks import ASSET_CHECKS
+from pipelines.alerts import refresh_failure_alert
 from pipelines.jobs import refresh_job
 from pipelines.resources import default_resources
 from pipelines.schedules import monthly_refresh_schedule
@@ -30,7 +31,7 @@ defs = dg.Definitions(
     asset_checks=ASSET_CHECKS,
     jobs=[refresh_job],
     schedules=[monthly_refresh_schedule],
-    sensors=[landing_files_sensor],
+    sensors=[landing_files_sensor, refresh_failure_alert],
     resources=default_resources(),
     executor=dg.in_process_executor,
 )

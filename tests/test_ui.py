@@ -89,4 +89,7 @@ def test_dagster_dev_serves_the_asset_graph_schedule_and_sensor(dagster_dev):
     assert assets["published_warehouse"] == "publish"
     repo = data["workspaceOrError"]["locationEntries"][0]["locationOrLoadError"]["repositories"][0]
     assert [s["name"] for s in repo["schedules"]] == ["monthly_refresh"]
-    assert [s["name"] for s in repo["sensors"]] == ["landing_files_sensor"]
+    assert sorted(s["name"] for s in repo["sensors"]) == [
+        "landing_files_sensor",
+        "refresh_failure_alert",
+    ]

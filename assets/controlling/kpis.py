@@ -85,7 +85,8 @@ def _monthly_figures(reports: pd.DataFrame) -> pd.DataFrame:
     rows = reports.assign(month=pd.to_datetime(reports["month"]).astype("datetime64[ns]"))
     if rows.empty:
         return pd.DataFrame(columns=["measure_id", "month", "provider_id", *FIGURES]).astype(
-            {"month": "datetime64[ns]"})
+            {"month": "datetime64[ns]"}
+        )
     sums = rows.groupby(["measure_id", "month"])[FIGURES].sum(min_count=1)
     # One provider per measure is the rule (the reader enforces it when goals.yaml exists).
     sums["provider_id"] = rows.groupby(["measure_id", "month"])["provider_id"].min()

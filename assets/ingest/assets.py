@@ -20,6 +20,11 @@ from pipelines.resources import DataRoot, Warehouse
 GROUP = "ingest"
 WRITER_POOL = "internal_duckdb"
 OWNERS = ["team:sozialplanung-daten"]
+# Monthly sources: the Bundesagentur delivers about four weeks after a month ends, providers by
+# the 10th; a source not refreshed for 35 days warns, for 45 days fails.
+MONTHLY_FRESHNESS = dg.FreshnessPolicy.time_window(
+    fail_window=dt.timedelta(days=45), warn_window=dt.timedelta(days=35)
+)
 
 
 def _store(con: duckdb.DuckDBPyConnection, table: str, source: str, result: IngestResult) -> None:
@@ -95,7 +100,12 @@ def areas(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
 
 
 @dg.asset(
-    group_name=GROUP, kinds={"pandas", "duckdb"}, pool=WRITER_POOL, owners=OWNERS, deps=[areas]
+    group_name=GROUP,
+    kinds={"pandas", "duckdb"},
+    pool=WRITER_POOL,
+    owners=OWNERS,
+    freshness_policy=MONTHLY_FRESHNESS,
+    deps=[areas],
 )
 def small_area_statistics(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     """Long-format small-area statistics (`statistics/small_area/*.csv`), typed and validated.
@@ -265,6 +275,7 @@ def facilities(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResul
     kinds={"pandas", "duckdb"},
     pool=WRITER_POOL,
     owners=OWNERS,
+    freshness_policy=MONTHLY_FRESHNESS,
     deps=[areas],
     partitions_def=monthly,
     backfill_policy=dg.BackfillPolicy.single_run(),

@@ -1,0 +1,85 @@
+"""German wording and colours shared by the maps, the inline SVG and the HTML pages.
+
+One place for them so a class has the same name and colour on the city map, in the legend and in
+the area profile: a reader compares by colour first.
+"""
+
+from __future__ import annotations
+
+import math
+
+# Status classes after Berlin's Monitoring Soziale Stadtentwicklung (DESIGN §6):
+# `high` status is the least disadvantaged.
+STATUS_CLASSES = {
+    "high": ("hoch", "#1a9850"),
+    "medium": ("mittel", "#d9ef8b"),
+    "low": ("niedrig", "#fdae61"),
+    "very_low": ("sehr niedrig", "#d73027"),
+}
+DYNAMICS_CLASSES = {
+    "positive": ("positiv", "#4575b4"),
+    "stable": ("stabil", "#ffffbf"),
+    "negative": ("negativ", "#d73027"),
+}
+NO_VALUE_COLOUR = "#d9d9d9"
+NO_VALUE_LABEL = "keine Angabe"
+
+# Child poverty bins in percent: fixed, so maps of different refreshes and cities compare.
+CHILD_POVERTY_BINS = (0.0, 10.0, 20.0, 30.0, 40.0, math.inf)
+CHILD_POVERTY_COLOURS = ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000")
+
+# Key indicators come first on an area profile; the rest of the catalogue follows.
+KEY_INDICATORS = (
+    "sgb2_quota",
+    "child_poverty",
+    "unemployment",
+    "long_term_unemployment",
+    "youth_unemployment",
+    "old_age_poverty",
+    "single_parents",
+    "foreign_nationals",
+)
+
+OFFER_TYPES = {
+    "kita": "Kita",
+    "familienzentrum": "Familienzentrum",
+    "jugendzentrum": "Jugendzentrum",
+    "seniorentreff": "Seniorentreff",
+    "beratung": "Beratung",
+    "quartiersbuero": "Quartiersbüro",
+}
+
+KPIS = {
+    "participants": "Teilnehmende",
+    "target_group_participants": "davon Zielgruppe",
+    "new_participants": "Neuzugänge",
+    "hours": "Stunden",
+    "cost_eur": "Kosten (EUR)",
+    "capacity": "Plätze",
+    "utilisation": "Auslastung (%)",
+    "reach": "Erreichung der Zielgruppe (%)",
+    "cost_per_participant": "Kosten je Teilnehmendem (EUR)",
+    "satisfaction_mean": "Zufriedenheit (Mittel)",
+    "satisfaction_top2": "Zufriedenheit Top-2 (%)",
+    "satisfaction_n": "Antworten Zufriedenheit",
+}
+
+TRAFFIC_LIGHTS = {
+    "green": ("grün", "#1a9850"),
+    "yellow": ("gelb", "#fee08b"),
+    "red": ("rot", "#d73027"),
+    "none": ("ohne Ampel", NO_VALUE_COLOUR),
+}
+
+RESPONDENT_GROUPS = {"residents": "Bewohner", "professionals": "Fachkräfte"}
+
+SUPPRESSED_TITLE = "gesperrt (Geheimhaltung)"
+NOT_COMPUTABLE_TITLE = "nicht berechenbar"
+
+
+def label(mapping: dict, key: object) -> str:
+    """The German label of `key`, or the key itself so an unknown code stays visible."""
+    entry = mapping.get(key)
+    if entry is None:
+        return "" if key is None else str(key)
+    return entry[0] if isinstance(entry, tuple) else entry

@@ -1,0 +1,1 @@
+"""`make bench`: scale benchmark of the pipeline (see bench/README.md)."""
