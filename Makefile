@@ -9,7 +9,7 @@ export SOZIALPLANUNG_WAREHOUSE_DIR ?= $(CURDIR)/data/warehouse
 export GX_ANALYTICS_ENABLED := False
 export DAGSTER_DISABLE_TELEMETRY := 1
 
-.PHONY: install run test lint format ui sample clean
+.PHONY: install run rebuild test test-slow lint format ui sample bench clean
 
 install: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 
@@ -26,8 +26,16 @@ $(DAGSTER_HOME)/dagster.yaml: pipelines/dagster.yaml
 run: install
 	$(PY) -m pipelines.run
 
+# Recreates internal.duckdb and the published file from the landing-file archive alone.
+rebuild: install
+	$(PY) -m pipelines.rebuild
+
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not slow"
+
+# Fault-injection trials (SIGKILL during refreshes, concurrent runs); CI runs them too.
+test-slow: install
+	$(PY) -m pytest -m slow
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -43,6 +51,10 @@ ui: install
 # Regenerates the committed sample byte for byte (fixed seed).
 sample: install
 	$(PY) data/generate_sample.py
+
+# NRW-scale benchmark (generates its data roots once under bench/roots/, not committed).
+bench: install
+	$(PY) -m bench.run
 
 clean:
 	rm -rf data/warehouse $(DAGSTER_HOME)

@@ -18,6 +18,9 @@ DDL = {
         source VARCHAR, file VARCHAR, sha256 VARCHAR, encoding VARCHAR, rows_in BIGINT,
         rows_loaded BIGINT, rows_quarantined BIGINT, loaded_at TIMESTAMP, provider_id VARCHAR,
         period VARCHAR""",
+    "archive": """
+        sha256 VARCHAR, path VARCHAR, provider_id VARCHAR, size_bytes BIGINT,
+        first_seen_utc TIMESTAMP, "current" BOOLEAN""",
     "check_results": """
         source VARCHAR, check_name VARCHAR, expectation VARCHAR, success BOOLEAN,
         unexpected_count BIGINT, details VARCHAR, checked_at TIMESTAMP""",

@@ -7,6 +7,8 @@ folder; the asset code never sees a path that did not come from here.
 
 from __future__ import annotations
 
+import datetime as dt
+import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +27,12 @@ os.environ.setdefault(DATA_DIR_ENV, str(REPO_ROOT / "data" / "sample"))
 os.environ.setdefault(WAREHOUSE_DIR_ENV, str(REPO_ROOT / "data" / "warehouse"))
 
 INTERNAL_DB = "internal.duckdb"
+LOCK_FILE = "internal.duckdb.lock"
 PUBLISHED_DB = "sozialplanung.duckdb"
+
+
+class InternalWarehouseMissing(RuntimeError):
+    """The internal warehouse is gone or damaged; only a full refresh can rebuild it."""
 
 
 class DataRoot(dg.ConfigurableResource):
@@ -42,7 +49,12 @@ class DataRoot(dg.ConfigurableResource):
         base = self.path / folder
         if not base.is_dir():
             return []
-        found = {p for pattern in patterns for p in base.glob(pattern) if p.is_file()}
+        found = {
+            p
+            for pattern in patterns
+            for p in base.glob(pattern)
+            if p.is_file() and not p.is_symlink()
+        }  # links could point outside the root
         return sorted(found)
 
     def settings(self) -> dict:
@@ -68,13 +80,63 @@ class Warehouse(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The internal DuckDB, opened by one writer at a time.
+
+        An exclusive lock file serialises writers across processes (two runs started at once
+        wait for each other instead of failing on DuckDB's file lock). A damaged file is moved
+        aside and an internal file that vanished while a published one exists is refused: in
+        both cases the history of earlier months is gone, and a partial run would publish it
+        incomplete; `make run` or `make rebuild` then rebuild everything.
+        """
         self.path.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.internal_path))
-        try:
-            ensure_schema(con)
-            yield con
-        finally:
-            con.close()
+        with (self.path / LOCK_FILE).open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not self.internal_path.exists() and self.published_path.exists():
+                raise InternalWarehouseMissing(
+                    f"{self.internal_path} fehlt, obwohl {self.published_path} existiert: "
+                    "die Monatshistorie ist verloren. Bitte `make rebuild` (aus dem Archiv) "
+                    "oder `make run` ausführen."
+                )
+            try:
+                con = duckdb.connect(str(self.internal_path))
+            except duckdb.Error as exc:
+                aside = self.set_aside_damaged()
+                raise InternalWarehouseMissing(
+                    f"{self.internal_path} ist beschädigt ({exc}); zur Seite gelegt als "
+                    f"{aside.name}. Bitte `make rebuild` oder `make run` ausführen."
+                ) from exc
+            try:
+                ensure_schema(con)
+                yield con
+            finally:
+                con.close()
+
+    def set_aside_damaged(self) -> Path:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+        aside = self.internal_path.with_name(f"{INTERNAL_DB}.damaged-{stamp}")
+        self.internal_path.rename(aside)
+        self.internal_path.with_name(INTERNAL_DB + ".wal").unlink(missing_ok=True)
+        return aside
+
+    def prepare_full_refresh(self) -> str | None:
+        """Before a run over all months: make sure the internal file is usable or start afresh.
+
+        Returns a message when a damaged or missing file was replaced.
+        """
+        self.path.mkdir(parents=True, exist_ok=True)
+        if self.internal_path.exists():
+            try:
+                duckdb.connect(str(self.internal_path)).close()
+                return None
+            except duckdb.Error as exc:
+                aside = self.set_aside_damaged()
+                message = f"internal.duckdb beschädigt ({exc}); zur Seite gelegt als {aside.name}"
+        elif self.published_path.exists():
+            message = "internal.duckdb fehlte"
+        else:
+            return None
+        duckdb.connect(str(self.internal_path)).close()
+        return message + "; wird vollständig neu aufgebaut."
 
 
 def default_resources() -> dict:

@@ -21,14 +21,26 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 def main() -> int:
     data_root = DataRoot(data_dir=dg.EnvVar(DATA_DIR_ENV).get_value())
     warehouse = Warehouse(warehouse_dir=dg.EnvVar(WAREHOUSE_DIR_ENV).get_value())
+    return refresh(data_root, warehouse)
+
+
+def refresh(data_root: DataRoot, warehouse: Warehouse) -> int:
+    """Run the refresh job over every month of `data_root` into `warehouse`; 0 on success."""
     bounds = partition_range(months_in_statistics(statistics_files(data_root.path)))
     if bounds is None:
         print(f"Keine Monate mit Daten in {data_root.path}/statistics/small_area gefunden.")
         return 1
     print(f"Datenwurzel: {data_root.path}\nMonate: {bounds[0][:7]} bis {bounds[1][:7]}")
+    repaired = warehouse.prepare_full_refresh()
+    if repaired:
+        print(repaired)
     with dg.DagsterInstance.get() as instance:
         result = defs.resolve_job_def(REFRESH_JOB_NAME).execute_in_process(
-            instance=instance, tags=range_tags(*bounds), run_config=QUIET, raise_on_error=False
+            instance=instance,
+            tags=range_tags(*bounds),
+            run_config=QUIET,
+            raise_on_error=False,
+            resources={"data_root": data_root, "warehouse": warehouse},
         )
     if not result.success:
         print(f"Lauf {result.run_id} fehlgeschlagen; Details in `make ui`.")

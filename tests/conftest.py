@@ -59,7 +59,10 @@ POPULATION_2023 = {  # area: (EW, EW_65P, EW_U15, EW_15_64)
 @pytest.fixture
 def tiny_root(tmp_path: Path) -> Path:
     """A complete small data root with one deliberately broken row per statistics file."""
-    root = tmp_path / "root"
+    return make_tiny_root(tmp_path / "root")
+
+
+def make_tiny_root(root: Path) -> Path:
     write_areas_geojson(root / "areas" / "sozialraeume.geojson")
     lines = ["Stichtag;Raum_ID;Merkmal;Wert"]
     for area, (ew, ew65, u15, wa) in POPULATION_2023.items():

@@ -1,7 +1,5 @@
 """Indicator assets: the catalogue and the monthly-partitioned indicator values."""
 
-import warnings
-
 import dagster as dg
 import pandas as pd
 
@@ -18,9 +16,6 @@ from pipelines.partitions import monthly, months_of
 from pipelines.resources import DataRoot, Warehouse
 
 GROUP = "indicators"
-# `backfill_policy` is beta in Dagster 1.13; the single-run backfill is what lets one run cover
-# every month of a data root, so it is used deliberately and the warning is not repeated.
-warnings.filterwarnings("ignore", message=".*backfill_policy.*", category=dg.BetaWarning)
 
 
 @dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WRITER_POOL, owners=OWNERS)

@@ -10,6 +10,7 @@ import pandas as pd
 from assets.indicators.catalog import BY_ID
 from assets.ingest import areas as areas_reader
 from assets.ingest import genesis, needs_survey, providers, statistics, zensus
+from assets.ingest.archive import archive_landing_files
 from assets.ingest.quarantine import IngestResult, split_oversized
 from assets.metadata import markdown_table, table_metadata
 from assets.planning import load_goals
@@ -80,7 +81,33 @@ def _ingest(
         return _result(con, table, result)
 
 
-@dg.asset(group_name=GROUP, kinds={"geopandas", "duckdb"}, pool=WRITER_POOL, owners=OWNERS)
+@dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WRITER_POOL, owners=OWNERS)
+def landing_archive(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
+    """Every landing file kept under its content hash, before anything is parsed.
+
+    New versions are copied to `archive/objects/`, listed in `archive/manifest.jsonl` with path,
+    provider and first arrival time, and `archive/current.json` records the state of this run;
+    `make rebuild` recreates the warehouse from the archive alone.
+    """
+    manifest = archive_landing_files(data_root.path, warehouse.path / "archive")
+    with warehouse.connect() as con:
+        replace_table(con, "archive", manifest)
+        return dg.MaterializeResult(
+            metadata={
+                **table_metadata(con, "archive", '"current"'),
+                "versions_archived": len(manifest),
+                "files_current": int(manifest["current"].sum()),
+            }
+        )
+
+
+@dg.asset(
+    group_name=GROUP,
+    kinds={"geopandas", "duckdb"},
+    pool=WRITER_POOL,
+    owners=OWNERS,
+    deps=[landing_archive],
+)
 def areas(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     """Sozialraum polygons from `areas/*.geojson|*.gpkg`, reprojected to EPSG:25832.
 
@@ -122,7 +149,13 @@ def small_area_statistics(data_root: DataRoot, warehouse: Warehouse) -> dg.Mater
     return _ingest(statistics.SOURCE, "small_area_statistics", paths, data_root, warehouse, read)
 
 
-@dg.asset(group_name=GROUP, kinds={"pandas", "duckdb"}, pool=WRITER_POOL, owners=OWNERS)
+@dg.asset(
+    group_name=GROUP,
+    kinds={"pandas", "duckdb"},
+    pool=WRITER_POOL,
+    owners=OWNERS,
+    deps=[landing_archive],
+)
 def genesis_values(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     """Municipality control totals from GENESIS flat CSV (`statistics/genesis/*.csv`)."""
     paths = data_root.files("statistics/genesis", "*.csv", "*.CSV")
@@ -136,7 +169,13 @@ def genesis_values(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeR
     )
 
 
-@dg.asset(group_name=GROUP, kinds={"pandas", "duckdb"}, pool=WRITER_POOL, owners=OWNERS)
+@dg.asset(
+    group_name=GROUP,
+    kinds={"pandas", "duckdb"},
+    pool=WRITER_POOL,
+    owners=OWNERS,
+    deps=[landing_archive],
+)
 def zensus_grid(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     """Zensus 2022 100 m grid cells (`statistics/zensus/*.csv`), centres in EPSG:3035."""
     paths = data_root.files("statistics/zensus", "*.csv", "*.CSV")
@@ -150,7 +189,7 @@ def zensus_grid(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResu
     )
 
 
-INGEST_ASSETS = [areas, small_area_statistics, genesis_values, zensus_grid]
+INGEST_ASSETS = [landing_archive, areas, small_area_statistics, genesis_values, zensus_grid]
 
 
 # --- provider deliveries -----------------------------------------------------------------------
@@ -187,7 +226,13 @@ def _provider_metadata(result: IngestResult) -> dict:
     return {"per_provider": dg.MetadataValue.md(markdown_table(table.reset_index()))}
 
 
-@dg.asset(group_name=GROUP, kinds={"pandas", "duckdb"}, pool=WRITER_POOL, owners=OWNERS)
+@dg.asset(
+    group_name=GROUP,
+    kinds={"pandas", "duckdb"},
+    pool=WRITER_POOL,
+    owners=OWNERS,
+    deps=[landing_archive],
+)
 def provider_files(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     """Inventory of `providers/`: which file counts, which was replaced, which is unexpected.
 
@@ -326,7 +371,9 @@ def measure_reports(
         )
 
 
-@dg.asset(group_name=GROUP, kinds={"pandas", "duckdb"}, pool=WRITER_POOL, owners=OWNERS)
+@dg.asset(
+    group_name=GROUP, kinds={"pandas", "duckdb"}, pool=WRITER_POOL, owners=OWNERS, deps=[areas]
+)
 def satisfaction_responses(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     """Participants' satisfaction answers (1 = very satisfied … 5 = not at all), one row each."""
     inventory = providers.discover(data_root.path)

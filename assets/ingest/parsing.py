@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,7 +86,21 @@ def read_semicolon_csv(path: Path) -> CsvTable:
     records: list[list[str]] = []
     numbers: list[int] = []
     bad: list[tuple[int, str, str]] = []
-    for fields in reader:
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # an over-long field, a NUL byte, a broken quote
+            line_number = reader.line_num
+            bad.append(
+                (
+                    line_number,
+                    lines[line_number - 1][:200] if line_number <= len(lines) else "",
+                    f"Zeile nicht lesbar: {exc}",
+                )
+            )
+            continue
         line_number = reader.line_num
         if not any(f.strip() for f in fields):
             continue
@@ -106,6 +121,15 @@ def read_semicolon_csv(path: Path) -> CsvTable:
     frame["row_number"] = np.asarray(numbers, dtype="int64")
     width_errors = pd.DataFrame(bad, columns=["row_number", "value", "reason"])
     return CsvTable(header=columns, rows=frame, width_errors=width_errors, encoding=encoding)
+
+
+def empty_table(encoding: str = "") -> CsvTable:
+    return CsvTable(
+        header=[],
+        rows=pd.DataFrame({"row_number": pd.Series(dtype="int64")}),
+        width_errors=pd.DataFrame(columns=["row_number", "value", "reason"]),
+        encoding=encoding,
+    )
 
 
 def match_columns(header: list[str], expected: list[str]) -> tuple[dict[str, str], list[str]]:
@@ -163,6 +187,30 @@ def parse_dates(text: pd.Series) -> pd.Series:
     return iso.fillna(german)
 
 
+class UnreadableFile(ValueError):
+    """A delivery that cannot be opened at all; the message is the reason for the clerk."""
+
+
+MAX_XLSX_UNPACKED_MB = 500  # a real monthly report unpacks to a few MB
+MAX_XLSX_RATIO = 200  # XML compresses well, but not by more than this
+
+
+def check_xlsx(path: Path) -> None:
+    """Refuse files that are no XLSX container or would unpack to absurd sizes (zip bombs)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UnreadableFile(f"keine gültige Excel-Datei (.xlsx): {exc}") from exc
+    unpacked = sum(m.file_size for m in members)
+    packed = max(1, sum(m.compress_size for m in members))
+    if unpacked > MAX_XLSX_UNPACKED_MB * 1_048_576 or unpacked / packed > MAX_XLSX_RATIO:
+        raise UnreadableFile(
+            f"Excel-Datei würde entpackt {unpacked / 1_048_576:.0f} MB groß "
+            f"(Verhältnis {unpacked / packed:.0f}:1); nicht gelesen (Verdacht auf Zip-Bombe)"
+        )
+
+
 def _cell_text(value) -> str:
     """An Excel cell as the text a German CSV would hold (so one parser serves both formats)."""
     if value is None:
@@ -189,12 +237,16 @@ def read_xlsx(path: Path, expected: list[str], header_search_rows: int = 10) -> 
     """
     from openpyxl import load_workbook  # only needed for Excel deliveries
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
+    check_xlsx(path)
     try:
-        sheet = workbook.worksheets[0]
-        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+        workbook = load_workbook(path, read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+    except (KeyError, ValueError, IndexError, OSError, zipfile.BadZipFile) as exc:
+        raise UnreadableFile(f"Excel-Datei nicht lesbar: {exc}") from exc
     wanted = {normalize_header(e) for e in expected}
     header_index = 0
     for index, row in enumerate(rows[:header_search_rows]):

@@ -19,7 +19,14 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from assets.ingest.parsing import match_columns, parse_dates, parse_german_numbers, read_table
+from assets.ingest.parsing import (
+    UnreadableFile,
+    empty_table,
+    match_columns,
+    parse_dates,
+    parse_german_numbers,
+    read_table,
+)
 from assets.ingest.quarantine import (
     FILE_COLUMNS,
     IngestResult,
@@ -203,8 +210,13 @@ class MeasureRef:
 
 
 def _start(pf: ProviderFile, source: str, expected: list[str]):
-    table = read_table(pf.path, expected)
     rejections = RowRejections(source, pf.rel)
+    try:
+        table = read_table(pf.path, expected)
+    except UnreadableFile as exc:
+        rejections.reject_file("unreadable_file", str(exc))
+        info = {"sha256": file_sha256(pf.path), "encoding": "", "rows_in": 0}
+        return empty_table(), rejections, {}, ["(Datei)"], info
     rejections.add_frame(table.width_errors, "wrong_field_count")
     found, missing = match_columns(table.header, expected)
     info = {
@@ -671,7 +683,10 @@ def superseded_rows(
     for pf, replacement in inventory.superseded:
         if pf.kind != kind or (months is not None and pf.month not in months):
             continue
-        table = read_table(pf.path, expected)
+        try:
+            table = read_table(pf.path, expected)
+        except UnreadableFile:
+            table = empty_table()
         numbers = sorted(list(table.rows["row_number"]) + list(table.width_errors["row_number"]))
         entries.extend(
             dict(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+MAX_VALUE = 500  # characters of an offending value kept in quarantine (a line may be huge)
 QUARANTINE_COLUMNS = ["source", "file", "row_number", "column", "value", "reason_code", "reason"]
 FILE_COLUMNS = [
     "source",
@@ -78,6 +79,24 @@ class RowRejections:
         self._parts.append(part)
         self._rejected.update(part["row_number"].tolist())
 
+    def reject_file(self, reason_code: str, reason: str) -> None:
+        """A file that could not be read at all: one entry without a row number."""
+        self._parts.append(
+            pd.DataFrame(
+                [
+                    dict(
+                        source=self.source,
+                        file=self.file,
+                        row_number=None,
+                        column=None,
+                        value=None,
+                        reason_code=reason_code,
+                        reason=reason,
+                    )
+                ]
+            )
+        )
+
     def accepted(self, rows: pd.DataFrame) -> pd.Series:
         return ~rows["row_number"].isin(self._rejected)
 
@@ -86,7 +105,7 @@ class RowRejections:
             return empty_quarantine()
         frame = pd.concat(self._parts, ignore_index=True)
         frame["value"] = frame["value"].astype(object).where(frame["value"].notna(), None)
-        frame["value"] = frame["value"].map(lambda v: None if v is None else str(v))
+        frame["value"] = frame["value"].map(lambda v: None if v is None else str(v)[:MAX_VALUE])
         return frame[QUARANTINE_COLUMNS]
 
     @property

@@ -47,13 +47,17 @@ def published_warehouse(
         goals = load_goals(data_root.path / "planning" / "goals.yaml", set(BY_ID), area_ids)
         tables, suppressed = build_published_tables(con, settings, goals)
         tables["metadata"] = published_metadata(con, context.run_id, str(data_root.path))
-    statements = [f"CREATE VIEW {name} AS {sql}" for name, (sql, _) in VIEWS.items()]
-    statements += [
-        f"COMMENT ON VIEW {name} IS {_literal(text(doc))}" for name, (_, doc) in VIEWS.items()
-    ]
-    statements += comment_statements({t: list(f.columns) for t, f in tables.items()})
-    publish_atomically(warehouse.published_path, tables, PUBLISHED_DDL, context.run_id, statements)
-    exports = write_exports(warehouse.published_path, warehouse.path, list(tables))
+        statements = [f"CREATE VIEW {name} AS {sql}" for name, (sql, _) in VIEWS.items()]
+        statements += [
+            f"COMMENT ON VIEW {name} IS {_literal(text(doc))}" for name, (_, doc) in VIEWS.items()
+        ]
+        statements += comment_statements({t: list(f.columns) for t, f in tables.items()})
+        # still holding the writer lock: one publisher at a time, so stale temp files of a
+        # killed run can be cleared safely
+        publish_atomically(
+            warehouse.published_path, tables, PUBLISHED_DDL, context.run_id, statements
+        )
+        exports = write_exports(warehouse.published_path, warehouse.path, list(tables))
     values = tables["indicator_values"]
     status = values.groupby("status").size().to_dict()
     counts = {name: len(frame) for name, frame in tables.items()}
@@ -65,7 +69,7 @@ def published_warehouse(
             },
             "dagster/row_count": sum(counts.values()),
             "tables": dg.MetadataValue.md(
-                markdown_table(values.__class__(list(counts.items()), columns=["table", "rows"]))
+                markdown_table(pd.DataFrame(list(counts.items()), columns=["table", "rows"]))
             ),
             "indicator_values_suppressed": int(status.get("suppressed", 0)),
             **{f"suppressed_{k}": v for k, v in suppressed.items()},

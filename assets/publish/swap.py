@@ -25,7 +25,7 @@ def publish_atomically(
 ) -> None:
     """Write `tables` (typed by `ddl`), run `statements` (views, comments), then swap."""
     tmp = target.with_name(f".{target.name}.{token}.tmp")
-    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+    for leftover in target.parent.glob(f".{target.name}.*.tmp*"):  # left by a killed run
         leftover.unlink(missing_ok=True)
     try:
         con = duckdb.connect(str(tmp))

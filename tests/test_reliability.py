@@ -1,0 +1,214 @@
+"""Nothing lost, nothing half-written: archive and rebuild, damaged files, kills, concurrency."""
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from assets.ingest.archive import archive_landing_files
+from pipelines.jobs import REFRESH_JOB_NAME, range_tags
+from pipelines.rebuild import rebuild
+from pipelines.resources import DataRoot, InternalWarehouseMissing, Warehouse
+from pipelines.run import refresh
+from tests.checksums import table_checksums
+from tests.conftest import add_provider_files, make_tiny_root, write
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def instance_home(tmp_path, monkeypatch):
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(REPO / "pipelines" / "dagster.yaml", home)
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def root(tmp_path):
+    root = make_tiny_root(tmp_path / "root")
+    add_provider_files(root)
+    return root
+
+
+def test_archive_keeps_every_version_of_an_overwritten_file(tmp_path, root):
+    archive = tmp_path / "archive"
+    first = archive_landing_files(root, archive)
+    report = root / "providers" / "TR-01" / "reports" / "2024-06.csv"
+    report.write_text(report.read_text(encoding="utf-8").replace(";25;", ";5;"), encoding="utf-8")
+    second = archive_landing_files(root, archive)
+    rel = "providers/TR-01/reports/2024-06.csv"
+    versions = second[second["path"] == rel]
+    assert len(first[first["path"] == rel]) == 1 and len(versions) == 2
+    assert versions["current"].tolist() == [False, True]
+    assert versions["provider_id"].unique().tolist() == ["TR-01"]
+    for digest in versions["sha256"]:
+        assert (archive / "objects" / digest[:2] / digest).exists()
+    current = json.loads((archive / "current.json").read_text())
+    assert current[rel] == versions["sha256"].iloc[1]
+
+
+def test_rebuild_from_the_archive_alone_equals_the_incremental_state(tmp_path, root, instance_home):
+    warehouse = Warehouse(warehouse_dir=str(tmp_path / "wh"))
+    assert refresh(DataRoot(data_dir=str(root)), warehouse) == 0
+    incremental = table_checksums(warehouse.published_path)
+    shutil.rmtree(root)  # the landing folders are gone; only the archive is left
+    assert rebuild(warehouse) == 0
+    assert table_checksums(warehouse.published_path) == incremental
+    assert incremental["indicator_values"][0] > 0
+
+
+def test_damaged_internal_file_is_detected_and_rebuilt(tmp_path, root, instance_home):
+    warehouse = Warehouse(warehouse_dir=str(tmp_path / "wh"))
+    assert refresh(DataRoot(data_dir=str(root)), warehouse) == 0
+    reference = table_checksums(warehouse.published_path)
+    warehouse.internal_path.write_bytes(b"this is not a database" * 1000)
+    with pytest.raises(InternalWarehouseMissing, match="beschädigt"), warehouse.connect():
+        pass
+    assert list(warehouse.path.glob("internal.duckdb.damaged-*"))
+    assert refresh(DataRoot(data_dir=str(root)), warehouse) == 0
+    assert table_checksums(warehouse.published_path) == reference
+
+
+def test_missing_internal_file_refuses_a_partial_run(tmp_path, root, instance_home):
+    import dagster as dg
+
+    from pipelines.definitions import defs
+
+    warehouse = Warehouse(warehouse_dir=str(tmp_path / "wh"))
+    assert refresh(DataRoot(data_dir=str(root)), warehouse) == 0
+    before = warehouse.published_path.read_bytes()
+    warehouse.internal_path.unlink()
+    with dg.instance_for_test() as instance:
+        result = defs.resolve_job_def(REFRESH_JOB_NAME).execute_in_process(
+            instance=instance,
+            tags=range_tags("2024-06-01", "2024-06-01"),
+            raise_on_error=False,
+            resources={"data_root": DataRoot(data_dir=str(root)), "warehouse": warehouse},
+        )
+    assert not result.success
+    assert warehouse.published_path.read_bytes() == before  # nothing incomplete was published
+    assert refresh(DataRoot(data_dir=str(root)), warehouse) == 0  # the full refresh rebuilds
+
+
+def test_a_failing_refresh_leaves_the_published_file_untouched(tmp_path, root, instance_home):
+    warehouse = Warehouse(warehouse_dir=str(tmp_path / "wh"))
+    assert refresh(DataRoot(data_dir=str(root)), warehouse) == 0
+    before = warehouse.published_path.read_bytes()
+    genesis = root / "statistics" / "genesis" / "12411.csv"
+    genesis.write_text(
+        genesis.read_text(encoding="utf-8").replace(";4380;", ";9000;"), encoding="utf-8"
+    )
+    assert refresh(DataRoot(data_dir=str(root)), warehouse) == 1
+    assert warehouse.published_path.read_bytes() == before
+
+
+def test_same_months_twice_give_identical_tables_everywhere(tmp_path, root, instance_home):
+    warehouse = Warehouse(warehouse_dir=str(tmp_path / "wh"))
+    sums = []
+    for _ in range(2):
+        assert refresh(DataRoot(data_dir=str(root)), warehouse) == 0
+        sums.append(
+            (table_checksums(warehouse.published_path), table_checksums(warehouse.internal_path))
+        )
+    assert sums[0] == sums[1]
+    assert len(sums[0][0]) >= 15 and len(sums[0][1]) >= 20
+
+
+# --- slow: real processes killed and raced ------------------------------------------------------
+
+
+def start_run(root: Path, warehouse: Path, home: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "SOZIALPLANUNG_DATA_DIR": str(root),
+        "SOZIALPLANUNG_WAREHOUSE_DIR": str(warehouse),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipelines.run"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_points_never_damages_the_published_file(tmp_path, root, instance_home):
+    warehouse = tmp_path / "wh"
+    started = time.monotonic()
+    assert start_run(root, warehouse, instance_home).wait(timeout=600) == 0
+    duration = time.monotonic() - started
+    reference = table_checksums(warehouse / "sozialplanung.duckdb")
+    rng = random.Random(20261124)
+    survived = 0
+    for trial in range(20):
+        proc = start_run(root, warehouse, instance_home)
+        # spread over the whole run, publish at the end included
+        time.sleep(rng.uniform(0.2, duration * 1.05))
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        assert table_checksums(warehouse / "sozialplanung.duckdb") == reference, trial
+        if trial % 5 == 4:  # the next run completes and equals an uninterrupted one
+            assert start_run(root, warehouse, instance_home).wait(timeout=600) == 0
+            assert table_checksums(warehouse / "sozialplanung.duckdb") == reference
+        survived += 1
+    assert survived == 20
+    assert not list(warehouse.glob(".sozialplanung.duckdb.*.tmp"))
+
+
+@pytest.mark.slow
+def test_two_runs_started_at_once_both_succeed_one_writer_at_a_time(tmp_path, root, instance_home):
+    warehouse = tmp_path / "wh"
+    assert start_run(root, warehouse, instance_home).wait(timeout=600) == 0
+    reference = table_checksums(warehouse / "sozialplanung.duckdb")
+    first, second = (start_run(root, warehouse, instance_home) for _ in range(2))
+    assert first.wait(timeout=900) == 0 and second.wait(timeout=900) == 0
+    assert table_checksums(warehouse / "sozialplanung.duckdb") == reference
+
+
+def test_published_file_stays_readable_for_a_reader_during_a_refresh(tmp_path, root, instance_home):
+    warehouse = Warehouse(warehouse_dir=str(tmp_path / "wh"))
+    assert refresh(DataRoot(data_dir=str(root)), warehouse) == 0
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(warehouse.published_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        before = reader.stdout.readline().strip()
+        write(
+            root / "statistics" / "small_area" / "ba_2025.csv",
+            "Stichtag;Raum_ID;Merkmal;Wert\n2024-05-31;SR-A;ALO;20\n",
+        )
+        assert refresh(DataRoot(data_dir=str(root)), warehouse) == 0
+        reader.stdin.write("\n")
+        reader.stdin.flush()
+        assert reader.stdout.readline().strip() == before  # the old, complete state
+    finally:
+        reader.wait(timeout=30)
+    con = duckdb.connect(str(warehouse.published_path), read_only=True)
+    after = con.execute("SELECT count(*) FROM indicator_values").fetchone()[0]
+    con.close()
+    assert after > int(before)
+
+
+READER = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+print(con.execute("SELECT count(*) FROM indicator_values").fetchone()[0], flush=True)
+sys.stdin.readline()
+print(con.execute("SELECT count(*) FROM indicator_values").fetchone()[0], flush=True)
+"""
