@@ -124,6 +124,20 @@ def read_areas(paths: list[Path], root: Path) -> tuple[IngestResult, gpd.GeoData
                     "area_id bereits vergeben in " + earlier.astype(str),
                 )
                 seen.update(dict.fromkeys(ids[~repeated].dropna(), label))
+            if gdf.crs is not None:
+                candidates = gdf[rejections.accepted(gdf)].to_crs(TARGET_CRS)
+                earlier = (
+                    pd.concat([f[["area_id", "geometry"]] for f in frames]) if frames else None
+                )
+                overlapping = _overlaps(candidates, earlier)
+                rejections.reject(
+                    gdf,
+                    gdf.index.isin(overlapping.keys()),
+                    "geometry",
+                    gdf["area_id"] if "area_id" in gdf.columns else None,
+                    "overlapping_geometry",
+                    pd.Series([overlapping.get(i, "") for i in gdf.index], index=gdf.index),
+                )
             ok = gdf[rejections.accepted(gdf)]
             if not ok.empty:
                 ok = ok.to_crs(TARGET_CRS)
@@ -160,3 +174,39 @@ def read_areas(paths: list[Path], root: Path) -> tuple[IngestResult, gpd.GeoData
         }
     )[LOADED_COLUMNS]
     return result, polygons
+
+
+OVERLAP_SHARE = 0.01  # slivers from digitising are tolerated; a real overlap is not
+
+
+def _overlaps(candidates: gpd.GeoDataFrame, earlier: pd.DataFrame | None) -> dict:
+    """index -> reason for candidates overlapping an earlier area by more than 1 % of either.
+
+    Areas must tile the municipality: a person lives in exactly one Sozialraum, otherwise sums
+    over areas count people twice. The later feature (file, then feature order) is quarantined.
+    """
+    reasons: dict = {}
+    if candidates.empty:
+        return reasons
+    pool = gpd.GeoDataFrame(
+        pd.concat([earlier, candidates[["area_id", "geometry"]]])
+        if earlier is not None
+        else candidates[["area_id", "geometry"]],
+        crs=TARGET_CRS,
+    ).reset_index(names="source_index")
+    pool["order"] = range(len(pool))
+    first_candidate = len(pool) - len(candidates)
+    pairs = gpd.sjoin(pool, pool, predicate="intersects")
+    pairs = pairs[
+        (pairs["order_left"] > pairs["order_right"]) & (pairs["order_left"] >= first_candidate)
+    ]
+    for left, row in pairs.iterrows():
+        a = pool.geometry.iloc[left]
+        b = pool.geometry.iloc[row["index_right"]]
+        shared = a.intersection(b).area
+        if shared > OVERLAP_SHARE * min(a.area, b.area):
+            index = pool["source_index"].iloc[left]
+            reasons.setdefault(
+                index, f"überlappt mit {row['area_id_right']} ({shared / 1e6:.3f} km²)"
+            )
+    return reasons

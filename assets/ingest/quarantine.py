@@ -47,7 +47,8 @@ class RowRejections:
         self, rows: pd.DataFrame, mask: pd.Series, column: str, values, reason_code: str, reasons
     ) -> None:
         """Quarantine the rows where `mask` holds and that have no earlier defect."""
-        mask = mask.fillna(False).astype(bool) & ~rows["row_number"].isin(self._rejected)
+        mask = pd.Series(mask, index=rows.index).fillna(False).astype(bool)
+        mask &= ~rows["row_number"].isin(self._rejected)
         if not mask.any():
             return
         part = pd.DataFrame(
