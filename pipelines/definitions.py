@@ -1,8 +1,8 @@
-"""The code location: assets, checks, the refresh job, its schedule and the landing sensor.
+"""The code location: assets, checks, the refresh job, its schedule and the sensors.
 
-Steps run in one process (`in_process_executor`) and all writing assets share the pool
-`internal_duckdb`: DuckDB allows one writing process per file, and the instance's run queue
-(one run at a time, see `dagster.yaml`) keeps runs from overlapping.
+Steps run in one process (`in_process_executor`): DuckDB allows one writing process per file.
+Writes to the internal file are serialised by the warehouse's lock file (see
+`pipelines/resources.py`), and the instance runs one run at a time (`dagster.yaml`).
 """
 
 import dagster as dg

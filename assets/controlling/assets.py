@@ -14,7 +14,6 @@ from assets.controlling.status import (
 from assets.indicators.catalog import BY_ID
 from assets.ingest.assets import (
     OWNERS,
-    WRITER_POOL,
     measure_reports,
     needs_survey_responses,
     satisfaction_responses,
@@ -45,7 +44,6 @@ def _replace_months(con, table: str, frame, months: list[str]) -> None:
 @dg.asset(
     group_name=GROUP,
     kinds={"pandas", "duckdb"},
-    pool=WRITER_POOL,
     owners=OWNERS,
     deps=[measure_reports, satisfaction_responses, small_area_statistics],
     partitions_def=monthly,
@@ -90,7 +88,6 @@ def measure_kpis(
 @dg.asset(
     group_name=GROUP,
     kinds={"pandas", "duckdb"},
-    pool=WRITER_POOL,
     owners=OWNERS,
     deps=[measure_kpis],
     partitions_def=monthly,
@@ -142,7 +139,6 @@ def kpi_status(
 @dg.asset(
     group_name=GROUP,
     kinds={"pandas", "duckdb"},
-    pool=WRITER_POOL,
     owners=OWNERS,
     deps=[needs_survey_responses],
 )

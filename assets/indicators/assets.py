@@ -8,7 +8,7 @@ from assets.indicators.catalog import BY_ID, INDICATORS, catalog_frame
 from assets.indicators.goals import compute_goal_progress
 from assets.indicators.social_index import compute_social_index
 from assets.indicators.values import compute_indicator_values
-from assets.ingest.assets import OWNERS, WRITER_POOL, areas, small_area_statistics
+from assets.ingest.assets import OWNERS, areas, small_area_statistics
 from assets.metadata import markdown_table, table_metadata
 from assets.planning import load_goals
 from assets.warehouse import insert_frame, replace_table
@@ -18,7 +18,7 @@ from pipelines.resources import DataRoot, Warehouse
 GROUP = "indicators"
 
 
-@dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WRITER_POOL, owners=OWNERS)
+@dg.asset(group_name=GROUP, kinds={"duckdb"}, owners=OWNERS)
 def indicator_catalog(warehouse: Warehouse) -> dg.MaterializeResult:
     """The indicator catalogue of DESIGN §6: label, definition, numerator, denominator, polarity."""
     with warehouse.connect() as con:
@@ -31,7 +31,6 @@ def indicator_catalog(warehouse: Warehouse) -> dg.MaterializeResult:
 @dg.asset(
     group_name=GROUP,
     kinds={"duckdb"},
-    pool=WRITER_POOL,
     owners=OWNERS,
     deps=[areas, small_area_statistics, indicator_catalog],
     partitions_def=monthly,
@@ -68,7 +67,6 @@ def indicator_values(
 @dg.asset(
     group_name=GROUP,
     kinds={"pandas", "duckdb"},
-    pool=WRITER_POOL,
     owners=OWNERS,
     deps=[indicator_values, small_area_statistics],
 )
@@ -116,7 +114,6 @@ def social_index(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeRes
 @dg.asset(
     group_name=GROUP,
     kinds={"pandas", "duckdb"},
-    pool=WRITER_POOL,
     owners=OWNERS,
     deps=[social_index, indicator_values],
 )
@@ -154,7 +151,6 @@ def allocation(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResul
 @dg.asset(
     group_name=GROUP,
     kinds={"pandas", "duckdb"},
-    pool=WRITER_POOL,
     owners=OWNERS,
     deps=[indicator_values, areas],
 )

@@ -19,7 +19,6 @@ from pipelines.partitions import monthly, months_of
 from pipelines.resources import DataRoot, Warehouse
 
 GROUP = "ingest"
-WRITER_POOL = "internal_duckdb"
 OWNERS = ["team:sozialplanung-daten"]
 # Monthly sources: the Bundesagentur delivers about four weeks after a month ends, providers by
 # the 10th; a source not refreshed for 35 days warns, for 45 days fails.
@@ -81,7 +80,7 @@ def _ingest(
         return _result(con, table, result)
 
 
-@dg.asset(group_name=GROUP, kinds={"duckdb"}, pool=WRITER_POOL, owners=OWNERS)
+@dg.asset(group_name=GROUP, kinds={"duckdb"}, owners=OWNERS)
 def landing_archive(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     """Every landing file kept under its content hash, before anything is parsed.
 
@@ -104,7 +103,6 @@ def landing_archive(data_root: DataRoot, warehouse: Warehouse) -> dg.Materialize
 @dg.asset(
     group_name=GROUP,
     kinds={"geopandas", "duckdb"},
-    pool=WRITER_POOL,
     owners=OWNERS,
     deps=[landing_archive],
 )
@@ -129,7 +127,6 @@ def areas(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
 @dg.asset(
     group_name=GROUP,
     kinds={"pandas", "duckdb"},
-    pool=WRITER_POOL,
     owners=OWNERS,
     freshness_policy=MONTHLY_FRESHNESS,
     deps=[areas],
@@ -152,7 +149,6 @@ def small_area_statistics(data_root: DataRoot, warehouse: Warehouse) -> dg.Mater
 @dg.asset(
     group_name=GROUP,
     kinds={"pandas", "duckdb"},
-    pool=WRITER_POOL,
     owners=OWNERS,
     deps=[landing_archive],
 )
@@ -172,7 +168,6 @@ def genesis_values(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeR
 @dg.asset(
     group_name=GROUP,
     kinds={"pandas", "duckdb"},
-    pool=WRITER_POOL,
     owners=OWNERS,
     deps=[landing_archive],
 )
@@ -229,7 +224,6 @@ def _provider_metadata(result: IngestResult) -> dict:
 @dg.asset(
     group_name=GROUP,
     kinds={"pandas", "duckdb"},
-    pool=WRITER_POOL,
     owners=OWNERS,
     deps=[landing_archive],
 )
@@ -284,9 +278,7 @@ def provider_files(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeR
         )
 
 
-@dg.asset(
-    group_name=GROUP, kinds={"geopandas", "duckdb"}, pool=WRITER_POOL, owners=OWNERS, deps=[areas]
-)
+@dg.asset(group_name=GROUP, kinds={"geopandas", "duckdb"}, owners=OWNERS, deps=[areas])
 def facilities(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     """Facility inventories of all providers, located in a Sozialraum by their coordinates.
 
@@ -318,7 +310,6 @@ def facilities(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResul
 @dg.asset(
     group_name=GROUP,
     kinds={"pandas", "duckdb"},
-    pool=WRITER_POOL,
     owners=OWNERS,
     freshness_policy=MONTHLY_FRESHNESS,
     deps=[areas],
@@ -371,9 +362,7 @@ def measure_reports(
         )
 
 
-@dg.asset(
-    group_name=GROUP, kinds={"pandas", "duckdb"}, pool=WRITER_POOL, owners=OWNERS, deps=[areas]
-)
+@dg.asset(group_name=GROUP, kinds={"pandas", "duckdb"}, owners=OWNERS, deps=[areas])
 def satisfaction_responses(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     """Participants' satisfaction answers (1 = very satisfied … 5 = not at all), one row each."""
     inventory = providers.discover(data_root.path)
@@ -405,9 +394,7 @@ def area_polygons(con) -> gpd.GeoDataFrame:
 PROVIDER_ASSETS = [provider_files, facilities, measure_reports, satisfaction_responses]
 
 
-@dg.asset(
-    group_name=GROUP, kinds={"pandas", "duckdb"}, pool=WRITER_POOL, owners=OWNERS, deps=[areas]
-)
+@dg.asset(group_name=GROUP, kinds={"pandas", "duckdb"}, owners=OWNERS, deps=[areas])
 def needs_survey_responses(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     """The city's needs assessment (Bedarfserhebung, `surveys/needs/*.csv`), one row per answer.
 

@@ -8,7 +8,6 @@ import pandas as pd
 from assets.indicators.assets import social_index
 from assets.ingest.assets import (
     OWNERS,
-    WRITER_POOL,
     area_polygons,
     areas,
     facilities,
@@ -36,7 +35,6 @@ OFFER_LABELS = {
 @dg.asset(
     group_name=GROUP,
     kinds={"geopandas", "duckdb"},
-    pool=WRITER_POOL,
     owners=OWNERS,
     deps=[areas, facilities, small_area_statistics, zensus_grid, social_index],
 )
