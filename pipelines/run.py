@@ -64,11 +64,20 @@ def summary(warehouse: Warehouse) -> str:
                 f" (davon gesperrt: {one(_status('suppressed'))},"
                 f" nicht berechenbar: {one(_status('not_computable'))})",
                 f"  Quarantäne (Zeilen): {one('SELECT coalesce(sum(rows_quarantined), 0) FROM data_quality')}"
-                f" — Gründe: {warehouse.internal_path} (Tabelle quarantine)",
+                f" — Gründe: {warehouse.internal_path} (Tabelle quarantine),"
+                f" Rückmeldungen an Träger: {warehouse.path / 'feedback'}",
+                f"  Versorgungslücken:  {one(_GAPS)} (neuester Stichtag)",
+                f"  Rote Kennzahlen:    {one('SELECT count(*) FROM v_red_kpis_latest')}"
+                " (neuester Monat, Sicht v_red_kpis_latest)",
+                f"Sozialraumprofile:    {warehouse.path / 'report' / 'index.html'}",
+                f"Exporte:              {warehouse.path} (sozialplanung.gpkg, .xlsx, parquet/)",
             ]
         )
     finally:
         con.close()
+
+
+_GAPS = "SELECT count(*) FROM supply WHERE gap AND reference_date = (SELECT max(reference_date) FROM supply)"
 
 
 def _status(status: str) -> str:

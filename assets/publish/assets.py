@@ -1,12 +1,15 @@
 """The publish asset: analysts' file `sozialplanung.duckdb`, rebuilt from the internal file."""
 
+import base64
+import time
+
 import dagster as dg
 import pandas as pd
 
 from assets.controlling.assets import CONTROLLING_ASSETS
 from assets.indicators.assets import INDICATOR_ASSETS
 from assets.indicators.catalog import BY_ID
-from assets.ingest.assets import INGEST_ASSETS, OWNERS, PROVIDER_ASSETS, WRITER_POOL
+from assets.ingest.assets import INGEST_ASSETS, OWNERS, PROVIDER_ASSETS
 from assets.ingest.providers import FACILITIES, PROVIDER_FILES, REPORTS, SURVEYS
 from assets.metadata import markdown_table
 from assets.planning import load_goals
@@ -20,6 +23,7 @@ from assets.publish.tables import (
     published_metadata,
 )
 from assets.publish.views import VIEWS
+from assets.report import city_maps_png, render_report
 from assets.supply.assets import SUPPLY_ASSETS
 from pipelines.resources import DataRoot, Warehouse
 
@@ -29,7 +33,6 @@ GROUP = "publish"
 @dg.asset(
     group_name=GROUP,
     kinds={"duckdb"},
-    pool=WRITER_POOL,
     owners=OWNERS,
     deps=[*INGEST_ASSETS, *PROVIDER_ASSETS, *INDICATOR_ASSETS, *SUPPLY_ASSETS, *CONTROLLING_ASSETS],
 )
@@ -113,4 +116,32 @@ def provider_feedback(warehouse: Warehouse) -> dg.MaterializeResult:
     )
 
 
-PUBLISH_ASSETS = [published_warehouse, provider_feedback]
+@dg.asset(group_name=GROUP, kinds={"pandas"}, owners=OWNERS, deps=[published_warehouse])
+def area_profiles(warehouse: Warehouse) -> dg.MaterializeResult:
+    """Sozialraumprofile: a static German HTML page per area and a city overview, in `report/`.
+
+    Made only from the published file (so disclosure control holds), self-contained (images
+    inline), usable offline and printable (one area on two A4 pages).
+    """
+    started = time.perf_counter()
+    summary = render_report(warehouse.published_path, warehouse.path / "report")
+    seconds = time.perf_counter() - started
+    maps = city_maps_png(warehouse.published_path)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": summary.pages,
+            "index": dg.MetadataValue.path(str(summary.index_html)),
+            "pages": summary.pages,
+            "report_bytes": summary.total_bytes,
+            "render_seconds": round(seconds, 2),
+            **{
+                f"map_{name}": dg.MetadataValue.md(
+                    f"![{name}](data:image/png;base64,{base64.b64encode(png).decode()})"
+                )
+                for name, png in maps.items()
+            },
+        }
+    )
+
+
+PUBLISH_ASSETS = [published_warehouse, provider_feedback, area_profiles]

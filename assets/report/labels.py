@@ -23,6 +23,10 @@ DYNAMICS_CLASSES = {
 }
 NO_VALUE_COLOUR = "#d9d9d9"
 NO_VALUE_LABEL = "keine Angabe"
+AREA_COLOUR = "#2166ac"  # the area's own values in trends and distributions
+CITY_LINE_COLOUR = "#7f7f7f"  # the city's trend beside the area's
+CITY_MARK_COLOUR = "#d73027"  # the city value marked within a distribution
+HIGHLIGHT_COLOUR = "#d73027"  # the area on its locator map
 
 # Child poverty bins in percent: fixed, so maps of different refreshes and cities compare.
 CHILD_POVERTY_BINS = (0.0, 10.0, 20.0, 30.0, 40.0, math.inf)
