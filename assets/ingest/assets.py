@@ -211,14 +211,15 @@ def _provider_oversized(files, data_root: DataRoot, source: str):
     return keep, providers._with_context(oversized, files)
 
 
-def _provider_metadata(result: IngestResult) -> dict:
-    """Per provider: files, rows loaded and rejected (the same the feedback files report)."""
+def _provider_metadata(result: IngestResult, warehouse: Warehouse) -> dict:
+    """Per provider: files, rows loaded and rejected, and where their feedback files are."""
     files = result.files
+    feedback = {"feedback_folder": dg.MetadataValue.path(str(warehouse.path / "feedback"))}
     if files.empty:
-        return {"per_provider": dg.MetadataValue.md(markdown_table(pd.DataFrame()))}
+        return {"per_provider": dg.MetadataValue.md(markdown_table(pd.DataFrame())), **feedback}
     table = files.groupby("provider_id")[["rows_in", "rows_loaded", "rows_quarantined"]].sum()
     table.insert(0, "files", files.groupby("provider_id").size())
-    return {"per_provider": dg.MetadataValue.md(markdown_table(table.reset_index()))}
+    return {"per_provider": dg.MetadataValue.md(markdown_table(table.reset_index())), **feedback}
 
 
 @dg.asset(
@@ -301,7 +302,7 @@ def facilities(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResul
         return dg.MaterializeResult(
             metadata={
                 **_result(con, "facilities", result).metadata,
-                **_provider_metadata(result),
+                **_provider_metadata(result, warehouse),
                 "offer_types_without_target_group": ", ".join(other) or "keine",
             }
         )
@@ -357,7 +358,7 @@ def measure_reports(
                 **table_metadata(con, "measure_reports", where, months),
                 "files": len(result.files),
                 "rows_quarantined": int(result.files["rows_quarantined"].sum()),
-                **_provider_metadata(result),
+                **_provider_metadata(result, warehouse),
             }
         )
 
@@ -376,7 +377,7 @@ def satisfaction_responses(data_root: DataRoot, warehouse: Warehouse) -> dg.Mate
         return dg.MaterializeResult(
             metadata={
                 **_result(con, "satisfaction_responses", result).metadata,
-                **_provider_metadata(result),
+                **_provider_metadata(result, warehouse),
             }
         )
 
