@@ -5,6 +5,8 @@ Writes to the internal file are serialised by the warehouse's lock file (see
 `pipelines/resources.py`), and the instance runs one run at a time (`dagster.yaml`).
 """
 
+import os
+
 import dagster as dg
 
 from assets.controlling.assets import CONTROLLING_ASSETS
@@ -18,6 +20,24 @@ from pipelines.jobs import refresh_job
 from pipelines.resources import default_resources
 from pipelines.schedules import monthly_refresh_schedule
 from pipelines.sensors import landing_files_sensor
+
+EXECUTOR_ENV = "SOZIALPLANUNG_EXECUTOR"
+
+
+def executor_from_env() -> dg.ExecutorDefinition:
+    """`in_process` (default) or `multiprocess` (steps in parallel processes, 2 at a time).
+
+    The same assets run under both: writers to the internal DuckDB wait for the warehouse lock,
+    so parallel steps never write together. On a cluster the same switch would select
+    dagster-k8s' or dagster-celery's executor (docs/scaling.md).
+    """
+    choice = os.environ.get(EXECUTOR_ENV, "in_process")
+    if choice == "multiprocess":
+        return dg.multiprocess_executor.configured({"max_concurrent": 2})
+    if choice != "in_process":
+        raise ValueError(f"{EXECUTOR_ENV} must be in_process or multiprocess, not {choice!r}")
+    return dg.in_process_executor
+
 
 defs = dg.Definitions(
     assets=[
@@ -33,5 +53,5 @@ defs = dg.Definitions(
     schedules=[monthly_refresh_schedule],
     sensors=[landing_files_sensor, refresh_failure_alert],
     resources=default_resources(),
-    executor=dg.in_process_executor,
+    executor=executor_from_env(),
 )

@@ -212,3 +212,39 @@ print(con.execute("SELECT count(*) FROM indicator_values").fetchone()[0], flush=
 sys.stdin.readline()
 print(con.execute("SELECT count(*) FROM indicator_values").fetchone()[0], flush=True)
 """
+
+
+def test_the_same_assets_run_with_the_multiprocess_executor(tmp_path, root, instance_home):
+    """The configuration switch of docs/scaling.md: parallel step processes, one writer."""
+    warehouse = Warehouse(warehouse_dir=str(tmp_path / "reference"))
+    assert refresh(DataRoot(data_dir=str(root)), warehouse) == 0
+    reference = table_checksums(warehouse.published_path)
+    env = {
+        **os.environ,
+        "SOZIALPLANUNG_EXECUTOR": "multiprocess",
+        "SOZIALPLANUNG_DATA_DIR": str(root),
+        "SOZIALPLANUNG_WAREHOUSE_DIR": str(tmp_path / "mp"),
+    }
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            "job",
+            "execute",
+            "-m",
+            "pipelines.definitions",
+            "-a",
+            "defs",
+            "-j",
+            REFRESH_JOB_NAME,
+            "--tags",
+            json.dumps(range_tags("2023-12-01", "2024-06-01")),
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "multiprocess" in done.stdout + done.stderr
+    assert table_checksums(tmp_path / "mp" / "sozialplanung.duckdb") == reference
