@@ -28,6 +28,7 @@ os.environ.setdefault(WAREHOUSE_DIR_ENV, str(REPO_ROOT / "data" / "warehouse"))
 
 INTERNAL_DB = "internal.duckdb"
 LOCK_FILE = "internal.duckdb.lock"
+_HELD: dict[str, int] = {}  # lock file -> depth held by this process
 PUBLISHED_DB = "sozialplanung.duckdb"
 
 
@@ -88,9 +89,7 @@ class Warehouse(dg.ConfigurableResource):
         both cases the history of earlier months is gone, and a partial run would publish it
         incomplete; `make run` or `make rebuild` then rebuild everything.
         """
-        self.path.mkdir(parents=True, exist_ok=True)
-        with (self.path / LOCK_FILE).open("w") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with self.exclusive():
             if not self.internal_path.exists() and self.published_path.exists():
                 raise InternalWarehouseMissing(
                     f"{self.internal_path} fehlt, obwohl {self.published_path} existiert: "
@@ -111,6 +110,30 @@ class Warehouse(dg.ConfigurableResource):
             finally:
                 con.close()
 
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the warehouse's writer lock (re-entrant within one process).
+
+        Everything that writes into the warehouse folder takes it: the internal DuckDB, the
+        published file and the folders swapped in whole (feedback, maps, report).
+        """
+        key = str(self.path / LOCK_FILE)
+        if _HELD.get(key):
+            _HELD[key] += 1
+            try:
+                yield
+            finally:
+                _HELD[key] -= 1
+            return
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(key, "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            _HELD[key] = 1
+            try:
+                yield
+            finally:
+                _HELD[key] = 0
+
     def set_aside_damaged(self) -> Path:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
         aside = self.internal_path.with_name(f"{INTERNAL_DB}.damaged-{stamp}")
@@ -123,20 +146,22 @@ class Warehouse(dg.ConfigurableResource):
 
         Returns a message when a damaged or missing file was replaced.
         """
-        self.path.mkdir(parents=True, exist_ok=True)
-        if self.internal_path.exists():
-            try:
-                duckdb.connect(str(self.internal_path)).close()
+        with self.exclusive():
+            if self.internal_path.exists():
+                try:
+                    duckdb.connect(str(self.internal_path)).close()
+                    return None
+                except duckdb.Error as exc:
+                    aside = self.set_aside_damaged()
+                    message = (
+                        f"internal.duckdb beschädigt ({exc}); zur Seite gelegt als {aside.name}"
+                    )
+            elif self.published_path.exists():
+                message = "internal.duckdb fehlte"
+            else:
                 return None
-            except duckdb.Error as exc:
-                aside = self.set_aside_damaged()
-                message = f"internal.duckdb beschädigt ({exc}); zur Seite gelegt als {aside.name}"
-        elif self.published_path.exists():
-            message = "internal.duckdb fehlte"
-        else:
-            return None
-        duckdb.connect(str(self.internal_path)).close()
-        return message + "; wird vollständig neu aufgebaut."
+            duckdb.connect(str(self.internal_path)).close()
+            return message + "; wird vollständig neu aufgebaut."
 
 
 def default_resources() -> dict:

@@ -88,8 +88,8 @@ def landing_archive(data_root: DataRoot, warehouse: Warehouse) -> dg.Materialize
     provider and first arrival time, and `archive/current.json` records the state of this run;
     `make rebuild` recreates the warehouse from the archive alone.
     """
-    manifest = archive_landing_files(data_root.path, warehouse.path / "archive")
-    with warehouse.connect() as con:
+    with warehouse.exclusive(), warehouse.connect() as con:
+        manifest = archive_landing_files(data_root.path, warehouse.path / "archive")
         replace_table(con, "archive", manifest)
         return dg.MaterializeResult(
             metadata={

@@ -101,7 +101,8 @@ def provider_feedback(warehouse: Warehouse) -> dg.MaterializeResult:
         ).df()
     tables = feedback_tables(quarantine, files)
     folder = warehouse.path / "feedback"
-    written = write_feedback(folder, tables)
+    with warehouse.exclusive():
+        written = write_feedback(folder, tables)
     overview = pd.DataFrame(
         [(p, period, len(sheets["Abgelehnte Zeilen"])) for (p, period), sheets in tables.items()],
         columns=["provider_id", "period", "rejected_rows"],
@@ -124,9 +125,10 @@ def area_profiles(warehouse: Warehouse) -> dg.MaterializeResult:
     inline), usable offline and printable (one area on two A4 pages).
     """
     started = time.perf_counter()
-    summary = render_report(warehouse.published_path, warehouse.path / "report")
-    seconds = time.perf_counter() - started
-    maps = city_maps_png(warehouse.published_path)
+    with warehouse.exclusive():  # the published file must not be swapped while it is read
+        summary = render_report(warehouse.published_path, warehouse.path / "report")
+        seconds = time.perf_counter() - started
+        maps = city_maps_png(warehouse.published_path)
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": summary.pages,

@@ -65,7 +65,8 @@ def supply(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
         replace_table(con, "supply", result)
         facility_frame = con.execute("SELECT * FROM facilities").df()
         metadata = table_metadata(con, "supply")
-    maps = _write_maps(warehouse, polygons, result, facility_frame)
+    with warehouse.exclusive():
+        maps = _write_maps(warehouse, polygons, result, facility_frame)
     latest = result[result["reference_date"] == result["reference_date"].max()]
     top = (
         latest[latest["gap"]]
