@@ -7,6 +7,8 @@ delete-and-insert one slice (a source, a range of months), which keeps every run
 
 from __future__ import annotations
 
+import functools
+
 import duckdb
 import pandas as pd
 
@@ -120,18 +122,21 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         existing.setdefault(table, []).append(column)
     for table, columns in DDL.items():
         if table in existing:
-            if existing[table] == _column_names(con, columns):
+            if existing[table] == _column_names(columns):
                 continue
             con.execute(f"DROP TABLE {table}")
         con.execute(f"CREATE TABLE {table} ({columns})")
 
 
-def _column_names(con: duckdb.DuckDBPyConnection, columns: str) -> list[str]:
-    con.execute(f"CREATE TEMP TABLE _probe ({columns})")
+@functools.cache
+def _column_names(columns: str) -> list[str]:
+    """Column names a DDL column list defines (parsed by DuckDB itself, once per process)."""
+    probe = duckdb.connect()
     try:
-        return [row[0] for row in con.execute("SELECT * FROM _probe LIMIT 0").description]
+        probe.execute(f"CREATE TABLE _probe ({columns})")
+        return [row[0] for row in probe.execute("SELECT * FROM _probe LIMIT 0").description]
     finally:
-        con.execute("DROP TABLE _probe")
+        probe.close()
 
 
 def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:

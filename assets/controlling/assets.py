@@ -112,7 +112,11 @@ def kpi_status(
         in_months = f"strftime(month, '%Y-%m') IN ({placeholders})"
         kpis = con.execute(f"SELECT * FROM measure_kpis WHERE {in_months}", months).df()
         status = compute_kpi_status(kpis, goals, lights)
-        history = con.execute("SELECT * FROM measure_kpis").df()
+        # the trailing window needs the two months before the run's first month, nothing older
+        history = con.execute(
+            "SELECT * FROM measure_kpis WHERE month >= CAST(? AS DATE) - INTERVAL 2 MONTH",
+            [f"{months[0]}-01"],
+        ).df()
         rolling = rolling_kpi_status(history, goals, lights)
         rolling = rolling[rolling["month"].astype(str).str[:7].isin(months)]
         per_goal = [goal_measure_status(goals, status, f"{m}-01") for m in months]

@@ -114,7 +114,7 @@ def _validated(
     area = rows[found["Raum_ID"]].astype(str).str.strip()
     rejections.reject(
         frame,
-        ~area.isin(area_municipality.keys()),
+        area.map(area_municipality).isna(),
         "Raum_ID",
         area,
         "unknown_area",

@@ -278,7 +278,7 @@ def _measure_rules(frame, rows, rejections, found, measures, provider_id) -> Non
     )
     if measures is None:
         return
-    known = measure.isin(measures.keys())
+    known = measure.map(measures).notna()  # a dict lookup per row; isin would rebuild a table
     rejections.reject(
         frame,
         ~known,
@@ -342,7 +342,7 @@ def read_reports(
             frame["area_id"] = area
             rejections.reject(
                 frame,
-                ~area.isin(area_municipality.keys()),
+                area.map(area_municipality).isna(),
                 "Raum_ID",
                 area,
                 "unknown_area",

@@ -117,7 +117,7 @@ def read_small_area_statistics(
             "invalid_date",
             "kein gültiges Datum (erwartet JJJJ-MM-TT oder TT.MM.JJJJ)",
         )
-        unknown_area = ~frame["area_id"].isin(area_municipality.keys())
+        unknown_area = frame["area_id"].map(area_municipality).isna()
         rejections.reject(
             frame,
             unknown_area,
