@@ -59,7 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     a = ap.parse_args(argv)
     cmd = a.cmd[1:] if a.cmd[:1] == ["--"] else a.cmd
-    log = open(a.log, "w") if a.log else subprocess.DEVNULL
+    with open(a.log or os.devnull, "w") as log:
+        return _run(cmd, a, log)
+
+
+def _run(cmd: list[str], a: argparse.Namespace, log) -> int:
     started_epoch = time.time()
     t0 = time.perf_counter()
     child = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

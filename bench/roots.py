@@ -31,6 +31,10 @@ def _scaled(fraction: float) -> dict:
 
 SIZES: dict[str, dict | None] = {
     "sample": None,  # the committed data/sample, not generated
+    # small NRW fractions for a growth curve when the big sizes do not finish in the time budget
+    # (not in the default `--sizes`)
+    "nrw_1_40": _scaled(1 / 40),
+    "nrw_1_20": _scaled(1 / 20),
     "quarter": _scaled(0.25),
     "half": _scaled(0.5),
     "full": _scaled(1.0),
