@@ -1,9 +1,15 @@
 """Shared fixtures: a tiny, hand-made data root that follows the input contract (DESIGN §4)."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "data" / "sample"
 
 AGS = "05999000"
 # Five 1 km squares in a row (EPSG:25832); SR-E is tiny-populated.
@@ -122,3 +128,33 @@ def add_provider_files(root: Path) -> None:
         "M-1;2024-06;SR-A;20;10;3;40;1.234,50\n"
         "M-1;2024-06;SR-B;20;25;3;40;100\n",
     )
+
+
+def run_pipeline(data_dir: Path, warehouse_dir: Path, tmp_path: Path) -> str:
+    """`make run`'s entry point in its own process, pointed at another root by env vars."""
+    home = tmp_path / "dagster_home"
+    home.mkdir(exist_ok=True)
+    (home / "dagster.yaml").write_text((REPO / "pipelines" / "dagster.yaml").read_text())
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "SOZIALPLANUNG_DATA_DIR": str(data_dir),
+        "SOZIALPLANUNG_WAREHOUSE_DIR": str(warehouse_dir),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.run"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+@pytest.fixture(scope="session")
+def sample_refresh(tmp_path_factory) -> tuple[str, Path]:
+    """One real `make run` of the sample for every test that reads its outputs (read only)."""
+    tmp = tmp_path_factory.mktemp("sample_run")
+    return run_pipeline(SAMPLE, tmp / "wh", tmp), tmp / "wh"

@@ -20,7 +20,6 @@ from matplotlib.image import imread
 
 from assets.report import ReportSummary, city_maps_png, render_report
 from assets.report.render import cell, number, page_files
-from tests.test_sample import SAMPLE, run_pipeline
 
 CHROMIUM = shutil.which("chromium") or (
     "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
@@ -33,10 +32,8 @@ needs_chromium = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("report_run")
-    run_pipeline(SAMPLE, tmp / "wh", tmp)
-    return tmp / "wh" / "sozialplanung.duckdb"
+def published(sample_refresh) -> Path:
+    return sample_refresh[1] / "sozialplanung.duckdb"
 
 
 @pytest.fixture(scope="module")

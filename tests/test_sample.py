@@ -2,16 +2,12 @@
 
 import filecmp
 import importlib.util
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-SAMPLE = REPO / "data" / "sample"
+from tests.conftest import REPO, SAMPLE, run_pipeline
 
 
 def load_generator():
@@ -36,35 +32,11 @@ def test_generator_reproduces_the_committed_sample_byte_for_byte(tmp_path):
     assert sum((SAMPLE / f).stat().st_size for f in files) < 15 * 1024 * 1024
 
 
-def run_pipeline(data_dir: Path, warehouse_dir: Path, tmp_path: Path) -> str:
-    """`make run`'s entry point in its own process, pointed at another root by env vars."""
-    home = tmp_path / "dagster_home"
-    home.mkdir(exist_ok=True)
-    (home / "dagster.yaml").write_text((REPO / "pipelines" / "dagster.yaml").read_text())
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(home),
-        "SOZIALPLANUNG_DATA_DIR": str(data_dir),
-        "SOZIALPLANUNG_WAREHOUSE_DIR": str(warehouse_dir),
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "pipelines.run"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
-
-
 @pytest.fixture(scope="module")
-def sample_run(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("sample_run")
-    stdout = run_pipeline(SAMPLE, tmp / "wh", tmp)
-    con = duckdb.connect(str(tmp / "wh" / "sozialplanung.duckdb"), read_only=True)
-    internal = duckdb.connect(str(tmp / "wh" / "internal.duckdb"), read_only=True)
+def sample_run(sample_refresh):
+    stdout, warehouse = sample_refresh
+    con = duckdb.connect(str(warehouse / "sozialplanung.duckdb"), read_only=True)
+    internal = duckdb.connect(str(warehouse / "internal.duckdb"), read_only=True)
     yield stdout, con, internal
     con.close()
     internal.close()
