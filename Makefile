@@ -33,7 +33,8 @@ rebuild: install
 test: install
 	$(PY) -m pytest -m "not slow"
 
-# Fault-injection trials (SIGKILL during refreshes, concurrent runs); CI runs them too.
+# Fault-injection trials (SIGKILL during refreshes, concurrent runs) and the multiprocess-executor
+# run; CI runs them after `make test`.
 test-slow: install
 	$(PY) -m pytest -m slow
 

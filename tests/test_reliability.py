@@ -214,6 +214,7 @@ print(con.execute("SELECT count(*) FROM indicator_values").fetchone()[0], flush=
 """
 
 
+@pytest.mark.slow  # every step starts its own Python process: about two minutes
 def test_the_same_assets_run_with_the_multiprocess_executor(tmp_path, root, instance_home):
     """The configuration switch of docs/scaling.md: parallel step processes, one writer."""
     warehouse = Warehouse(warehouse_dir=str(tmp_path / "reference"))
