@@ -14,12 +14,10 @@ from pathlib import Path
 import pandas as pd
 
 from assets.ingest.parsing import (
-    match_columns,
     parse_dates,
     parse_german_numbers,
-    read_semicolon_csv,
 )
-from assets.ingest.quarantine import IngestResult, RowRejections, combine, file_record, file_sha256
+from assets.ingest.quarantine import IngestResult, combine, open_delivery
 
 SOURCE = "genesis"
 REQUIRED = ["statistics_code", "time", "value", "value_variable_code"]
@@ -42,31 +40,20 @@ def read_genesis(paths: list[Path], root: Path) -> IngestResult:
     results = []
     for path in paths:
         rel = path.relative_to(root).as_posix()
-        table = read_semicolon_csv(path)
+        delivery = open_delivery(path, rel, SOURCE, REQUIRED)
+        table, rejections, found = delivery.table, delivery.rejections, delivery.found
         rows = table.rows
-        rejections = RowRejections(SOURCE, rel)
-        rejections.add_frame(table.width_errors, "wrong_field_count")
-        rows_in = len(rows) + len(table.width_errors)
-        found, missing = match_columns(table.header, REQUIRED)
         groups = sorted(int(m.group(1)) for h in table.header if (m := _GROUP.match(h)))
-        if missing or not groups:
-            what = missing[0] if missing else "1_variable_attribute_code"
+        if not delivery.missing and not groups:
             rejections.reject_all(
                 rows,
-                what,
+                "1_variable_attribute_code",
                 ";".join(table.header),
                 "missing_column",
-                f"Spalte {what!r} fehlt (kein GENESIS-ffcsv-Format)",
+                "Spalte '1_variable_attribute_code' fehlt (kein GENESIS-ffcsv-Format)",
             )
-            results.append(
-                (
-                    rows.iloc[0:0],
-                    rejections,
-                    file_record(
-                        SOURCE, rel, file_sha256(path), table.encoding, rows_in, 0, rejections.count
-                    ),
-                )
-            )
+        if delivery.missing or not groups:
+            results.append((rows.iloc[0:0], rejections, delivery.record(0)))
             continue
         attrs = {g: rows[f"{g}_variable_attribute_code"].astype(str).str.strip() for g in groups}
         codes = {
@@ -117,21 +104,7 @@ def read_genesis(paths: list[Path], root: Path) -> IngestResult:
         frame["unit"] = rows["value_unit"].astype(str) if "value_unit" in rows else ""
         frame["source_file"] = rel
         keep = frame[rejections.accepted(frame)]
-        results.append(
-            (
-                keep,
-                rejections,
-                file_record(
-                    SOURCE,
-                    rel,
-                    file_sha256(path),
-                    table.encoding,
-                    rows_in,
-                    len(keep),
-                    rejections.count,
-                ),
-            )
-        )
+        results.append((keep, rejections, delivery.record(len(keep))))
     result = combine(results, LOADED_COLUMNS)
     result.loaded["reference_date"] = pd.to_datetime(result.loaded["reference_date"]).dt.date
     return result

@@ -22,7 +22,6 @@ import pandas as pd
 from assets.ingest.parsing import (
     UnreadableFile,
     empty_table,
-    match_columns,
     parse_dates,
     parse_german_numbers,
     read_table,
@@ -35,6 +34,7 @@ from assets.ingest.quarantine import (
     empty_quarantine,
     file_record,
     file_sha256,
+    open_delivery,
 )
 
 FACILITIES = "facilities"
@@ -210,29 +210,9 @@ class MeasureRef:
 
 
 def _start(pf: ProviderFile, source: str, expected: list[str]):
-    rejections = RowRejections(source, pf.rel)
-    try:
-        table = read_table(pf.path, expected)
-    except UnreadableFile as exc:
-        rejections.reject_file("unreadable_file", str(exc))
-        info = {"sha256": file_sha256(pf.path), "encoding": "", "rows_in": 0}
-        return empty_table(), rejections, {}, ["(Datei)"], info
-    rejections.add_frame(table.width_errors, "wrong_field_count")
-    found, missing = match_columns(table.header, expected)
-    info = {
-        "sha256": file_sha256(pf.path),
-        "encoding": table.encoding,
-        "rows_in": len(table.rows) + len(table.width_errors),
-    }
-    if missing:
-        rejections.reject_all(
-            table.rows,
-            missing[0],
-            ";".join(table.header),
-            "missing_column",
-            f"Spalte {missing[0]!r} fehlt in der Kopfzeile (erwartet: {';'.join(expected)})",
-        )
-    return table, rejections, found, missing, info
+    d = open_delivery(pf.path, pf.rel, source, expected)
+    info = {"sha256": d.sha256, "encoding": d.table.encoding, "rows_in": d.rows_in}
+    return d.table, d.rejections, d.found, d.missing, info
 
 
 def _record(source: str, pf: ProviderFile, info: dict, loaded: int, rejections: RowRejections):

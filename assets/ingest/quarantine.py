@@ -13,6 +13,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from assets.ingest.parsing import (
+    CsvTable,
+    UnreadableFile,
+    empty_table,
+    match_columns,
+    read_table,
+)
+
 MAX_VALUE = 500  # characters of an offending value kept in quarantine (a line may be huge)
 QUARANTINE_COLUMNS = ["source", "file", "row_number", "column", "value", "reason_code", "reason"]
 FILE_COLUMNS = [
@@ -205,3 +213,56 @@ def split_oversized(
         pd.DataFrame(entries, columns=QUARANTINE_COLUMNS) if entries else empty_quarantine()
     )
     return keep, IngestResult(pd.DataFrame(), quarantine, pd.DataFrame(files, columns=FILE_COLUMNS))
+
+
+@dataclass
+class Delivery:
+    """One landing file opened for validation: its rows, its rejections so far, its columns."""
+
+    source: str
+    file: str
+    table: CsvTable
+    rejections: RowRejections
+    found: dict[str, str]  # expected column -> header as delivered
+    missing: list[str]  # expected columns the header lacks (then every row is rejected)
+    sha256: str
+
+    @property
+    def rows_in(self) -> int:
+        return len(self.table.rows) + len(self.table.width_errors)
+
+    def record(self, rows_loaded: int) -> dict:
+        return file_record(
+            self.source,
+            self.file,
+            self.sha256,
+            self.table.encoding,
+            self.rows_in,
+            rows_loaded,
+            self.rejections.count,
+        )
+
+
+def open_delivery(path: Path, rel: str, source: str, expected: list[str]) -> Delivery:
+    """Read a CSV/XLSX delivery and apply the file-level rules every reader shares.
+
+    An unreadable file gets one entry without a row number; rows with a wrong field count are
+    rejected; a header without an expected column rejects every row with that column named.
+    """
+    rejections = RowRejections(source, rel)
+    try:
+        table = read_table(path, expected)
+    except UnreadableFile as exc:
+        rejections.reject_file("unreadable_file", str(exc))
+        return Delivery(source, rel, empty_table(), rejections, {}, ["(Datei)"], file_sha256(path))
+    rejections.add_frame(table.width_errors, "wrong_field_count")
+    found, missing = match_columns(table.header, expected)
+    if missing:
+        rejections.reject_all(
+            table.rows,
+            missing[0],
+            ";".join(table.header),
+            "missing_column",
+            f"Spalte {missing[0]!r} fehlt in der Kopfzeile (erwartet: {';'.join(expected)})",
+        )
+    return Delivery(source, rel, table, rejections, found, missing, file_sha256(path))

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from assets.ingest.parsing import match_columns, parse_german_numbers, read_semicolon_csv
-from assets.ingest.quarantine import IngestResult, RowRejections, combine, file_record, file_sha256
+from assets.ingest.parsing import parse_german_numbers
+from assets.ingest.quarantine import IngestResult, combine, open_delivery
 
 SOURCE = "zensus"
 COLUMNS = ["GITTER_ID_100m", "x_mp_100m", "y_mp_100m", "Einwohner"]
@@ -29,29 +29,10 @@ def read_zensus(paths: list[Path], root: Path) -> IngestResult:
     results = []
     for path in paths:
         rel = path.relative_to(root).as_posix()
-        table = read_semicolon_csv(path)
-        rows = table.rows
-        rejections = RowRejections(SOURCE, rel)
-        rejections.add_frame(table.width_errors, "wrong_field_count")
-        rows_in = len(rows) + len(table.width_errors)
-        found, missing = match_columns(table.header, COLUMNS)
-        if missing:
-            rejections.reject_all(
-                rows,
-                missing[0],
-                ";".join(table.header),
-                "missing_column",
-                f"Spalte {missing[0]!r} fehlt in der Kopfzeile",
-            )
-            results.append(
-                (
-                    rows.iloc[0:0],
-                    rejections,
-                    file_record(
-                        SOURCE, rel, file_sha256(path), table.encoding, rows_in, 0, rejections.count
-                    ),
-                )
-            )
+        delivery = open_delivery(path, rel, SOURCE, COLUMNS)
+        rows, rejections, found = delivery.table.rows, delivery.rejections, delivery.found
+        if delivery.missing:
+            results.append((rows.iloc[0:0], rejections, delivery.record(0)))
             continue
         frame = pd.DataFrame(
             {"row_number": rows["row_number"], "cell_id": rows[found["GITTER_ID_100m"]].astype(str)}
@@ -95,19 +76,5 @@ def read_zensus(paths: list[Path], root: Path) -> IngestResult:
         frame["symbol"] = population.symbol
         frame["source_file"] = rel
         keep = frame[rejections.accepted(frame)]
-        results.append(
-            (
-                keep,
-                rejections,
-                file_record(
-                    SOURCE,
-                    rel,
-                    file_sha256(path),
-                    table.encoding,
-                    rows_in,
-                    len(keep),
-                    rejections.count,
-                ),
-            )
-        )
+        results.append((keep, rejections, delivery.record(len(keep))))
     return combine(results, LOADED_COLUMNS)
