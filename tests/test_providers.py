@@ -278,6 +278,34 @@ def test_facility_defect_is_quarantined_and_other_rows_load(tmp_path, polygons, 
     assert loaded.loc["E-2", "capacity"] != loaded.loc["E-2", "capacity"]  # empty capacity = NULL
 
 
+def test_facility_id_is_claimed_only_by_a_loaded_row_of_an_earlier_provider(tmp_path, polygons):
+    """TR-01's E-7 lies outside every area, so TR-02 may use the id; TR-03 then repeats it."""
+    inside, outside = lonlat(380500, 5700500), lonlat(420000, 5750000)
+    rows = {
+        "TR-01": f"E-7;Kita A;kita;Weg 1;{outside};40;2020-01-01;",
+        "TR-02": f"E-7;Kita B;kita;Weg 2;{inside};40;2020-01-01;\nE-7;Kita B2;kita;Weg 2;{inside};40;2020-01-01;",
+        "TR-03": f"E-7;Kita C;kita;Weg 3;{inside};40;2020-01-01;",
+    }
+    for provider, body in rows.items():
+        write(tmp_path / "providers" / provider / "facilities.csv", f"{FACILITY_HEADER}\n{body}\n")
+    result = read_facilities(discover(tmp_path).of_kind("facilities"), tmp_path, polygons)
+    assert result.loaded[["provider_id", "name"]].values.tolist() == [["TR-02", "Kita B"]]
+    reasons = result.quarantine.set_index("file")[["row_number", "reason_code", "reason"]]
+    assert reasons.loc["providers/TR-01/facilities.csv", "reason_code"] == "outside_municipality"
+    assert reasons.loc["providers/TR-02/facilities.csv"].tolist() == [
+        3,
+        "duplicate",
+        "Einrichtung_ID ist doppelt (bereits in providers/TR-02/facilities.csv)",
+    ]
+    assert reasons.loc["providers/TR-03/facilities.csv"].tolist() == [
+        2,
+        "duplicate",
+        "Einrichtung_ID ist doppelt (bereits in providers/TR-02/facilities.csv)",
+    ]
+    assert result.files["rows_in"].tolist() == [1, 2, 1]
+    assert result.files["rows_loaded"].tolist() == [0, 1, 0]
+
+
 def test_facility_on_the_border_goes_to_the_smaller_area_id(tmp_path, polygons):
     write(
         tmp_path / "providers" / "TR-01" / "facilities.csv",

@@ -207,7 +207,8 @@ def _measure_refs(
 def _provider_oversized(files, data_root: DataRoot, source: str):
     limit = data_root.settings()["limits"]["max_file_mb"]
     paths, oversized = split_oversized([f.path for f in files], data_root.path, source, limit)
-    keep = [f for f in files if f.path in set(paths)]
+    kept = set(paths)
+    keep = [f for f in files if f.path in kept]
     return keep, providers._with_context(oversized, files)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import re
 import zipfile
 from dataclasses import dataclass
@@ -73,13 +74,24 @@ class CsvTable:
     encoding: str
 
 
-def read_semicolon_csv(path: Path) -> CsvTable:
-    """Read a delimited file without interpreting any value.
+@dataclass
+class Records:
+    """A delivery's rows as plain Python lists: the cheap form for reading many files at once."""
+
+    header: list[str]
+    records: list[list[str]]  # stripped fields of each data row, as wide as the header
+    numbers: list[int]  # line number of each data row
+    bad: list[tuple[int, str, str]]  # (line number, raw line, reason) of rows with a wrong width
+    encoding: str
+
+
+def parse_semicolon(raw: bytes) -> Records:
+    """Split a `;`-delimited delivery into rows without interpreting any value.
 
     Empty lines (also trailing ones) are skipped and not counted as rows. Row numbers are line
     numbers as a clerk sees them in an editor: the header is line 1.
     """
-    text, encoding = decode_text(path.read_bytes())
+    text, encoding = decode_text(raw)
     lines = text.splitlines()
     reader = csv.reader(lines, delimiter=";")
     header: list[str] = []
@@ -108,19 +120,28 @@ def read_semicolon_csv(path: Path) -> CsvTable:
             header = [f.strip() for f in fields]
             continue
         if len(fields) != len(header):
-            raw = ";".join(fields)
+            raw_line = ";".join(fields)
             reason = f"{len(fields)} Felder statt {len(header)} (Trennzeichen ';' erwartet)"
-            bad.append((line_number, raw, reason))
+            bad.append((line_number, raw_line, reason))
             continue
         records.append([f.strip() for f in fields])
         numbers.append(line_number)
-    columns = header or []
-    frame = pd.DataFrame(records, columns=columns, dtype=object)
+    return Records(header, records, numbers, bad, encoding)
+
+
+def read_semicolon_csv(path: Path) -> CsvTable:
+    """Read a delimited file without interpreting any value (see `parse_semicolon`)."""
+    return _as_table(parse_semicolon(path.read_bytes()))
+
+
+def _as_table(parsed: Records) -> CsvTable:
+    columns = parsed.header
+    frame = pd.DataFrame(parsed.records, columns=columns, dtype=object)
     if len(set(columns)) != len(columns):
         frame.columns = [f"{c}#{i}" if columns.count(c) > 1 else c for i, c in enumerate(columns)]
-    frame["row_number"] = np.asarray(numbers, dtype="int64")
-    width_errors = pd.DataFrame(bad, columns=["row_number", "value", "reason"])
-    return CsvTable(header=columns, rows=frame, width_errors=width_errors, encoding=encoding)
+    frame["row_number"] = np.asarray(parsed.numbers, dtype="int64")
+    width_errors = pd.DataFrame(parsed.bad, columns=["row_number", "value", "reason"])
+    return CsvTable(header=columns, rows=frame, width_errors=width_errors, encoding=parsed.encoding)
 
 
 def empty_table(encoding: str = "") -> CsvTable:
@@ -137,16 +158,23 @@ def match_columns(header: list[str], expected: list[str]) -> tuple[dict[str, str
 
     Returns (expected name -> header name as found, expected names that are missing).
     """
+    found, missing = _match_columns(tuple(header), tuple(expected))
+    return dict(found), list(missing)
+
+
+@functools.lru_cache(maxsize=1024)
+def _match_columns(header: tuple[str, ...], expected: tuple[str, ...]):
+    """Cached: a provider's thousands of monthly files nearly always repeat one header."""
     by_key = {normalize_header(h): h for h in header}
-    found: dict[str, str] = {}
+    found: list[tuple[str, str]] = []
     missing: list[str] = []
     for name in expected:
         key = normalize_header(name)
         if key in by_key:
-            found[name] = by_key[key]
+            found.append((name, by_key[key]))
         else:
             missing.append(name)
-    return found, missing
+    return tuple(found), tuple(missing)
 
 
 @dataclass
@@ -162,7 +190,18 @@ def parse_german_numbers(text: pd.Series, allow_symbols: bool = True) -> ParsedN
     `-` means exactly zero (value 0, symbol kept); other symbols give no value. Empty cells are an
     error here: a statistical value is never simply absent. English decimals such as `12.5` are
     rejected because `12.500` would mean twelve thousand five hundred in the same file.
+    Each distinct text is parsed once (counts and codes repeat a lot in a state-wide delivery).
     """
+    codes, uniques = pd.factorize(text, use_na_sentinel=False)
+    parsed = _parse_distinct(pd.Series(uniques, dtype=object), allow_symbols)
+    return ParsedNumbers(
+        value=pd.Series(parsed.value.to_numpy()[codes], index=text.index, dtype="float64"),
+        symbol=pd.Series(parsed.symbol.to_numpy(dtype=object)[codes], index=text.index),
+        error=pd.Series(parsed.error.to_numpy(dtype=object)[codes], index=text.index),
+    )
+
+
+def _parse_distinct(text: pd.Series, allow_symbols: bool) -> ParsedNumbers:
     s = text.astype("string").str.strip().fillna("")
     is_symbol = (
         s.isin(list(STATISTICAL_SYMBOLS)) if allow_symbols else pd.Series(False, index=s.index)
@@ -181,10 +220,11 @@ def parse_german_numbers(text: pd.Series, allow_symbols: bool = True) -> ParsedN
 
 def parse_dates(text: pd.Series) -> pd.Series:
     """Dates as `YYYY-MM-DD` or `DD.MM.YYYY`; NaT where neither format gives a real date."""
-    s = text.astype("string").str.strip()
+    codes, uniques = pd.factorize(text, use_na_sentinel=False)
+    s = pd.Series(uniques, dtype=object).astype("string").str.strip()
     iso = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
     german = pd.to_datetime(s, format="%d.%m.%Y", errors="coerce")
-    return iso.fillna(german)
+    return pd.Series(iso.fillna(german).to_numpy()[codes], index=text.index)
 
 
 class UnreadableFile(ValueError):
@@ -228,7 +268,7 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
-def read_xlsx(path: Path, expected: list[str], header_search_rows: int = 10) -> CsvTable:
+def parse_xlsx(path: Path, expected: list[str], header_search_rows: int = 10) -> Records:
     """Read the first worksheet of an XLSX file like a CSV.
 
     The header is the first row (within the first `header_search_rows`) that contains at least
@@ -265,14 +305,16 @@ def read_xlsx(path: Path, expected: list[str], header_search_rows: int = 10) -> 
             continue
         records.append((row + [""] * width)[:width])
         numbers.append(index)
-    frame = pd.DataFrame(records, columns=header, dtype=object)
-    frame["row_number"] = np.asarray(numbers, dtype="int64")
-    width_errors = pd.DataFrame(bad, columns=["row_number", "value", "reason"])
-    return CsvTable(header=header, rows=frame, width_errors=width_errors, encoding="xlsx")
+    return Records(header, records, numbers, bad, "xlsx")
+
+
+def read_records(path: Path, expected: list[str], raw: bytes | None = None) -> Records:
+    """A delivery's rows, whether it came as `;`-CSV or as XLSX (`raw`: the bytes, if read)."""
+    if path.suffix.lower() == ".xlsx":
+        return parse_xlsx(path, expected)
+    return parse_semicolon(path.read_bytes() if raw is None else raw)
 
 
 def read_table(path: Path, expected: list[str]) -> CsvTable:
     """A delivery as strings, whether it came as `;`-CSV or as XLSX."""
-    if path.suffix.lower() == ".xlsx":
-        return read_xlsx(path, expected)
-    return read_semicolon_csv(path)
+    return _as_table(read_records(path, expected))

@@ -12,11 +12,13 @@ Reasons are written for a provider's clerk: they say what is wrong and what is e
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from assets.ingest.parsing import (
@@ -28,13 +30,12 @@ from assets.ingest.parsing import (
 )
 from assets.ingest.quarantine import (
     FILE_COLUMNS,
+    DeliveryBatch,
     IngestResult,
-    RowRejections,
-    combine,
     empty_quarantine,
     file_record,
     file_sha256,
-    open_delivery,
+    open_deliveries,
 )
 
 FACILITIES = "facilities"
@@ -152,18 +153,33 @@ def discover(root: Path) -> ProviderInventory:
         if folder.is_symlink() or not folder.is_dir() or not PROVIDER_ID.match(provider):
             unexpected.append((provider, rel, _unexpected_reason(folder, provider)))
             continue
-        for path in sorted(folder.rglob("*")):
-            if path.is_dir() and not path.is_symlink():
-                continue
-            rel = path.relative_to(root).as_posix()
-            parts = path.relative_to(folder).parts
+        for parts, is_link in sorted(_walk(folder)):
+            path = folder.joinpath(*parts)
+            rel = f"providers/{provider}/{'/'.join(parts)}"
             kind, month = _classify(parts)
-            if path.is_symlink() or kind is None:
+            if is_link or kind is None:
                 unexpected.append((provider, rel, _unexpected_reason(path, provider)))
             else:
                 files.append(ProviderFile(provider, kind, path, rel, month))
     kept, superseded = _resolve_resubmissions(files)
     return ProviderInventory(kept, unexpected, superseded)
+
+
+def _walk(folder: Path, parts: tuple[str, ...] = ()):
+    """(path parts below `folder`, is a link) of every file and link; links are not followed.
+
+    `os.scandir` answers "is it a link, a folder?" from the directory listing itself, so a
+    state-wide landing folder (100,000+ files) costs no extra system call per file.
+    """
+    with os.scandir(folder.joinpath(*parts)) as entries:
+        for entry in entries:
+            here = (*parts, entry.name)
+            if entry.is_symlink():
+                yield here, True
+            elif entry.is_dir(follow_symlinks=False):
+                yield from _walk(folder, here)
+            else:
+                yield here, False
 
 
 def _classify(parts: tuple[str, ...]) -> tuple[str | None, str | None]:
@@ -195,6 +211,9 @@ def _resolve_resubmissions(files: list[ProviderFile]):
         groups.setdefault(key, []).append(f)
     kept, superseded = [], []
     for group in groups.values():
+        if len(group) == 1:
+            kept.append(group[0])
+            continue
         newest = max(group, key=lambda f: (f.path.stat().st_mtime_ns, f.rel))
         kept.append(newest)
         superseded.extend((f, newest.rel) for f in group if f is not newest)
@@ -209,72 +228,63 @@ class MeasureRef:
     areas: tuple[str, ...]
 
 
-def _start(pf: ProviderFile, source: str, expected: list[str]):
-    d = open_delivery(pf.path, pf.rel, source, expected)
-    info = {"sha256": d.sha256, "encoding": d.table.encoding, "rows_in": d.rows_in}
-    return d.table, d.rejections, d.found, d.missing, info
+def _open(files: list[ProviderFile], source: str, expected: list[str]) -> DeliveryBatch:
+    return open_deliveries([f.path for f in files], [f.rel for f in files], source, expected)
 
 
-def _record(source: str, pf: ProviderFile, info: dict, loaded: int, rejections: RowRejections):
-    return file_record(
-        source, pf.rel, info["sha256"], info["encoding"], info["rows_in"], loaded, rejections.count
-    )
-
-
-def _counts(frame, rows, rejections, column, target, whole: bool, required: bool = True):
-    numbers = parse_german_numbers(rows[column], allow_symbols=False)
+def _counts(
+    frame: pd.DataFrame,
+    batch: DeliveryBatch,
+    column: str,
+    target: str,
+    whole: bool,
+    required: bool = True,
+) -> None:
+    """Parse a count column; reject non-numbers, negatives and (if `whole`) fractions."""
+    text = batch.rows[column]
+    spelled = batch.delivered(column)
+    numbers = parse_german_numbers(text, allow_symbols=False)
     error = numbers.error
     if not required:
-        error = error.where(rows[column].astype(str).str.strip() != "", None)
-    rejections.reject(
-        frame, error.notna(), column, rows[column], "invalid_number", f"{column}: keine Zahl"
-    )
-    rejections.reject(
-        frame,
-        numbers.value < 0,
-        column,
-        rows[column],
-        "negative_value",
-        f"{column} darf nicht negativ sein",
-    )
+        error = error.where(text.astype(str).str.strip() != "", None)
+    reject = batch.rejections.reject
+    reject(error.notna(), spelled, text, "invalid_number", spelled + ": keine Zahl")
+    reject(numbers.value < 0, spelled, text, "negative_value", spelled + " darf nicht negativ sein")
     if whole:
         fractional = numbers.value.notna() & (numbers.value % 1 != 0)
-        rejections.reject(
-            frame,
-            fractional,
-            column,
-            rows[column],
-            "not_whole_number",
-            f"{column} muss eine ganze Zahl sein",
+        reject(
+            fractional, spelled, text, "not_whole_number", spelled + " muss eine ganze Zahl sein"
         )
     frame[target] = numbers.value
 
 
-def _measure_rules(frame, rows, rejections, found, measures, provider_id) -> None:
-    measure = rows[found["Massnahme_ID"]].astype(str).str.strip()
+def _measure_rules(
+    frame: pd.DataFrame,
+    batch: DeliveryBatch,
+    measures: dict[str, MeasureRef] | None,
+    provider: pd.Series,
+) -> None:
+    measure = batch.rows["Massnahme_ID"].astype(str).str.strip()
     frame["measure_id"] = measure
-    rejections.reject(
-        frame, measure == "", "Massnahme_ID", measure, "empty_value", "Massnahme_ID fehlt"
-    )
+    reject = batch.rejections.reject
+    reject(measure == "", "Massnahme_ID", measure, "empty_value", "Massnahme_ID fehlt")
     if measures is None:
         return
-    known = measure.map(measures).notna()  # a dict lookup per row; isin would rebuild a table
-    rejections.reject(
-        frame,
-        ~known,
+    owners = pd.Series({m: ref.provider_id for m, ref in measures.items()}, dtype=object)
+    owner = measure.map(owners)
+    reject(
+        owner.isna(),
         "Massnahme_ID",
         measure,
         "unknown_measure",
         "Maßnahme ist im Zielsystem (goals.yaml) nicht angelegt",
     )
-    owner = measure.map(lambda m: measures[m].provider_id if m in measures else provider_id)
-    rejections.reject(
-        frame,
-        owner != provider_id,
+    reject(
+        owner != provider,
         "Massnahme_ID",
         measure,
         "measure_of_other_provider",
-        "Maßnahme gehört laut Zielsystem zu Träger " + owner.astype(str),
+        "Maßnahme gehört laut Zielsystem zu Träger " + owner.fillna("").astype(str),
     )
 
 
@@ -289,127 +299,114 @@ def read_reports(
     Rules in order: field count, measure (known, of this provider), Berichtsmonat equals the file
     name, area (known, one of the measure's areas), counts (whole, not negative), hours and cost
     (not negative), target-group and new participants not above participants, one row per
-    measure, month and area (later duplicates quarantined).
+    measure, month and area (later duplicates quarantined). All files are read into one batch
+    and every rule runs once over all rows.
     """
-    parsed = []
-    for pf in files:
-        table, rejections, found, missing, info = _start(pf, REPORTS, REPORT_COLUMNS)
-        rows = table.rows
-        frame = pd.DataFrame({"row_number": rows["row_number"]})
-        if not missing:
-            _measure_rules(frame, rows, rejections, found, measures, pf.provider_id)
-            month_text = rows[found["Berichtsmonat"]].astype(str).str.strip()
-            month = pd.to_datetime(month_text, format="%Y-%m", errors="coerce").fillna(
-                pd.to_datetime(month_text, format="%m.%Y", errors="coerce")
-            )
-            rejections.reject(
-                frame,
-                month.isna(),
-                "Berichtsmonat",
-                month_text,
-                "invalid_month",
-                "Berichtsmonat ist kein Monat (erwartet JJJJ-MM)",
-            )
-            rejections.reject(
-                frame,
-                month.dt.strftime("%Y-%m") != pf.month,
-                "Berichtsmonat",
-                month_text,
-                "month_mismatch",
-                f"Berichtsmonat passt nicht zum Dateinamen ({pf.month})",
-            )
-            area = rows[found["Raum_ID"]].astype(str).str.strip()
-            frame["area_id"] = area
-            rejections.reject(
-                frame,
-                area.map(area_municipality).isna(),
-                "Raum_ID",
-                area,
-                "unknown_area",
-                "Raum_ID ist kein Sozialraum der Kommune",
-            )
-            if measures is not None:
-                outside = [
-                    a not in measures[m].areas if m in measures else False
-                    for m, a in zip(frame["measure_id"], area, strict=True)
-                ]
-                rejections.reject(
-                    frame,
-                    pd.Series(outside, index=frame.index),
-                    "Raum_ID",
-                    area,
-                    "area_not_in_measure",
-                    "Sozialraum gehört laut Zielsystem nicht zu dieser Maßnahme",
-                )
-            for column, target in (
-                ("Teilnehmende", "participants"),
-                ("davon_Zielgruppe", "target_group_participants"),
-                ("Neuzugaenge", "new_participants"),
-            ):
-                _counts(frame, rows, rejections, found[column], target, whole=True)
-            _counts(frame, rows, rejections, found["Stunden"], "hours", whole=False)
-            _counts(frame, rows, rejections, found["Kosten_EUR"], "cost_eur", whole=False)
-            rejections.reject(
-                frame,
-                frame["target_group_participants"] > frame["participants"],
-                found["davon_Zielgruppe"],
-                rows[found["davon_Zielgruppe"]],
-                "target_group_exceeds_participants",
-                "davon_Zielgruppe ist größer als Teilnehmende",
-            )
-            rejections.reject(
-                frame,
-                frame["new_participants"] > frame["participants"],
-                found["Neuzugaenge"],
-                rows[found["Neuzugaenge"]],
-                "new_exceed_participants",
-                "Neuzugaenge ist größer als Teilnehmende",
-            )
-            frame["month"] = pd.Timestamp(f"{pf.month}-01").date()
-        frame["provider_id"] = pf.provider_id
-        frame["source_file"] = pf.rel
-        parsed.append((pf, frame, rejections, info, missing))
-
-    candidates = [f[rj.accepted(f)] for _, f, rj, _, missing in parsed if not missing]
-    duplicates = _report_duplicates(pd.concat(candidates) if candidates else None)
-    results = []
-    for pf, frame, rejections, info, missing in parsed:
-        if missing:
-            results.append(
-                (
-                    pd.DataFrame(columns=REPORT_LOADED),
-                    rejections,
-                    _record(REPORTS, pf, info, 0, rejections),
-                )
-            )
-            continue
-        dup = duplicates.get(pf.rel, {})
-        mask = frame["row_number"].isin(dup.keys())
-        reasons = frame["row_number"].map(dup)
-        rejections.reject(frame, mask, "Massnahme_ID", frame["measure_id"], "duplicate", reasons)
-        loaded = frame[rejections.accepted(frame)].assign(
-            municipality_ags=lambda f: f["area_id"].map(area_municipality)
+    batch = _open(files, REPORTS, REPORT_COLUMNS)
+    rows, reject = batch.rows, batch.rejections.reject
+    frame = rows[["file_no", "row_number", "source_file"]].copy()
+    provider = batch.of_file([f.provider_id for f in files])
+    file_month = batch.of_file([f.month for f in files])
+    _measure_rules(frame, batch, measures, provider)
+    month_text = rows["Berichtsmonat"].astype(str).str.strip()
+    month = pd.to_datetime(month_text, format="%Y-%m", errors="coerce").fillna(
+        pd.to_datetime(month_text, format="%m.%Y", errors="coerce")
+    )
+    reject(
+        month.isna(),
+        "Berichtsmonat",
+        month_text,
+        "invalid_month",
+        "Berichtsmonat ist kein Monat (erwartet JJJJ-MM)",
+    )
+    reject(
+        month.dt.strftime("%Y-%m") != file_month,
+        "Berichtsmonat",
+        month_text,
+        "month_mismatch",
+        "Berichtsmonat passt nicht zum Dateinamen (" + file_month.astype(str) + ")",
+    )
+    area = rows["Raum_ID"].astype(str).str.strip()
+    frame["area_id"] = area
+    reject(
+        area.map(area_municipality).isna(),
+        "Raum_ID",
+        area,
+        "unknown_area",
+        "Raum_ID ist kein Sozialraum der Kommune",
+    )
+    if measures is not None:
+        allowed = {(m, a) for m, ref in measures.items() for a in ref.areas}
+        outside = [
+            m in measures and (m, a) not in allowed
+            for m, a in zip(frame["measure_id"], area, strict=True)
+        ]
+        reject(
+            pd.Series(outside, index=frame.index, dtype=bool),
+            "Raum_ID",
+            area,
+            "area_not_in_measure",
+            "Sozialraum gehört laut Zielsystem nicht zu dieser Maßnahme",
         )
-        results.append((loaded, rejections, _record(REPORTS, pf, info, len(loaded), rejections)))
-    return _with_context(combine(results, REPORT_LOADED), files)
+    for column, target in (
+        ("Teilnehmende", "participants"),
+        ("davon_Zielgruppe", "target_group_participants"),
+        ("Neuzugaenge", "new_participants"),
+    ):
+        _counts(frame, batch, column, target, whole=True)
+    _counts(frame, batch, "Stunden", "hours", whole=False)
+    _counts(frame, batch, "Kosten_EUR", "cost_eur", whole=False)
+    for column, limit_text, code in (
+        ("davon_Zielgruppe", "davon_Zielgruppe ist", "target_group_exceeds_participants"),
+        ("Neuzugaenge", "Neuzugaenge ist", "new_exceed_participants"),
+    ):
+        target = "target_group_participants" if column == "davon_Zielgruppe" else "new_participants"
+        reject(
+            frame[target] > frame["participants"],
+            batch.delivered(column),
+            rows[column],
+            code,
+            f"{limit_text} größer als Teilnehmende",
+        )
+    frame["month"] = pd.to_datetime(file_month + "-01").dt.date
+    frame["provider_id"] = provider
+    candidates = frame[batch.rejections.accepted()]
+    duplicates = _report_duplicates(candidates)
+    if not duplicates.empty:
+        flagged = frame[["source_file", "row_number"]].merge(
+            duplicates, on=["source_file", "row_number"], how="left"
+        )
+        reject(
+            flagged["reason"].notna().to_numpy(),
+            "Massnahme_ID",
+            frame["measure_id"],
+            "duplicate",
+            pd.Series(flagged["reason"].to_numpy(), index=frame.index),
+        )
+    loaded = frame[batch.rejections.accepted()].assign(
+        municipality_ags=lambda f: f["area_id"].map(area_municipality)
+    )
+    return _with_context(batch.result(loaded, REPORT_LOADED), files)
 
 
-def _report_duplicates(candidates: pd.DataFrame | None) -> dict[str, dict[int, str]]:
-    """file -> {row_number: reason} for rows repeating a measure, month and area seen before."""
-    if candidates is None or candidates.empty:
-        return {}
+def _report_duplicates(candidates: pd.DataFrame) -> pd.DataFrame:
+    """source_file, row_number, reason of rows repeating a measure, month and area seen before."""
     key = ["measure_id", "month", "area_id"]
     ordered = candidates.sort_values(["provider_id", "source_file", "row_number"], kind="stable")
     dup = ordered.duplicated(key, keep="first")
     first = ordered[~dup].set_index(key)[["source_file", "row_number"]]
     later = ordered[dup].join(first, on=key, rsuffix="_first")
-    out: dict[str, dict[int, str]] = {}
-    for row in later.itertuples():
-        out.setdefault(row.source_file, {})[row.row_number] = (
-            f"Zeile doppelt: Maßnahme {row.measure_id}, Sozialraum {row.area_id} und Monat sind "
-            f"bereits gemeldet in {row.source_file_first} Zeile {row.row_number_first}"
-        )
-    return out
+    later["reason"] = (
+        "Zeile doppelt: Maßnahme "
+        + later["measure_id"]
+        + ", Sozialraum "
+        + later["area_id"]
+        + " und Monat sind bereits gemeldet in "
+        + later["source_file_first"]
+        + " Zeile "
+        + later["row_number_first"].astype(str)
+    )
+    return later[["source_file", "row_number", "reason"]]
 
 
 def read_facilities(
@@ -424,112 +421,137 @@ def read_facilities(
     `BORDER_TOLERANCE_M` of a border counts as on it and goes to the smaller area_id.
     Offer types other than the six of DESIGN §6 are loaded and reported in the asset metadata.
     """
-    results = []
+    batch = _open(files, FACILITIES, FACILITY_COLUMNS)
+    rows, reject = batch.rows, batch.rejections.reject
+    frame = rows[["file_no", "row_number", "source_file"]].copy()
+    ids = rows["Einrichtung_ID"].astype(str).str.strip()
+    frame["facility_id"] = ids
+    offer = rows["Angebotstyp"].astype(str).str.strip().str.lower()
+    frame["offer_type"] = offer
+    coordinate_rules = []
+    for column, target, low, high in (("Lon", "lon", -180, 180), ("Lat", "lat", -90, 90)):
+        numbers = parse_german_numbers(rows[column], allow_symbols=False)
+        coordinate_rules.append((column, numbers, low, high))
+        frame[target] = numbers.value
+    located = _locate(frame, polygons)
+    frame["area_id"] = located["area_id"]
+    frame["municipality_ags"] = located["municipality_ags"]
+    valid_from = parse_dates(rows["Gueltig_ab"])
+    to_text = rows["Gueltig_bis"].astype(str).str.strip()
+    valid_to = parse_dates(to_text)
+    capacity = parse_german_numbers(rows["Kapazitaet"], allow_symbols=False)
+    capacity_text = rows["Kapazitaet"].astype(str).str.strip()
+    later_defect = (
+        (offer == "")
+        | frame["area_id"].isna()
+        | (capacity.error.notna() & (capacity_text != ""))
+        | (capacity.value < 0)
+        | (capacity.value.notna() & (capacity.value % 1 != 0))
+        | valid_from.isna()
+        | ((to_text != "") & valid_to.isna())
+        | (valid_to < valid_from)
+    )
+    repeated, earlier = _facility_duplicates(frame, (ids == "") | later_defect)
+
+    reject(ids == "", "Einrichtung_ID", ids, "empty_value", "Einrichtung_ID fehlt")
+    reject(
+        repeated,
+        "Einrichtung_ID",
+        ids,
+        "duplicate",
+        "Einrichtung_ID ist doppelt (bereits in " + earlier + ")",
+    )
+    reject(offer == "", "Angebotstyp", offer, "empty_value", "Angebotstyp fehlt")
+    for column, numbers, low, high in coordinate_rules:
+        spelled = batch.delivered(column)
+        reject(
+            numbers.error.notna(),
+            spelled,
+            rows[column],
+            "invalid_number",
+            f"{column}: keine Zahl (Dezimalkomma erwartet)",
+        )
+        reject(
+            (numbers.value < low) | (numbers.value > high),
+            spelled,
+            rows[column],
+            "invalid_coordinate",
+            f"{column} liegt außerhalb von {low} … {high} Grad (WGS84)",
+        )
+    position = rows["Lon"].astype(str) + " / " + rows["Lat"].astype(str)
+    reject(
+        frame["area_id"].isna(),
+        "Lon/Lat",
+        position,
+        "outside_municipality",
+        "Koordinaten liegen in keinem Sozialraum der Kommune",
+    )
+    _counts(frame, batch, "Kapazitaet", "capacity", whole=True, required=False)
+    spelled_from, spelled_to = batch.delivered("Gueltig_ab"), batch.delivered("Gueltig_bis")
+    reject(
+        valid_from.isna(),
+        spelled_from,
+        rows["Gueltig_ab"],
+        "invalid_date",
+        "Gueltig_ab ist kein Datum (JJJJ-MM-TT oder TT.MM.JJJJ)",
+    )
+    reject(
+        (to_text != "") & valid_to.isna(),
+        spelled_to,
+        to_text,
+        "invalid_date",
+        "Gueltig_bis ist kein Datum (leer lassen, wenn offen)",
+    )
+    reject(
+        valid_to < valid_from,
+        spelled_to,
+        to_text,
+        "invalid_period",
+        "Gueltig_bis liegt vor Gueltig_ab",
+    )
+    frame["valid_from"] = valid_from.dt.date
+    frame["valid_to"] = valid_to.dt.date.where(valid_to.notna(), None)
+    frame["name"] = rows["Name"].astype(str).str.strip()
+    frame["address"] = rows["Adresse"].astype(str).str.strip()
+    frame["provider_id"] = batch.of_file([f.provider_id for f in files])
+    loaded = frame[batch.rejections.accepted()]
+    return _with_context(batch.result(loaded, FACILITY_LOADED), files)
+
+
+def _facility_duplicates(frame: pd.DataFrame, other_defect: pd.Series):
+    """Which rows repeat a facility id, and where the id was first used.
+
+    An id repeats within its file, or it was loaded from an earlier file (files in batch order);
+    a row rejected for another reason does not claim its id. Only ids that occur in several
+    files need the file-by-file walk, which keeps it cheap.
+    """
+    ids = frame["facility_id"]
+    repeated = frame[["file_no", "facility_id"]].duplicated()
+    earlier = frame["source_file"].copy()
+    files_per_id = frame.groupby("facility_id")["file_no"].transform("nunique")
+    shared = (files_per_id > 1) & (ids != "")
     seen: dict[str, str] = {}
-    for pf in files:
-        table, rejections, found, missing, info = _start(pf, FACILITIES, FACILITY_COLUMNS)
-        rows = table.rows
-        if missing:
-            results.append(
-                (
-                    pd.DataFrame(columns=FACILITY_LOADED),
-                    rejections,
-                    _record(FACILITIES, pf, info, 0, rejections),
-                )
-            )
-            continue
-        frame = pd.DataFrame({"row_number": rows["row_number"]})
-        ids = rows[found["Einrichtung_ID"]].astype(str).str.strip()
-        frame["facility_id"] = ids
-        rejections.reject(
-            frame, ids == "", "Einrichtung_ID", ids, "empty_value", "Einrichtung_ID fehlt"
-        )
-        repeated = ids.duplicated() | ids.isin(seen.keys())
-        earlier = ids.map(lambda i, here=pf.rel: seen.get(i, here))
-        rejections.reject(
-            frame,
-            repeated,
-            "Einrichtung_ID",
-            ids,
-            "duplicate",
-            "Einrichtung_ID ist doppelt (bereits in " + earlier + ")",
-        )
-        offer = rows[found["Angebotstyp"]].astype(str).str.strip().str.lower()
-        frame["offer_type"] = offer
-        rejections.reject(
-            frame, offer == "", "Angebotstyp", offer, "empty_value", "Angebotstyp fehlt"
-        )
-        for column, target, low, high in (("Lon", "lon", -180, 180), ("Lat", "lat", -90, 90)):
-            numbers = parse_german_numbers(rows[found[column]], allow_symbols=False)
-            rejections.reject(
-                frame,
-                numbers.error.notna(),
-                found[column],
-                rows[found[column]],
-                "invalid_number",
-                f"{column}: keine Zahl (Dezimalkomma erwartet)",
-            )
-            rejections.reject(
-                frame,
-                (numbers.value < low) | (numbers.value > high),
-                found[column],
-                rows[found[column]],
-                "invalid_coordinate",
-                f"{column} liegt außerhalb von {low} … {high} Grad (WGS84)",
-            )
-            frame[target] = numbers.value
-        located = _locate(frame, polygons)
-        frame["area_id"] = located["area_id"]
-        frame["municipality_ags"] = located["municipality_ags"]
-        position = rows[found["Lon"]].astype(str) + " / " + rows[found["Lat"]].astype(str)
-        rejections.reject(
-            frame,
-            frame["area_id"].isna(),
-            "Lon/Lat",
-            position,
-            "outside_municipality",
-            "Koordinaten liegen in keinem Sozialraum der Kommune",
-        )
-        _counts(
-            frame, rows, rejections, found["Kapazitaet"], "capacity", whole=True, required=False
-        )
-        valid_from = parse_dates(rows[found["Gueltig_ab"]])
-        rejections.reject(
-            frame,
-            valid_from.isna(),
-            found["Gueltig_ab"],
-            rows[found["Gueltig_ab"]],
-            "invalid_date",
-            "Gueltig_ab ist kein Datum (JJJJ-MM-TT oder TT.MM.JJJJ)",
-        )
-        to_text = rows[found["Gueltig_bis"]].astype(str).str.strip()
-        valid_to = parse_dates(to_text)
-        rejections.reject(
-            frame,
-            (to_text != "") & valid_to.isna(),
-            found["Gueltig_bis"],
-            to_text,
-            "invalid_date",
-            "Gueltig_bis ist kein Datum (leer lassen, wenn offen)",
-        )
-        rejections.reject(
-            frame,
-            valid_to < valid_from,
-            found["Gueltig_bis"],
-            to_text,
-            "invalid_period",
-            "Gueltig_bis liegt vor Gueltig_ab",
-        )
-        frame["valid_from"] = valid_from.dt.date
-        frame["valid_to"] = valid_to.dt.date.where(valid_to.notna(), None)
-        frame["name"] = rows[found["Name"]].astype(str).str.strip()
-        frame["address"] = rows[found["Adresse"]].astype(str).str.strip()
-        frame["provider_id"] = pf.provider_id
-        frame["source_file"] = pf.rel
-        loaded = frame[rejections.accepted(frame)]
-        seen.update(dict.fromkeys(loaded["facility_id"], pf.rel))
-        results.append((loaded, rejections, _record(FACILITIES, pf, info, len(loaded), rejections)))
-    return _with_context(combine(results, FACILITY_LOADED), files)
+    pending: list[tuple[str, str]] = []
+    current_file = None
+    for position, file_no, facility, rel, within, defect in zip(
+        np.flatnonzero(shared.to_numpy()),
+        frame["file_no"].to_numpy()[shared.to_numpy()],
+        ids.to_numpy()[shared.to_numpy()],
+        frame["source_file"].to_numpy()[shared.to_numpy()],
+        repeated.to_numpy()[shared.to_numpy()],
+        other_defect.to_numpy()[shared.to_numpy()],
+        strict=True,
+    ):
+        if file_no != current_file:
+            seen.update(pending)
+            pending, current_file = [], file_no
+        index = frame.index[position]
+        if facility in seen:
+            repeated.loc[index] = True
+            earlier.loc[index] = seen[facility]
+        elif not within and not defect:
+            pending.append((facility, rel))
+    return repeated, earlier
 
 
 def _locate(frame: pd.DataFrame, polygons: gpd.GeoDataFrame) -> pd.DataFrame:
@@ -566,52 +588,35 @@ def read_surveys(
     rule. Rules: field count, measure (known, of this provider), date, question id present,
     answer a whole number 1 … 5.
     """
-    results = []
-    for pf in files:
-        table, rejections, found, missing, info = _start(pf, SURVEYS, SURVEY_COLUMNS)
-        rows = table.rows
-        if missing:
-            results.append(
-                (
-                    pd.DataFrame(columns=SURVEY_LOADED),
-                    rejections,
-                    _record(SURVEYS, pf, info, 0, rejections),
-                )
-            )
-            continue
-        frame = pd.DataFrame({"row_number": rows["row_number"]})
-        _measure_rules(frame, rows, rejections, found, measures, pf.provider_id)
-        dates = parse_dates(rows[found["Befragungsdatum"]])
-        rejections.reject(
-            frame,
-            dates.isna(),
-            found["Befragungsdatum"],
-            rows[found["Befragungsdatum"]],
-            "invalid_date",
-            "Befragungsdatum ist kein Datum (JJJJ-MM-TT oder TT.MM.JJJJ)",
-        )
-        question = rows[found["Frage_ID"]].astype(str).str.strip()
-        rejections.reject(
-            frame, question == "", "Frage_ID", question, "empty_value", "Frage_ID fehlt"
-        )
-        answers = parse_german_numbers(rows[found["Antwort"]], allow_symbols=False)
-        out_of_range = answers.error.notna() | ~answers.value.isin([1, 2, 3, 4, 5])
-        rejections.reject(
-            frame,
-            out_of_range,
-            found["Antwort"],
-            rows[found["Antwort"]],
-            "answer_out_of_range",
-            "Antwort muss eine ganze Zahl von 1 (sehr zufrieden) bis 5 sein",
-        )
-        frame["survey_date"] = dates.dt.date
-        frame["question_id"] = question
-        frame["answer"] = answers.value
-        frame["provider_id"] = pf.provider_id
-        frame["source_file"] = pf.rel
-        loaded = frame[rejections.accepted(frame)]
-        results.append((loaded, rejections, _record(SURVEYS, pf, info, len(loaded), rejections)))
-    return _with_context(combine(results, SURVEY_LOADED), files)
+    batch = _open(files, SURVEYS, SURVEY_COLUMNS)
+    rows, reject = batch.rows, batch.rejections.reject
+    frame = rows[["file_no", "row_number", "source_file"]].copy()
+    provider = batch.of_file([f.provider_id for f in files])
+    _measure_rules(frame, batch, measures, provider)
+    dates = parse_dates(rows["Befragungsdatum"])
+    reject(
+        dates.isna(),
+        batch.delivered("Befragungsdatum"),
+        rows["Befragungsdatum"],
+        "invalid_date",
+        "Befragungsdatum ist kein Datum (JJJJ-MM-TT oder TT.MM.JJJJ)",
+    )
+    question = rows["Frage_ID"].astype(str).str.strip()
+    reject(question == "", "Frage_ID", question, "empty_value", "Frage_ID fehlt")
+    answers = parse_german_numbers(rows["Antwort"], allow_symbols=False)
+    reject(
+        answers.error.notna() | ~answers.value.isin([1, 2, 3, 4, 5]),
+        batch.delivered("Antwort"),
+        rows["Antwort"],
+        "answer_out_of_range",
+        "Antwort muss eine ganze Zahl von 1 (sehr zufrieden) bis 5 sein",
+    )
+    frame["survey_date"] = dates.dt.date
+    frame["question_id"] = question
+    frame["answer"] = answers.value
+    frame["provider_id"] = provider
+    loaded = frame[batch.rejections.accepted()]
+    return _with_context(batch.result(loaded, SURVEY_LOADED), files)
 
 
 def _with_context(result: IngestResult, files: list[ProviderFile]) -> IngestResult:

@@ -11,6 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from assets.ingest.parsing import (
@@ -18,6 +19,7 @@ from assets.ingest.parsing import (
     UnreadableFile,
     empty_table,
     match_columns,
+    read_records,
     read_table,
 )
 
@@ -266,3 +268,202 @@ def open_delivery(path: Path, rel: str, source: str, expected: list[str]) -> Del
             f"Spalte {missing[0]!r} fehlt in der Kopfzeile (erwartet: {';'.join(expected)})",
         )
     return Delivery(source, rel, table, rejections, found, missing, file_sha256(path))
+
+
+# -- many deliveries at once -------------------------------------------------------------------
+
+
+class FrameRejections:
+    """The first defect per row of a `DeliveryBatch`, with rules applied to all files at once.
+
+    Row-wise rules cost per call, not per row: applying each rule once to the rows of a few
+    hundred thousand small provider files instead of once per file is what makes a state-wide
+    refresh possible. Entries are ordered as the per-file readers order them (file by file;
+    file-level defects first, then rule by rule), so feedback files read the same either way.
+    """
+
+    def __init__(self, source: str, rows: pd.DataFrame):
+        self.source = source
+        self._rows = rows
+        self._rejected = np.zeros(len(rows), dtype=bool)
+        self._parts: list[pd.DataFrame] = []
+
+    def reject(self, mask, column, values, reason_code: str, reasons) -> None:
+        """Quarantine the rows where `mask` holds and that have no earlier defect.
+
+        `column`, `values` and `reasons` are scalars or Series aligned with the batch's rows.
+        """
+        hit = pd.Series(mask, index=self._rows.index).fillna(False).to_numpy(dtype=bool)
+        hit &= ~self._rejected
+        if not hit.any():
+            return
+        self._rejected |= hit
+        self._parts.append(
+            pd.DataFrame(
+                {
+                    "file_no": self._rows["file_no"].to_numpy()[hit],
+                    "seq": len(self._parts),
+                    "source": self.source,
+                    "file": self._rows["source_file"].to_numpy()[hit],
+                    "row_number": self._rows["row_number"].to_numpy()[hit],
+                    "column": _pick(column, hit),
+                    "value": _pick(values, hit),
+                    "reason_code": reason_code,
+                    "reason": _pick(reasons, hit),
+                }
+            )
+        )
+
+    def accepted(self) -> np.ndarray:
+        return ~self._rejected
+
+    def per_file(self) -> np.ndarray:
+        """Rejected rows per file_no (length = highest file_no + 1 seen in the rows)."""
+        return np.bincount(self._rows["file_no"].to_numpy()[self._rejected])
+
+    def frame(self) -> pd.DataFrame:
+        if not self._parts:
+            return pd.DataFrame(columns=["file_no", "seq", *QUARANTINE_COLUMNS])
+        return pd.concat(self._parts, ignore_index=True)
+
+
+def _pick(values, hit: np.ndarray):
+    if isinstance(values, pd.Series):
+        return values.to_numpy(dtype=object)[hit]
+    return values
+
+
+@dataclass
+class DeliveryBatch:
+    """Many deliveries of one source as one frame, with the file-level rules already applied.
+
+    `rows` holds, per data row of every file whose header has all expected columns, the
+    expected columns (under their expected names, as strings), `source_file`, `row_number` and
+    `file_no` (position in `files`). `delivered` gives per row the header as the file spelled it
+    (quarantine entries name the column as the provider wrote it).
+    """
+
+    source: str
+    rel: list[str]
+    rows: pd.DataFrame
+    rejections: FrameRejections
+    file_level: pd.DataFrame  # unreadable files, wrong field counts, missing columns
+    sha256: list[str]
+    encoding: list[str]
+    rows_in: np.ndarray
+    _headers: list[dict[str, str]]
+
+    def delivered(self, name: str) -> pd.Series:
+        spelled = np.asarray([h.get(name, name) for h in self._headers], dtype=object)
+        return pd.Series(spelled[self.rows["file_no"].to_numpy()], index=self.rows.index)
+
+    def of_file(self, values: list) -> pd.Series:
+        """A per-file value (e.g. the provider id or the file name's month) for every row."""
+        spread = np.asarray(values, dtype=object)[self.rows["file_no"].to_numpy()]
+        return pd.Series(spread, index=self.rows.index)
+
+    def result(self, loaded: pd.DataFrame, loaded_columns: list[str]) -> IngestResult:
+        """Loaded rows, quarantine in per-file order, and one bookkeeping row per file.
+
+        `loaded` must carry `file_no`; rows it lacks must have been rejected, which
+        `IngestResult.check_counts` verifies file by file.
+        """
+        n = len(self.rel)
+        entries = pd.concat(
+            [q for q in (self.file_level, self.rejections.frame()) if not q.empty]
+            or [self.file_level],
+            ignore_index=True,
+        )
+        order = np.lexsort((entries["seq"].to_numpy(), entries["file_no"].to_numpy()))
+        quarantine = entries.iloc[order].reset_index(drop=True)
+        with_row = quarantine[quarantine["row_number"].notna()]
+        quarantined = np.bincount(with_row["file_no"].astype("int64"), minlength=n)[:n]
+        files = pd.DataFrame(
+            {
+                "source": self.source,
+                "file": self.rel,
+                "sha256": self.sha256,
+                "encoding": self.encoding,
+                "rows_in": self.rows_in,
+                "rows_loaded": np.bincount(loaded["file_no"].to_numpy(), minlength=n)[:n],
+                "rows_quarantined": quarantined,
+            },
+            columns=FILE_COLUMNS,
+        )
+        quarantine = quarantine[QUARANTINE_COLUMNS].copy()
+        if not quarantine.empty:
+            quarantine["row_number"] = quarantine["row_number"].astype("Int64")
+            quarantine["value"] = [
+                None
+                if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
+                else str(v)[:MAX_VALUE]
+                for v in quarantine["value"]
+            ]
+        result = IngestResult(loaded[loaded_columns].reset_index(drop=True), quarantine, files)
+        result.check_counts()
+        return result
+
+
+def open_deliveries(
+    paths: list[Path], rels: list[str], source: str, expected: list[str]
+) -> DeliveryBatch:
+    """Read many CSV/XLSX deliveries into one `DeliveryBatch` (the rules of `open_delivery`).
+
+    Each file is read once (its hash comes from the same bytes); only plain lists are built per
+    file, and one frame at the end, because a frame per file costs more than the file's rows.
+    """
+    columns: dict[str, list[str]] = {name: [] for name in expected}
+    file_no: list[int] = []
+    numbers: list[int] = []
+    level: list[tuple] = []  # file_no, row_number, column, value, reason_code, reason
+    sha, encodings, rows_in, headers = [], [], [], []
+    for index, path in enumerate(paths):
+        raw = path.read_bytes()
+        sha.append(hashlib.sha256(raw).hexdigest())
+        try:
+            parsed = read_records(path, expected, raw)
+        except UnreadableFile as exc:
+            level.append((index, None, None, None, "unreadable_file", str(exc)))
+            encodings.append("")
+            rows_in.append(0)
+            headers.append({})
+            continue
+        encodings.append(parsed.encoding)
+        rows_in.append(len(parsed.records) + len(parsed.bad))
+        level.extend((index, n, None, v, "wrong_field_count", r) for n, v, r in parsed.bad)
+        found, missing = match_columns(parsed.header, expected)
+        headers.append(found)
+        if missing:
+            reason = (
+                f"Spalte {missing[0]!r} fehlt in der Kopfzeile (erwartet: {';'.join(expected)})"
+            )
+            value = ";".join(parsed.header)
+            level.extend(
+                (index, n, missing[0], value, "missing_column", reason) for n in parsed.numbers
+            )
+            continue
+        if not parsed.records:
+            continue
+        positions = [parsed.header.index(found[name]) for name in expected]
+        for name, position in zip(expected, positions, strict=True):
+            columns[name].extend(record[position] for record in parsed.records)
+        numbers.extend(parsed.numbers)
+        file_no.extend([index] * len(parsed.records))
+    rows = pd.DataFrame(columns, dtype=object)
+    rows["file_no"] = np.asarray(file_no, dtype="int64")
+    rows["row_number"] = np.asarray(numbers, dtype="int64")
+    rows["source_file"] = np.asarray(rels, dtype=object)[rows["file_no"].to_numpy()]
+    file_level = pd.DataFrame(
+        level, columns=["file_no", "row_number", "column", "value", "reason_code", "reason"]
+    ).assign(seq=-1, source=source, file=lambda f: [rels[i] for i in f["file_no"]])
+    return DeliveryBatch(
+        source=source,
+        rel=list(rels),
+        rows=rows,
+        rejections=FrameRejections(source, rows),
+        file_level=file_level,
+        sha256=sha,
+        encoding=encodings,
+        rows_in=np.asarray(rows_in, dtype="int64"),
+        _headers=headers,
+    )
