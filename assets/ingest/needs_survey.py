@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from assets.ingest.parsing import match_columns, parse_german_numbers, read_semicolon_csv
-from assets.ingest.quarantine import IngestResult, RowRejections, combine, file_record, file_sha256
+from assets.ingest.parsing import parse_german_numbers
+from assets.ingest.quarantine import IngestResult, open_deliveries
 
 SOURCE = "needs_survey"
 COLUMNS = ["Befragung_ID", "Befragtengruppe", "Raum_ID", "Themenfeld", "Bewertung"]
@@ -39,121 +39,67 @@ def read_needs_survey(
     across all files (a repeated answer would count one person twice; later rows are
     quarantined with a pointer to the row that was kept).
     """
-    parsed = []
-    for path in paths:
-        rel = path.relative_to(root).as_posix()
-        table = read_semicolon_csv(path)
-        rejections = RowRejections(SOURCE, rel)
-        rejections.add_frame(table.width_errors, "wrong_field_count")
-        rows = table.rows
-        found, missing = match_columns(table.header, COLUMNS)
-        info = {
-            "sha256": file_sha256(path),
-            "encoding": table.encoding,
-            "rows_in": len(rows) + len(table.width_errors),
-        }
-        if missing:
-            rejections.reject_all(
-                rows,
-                missing[0],
-                ";".join(table.header),
-                "missing_column",
-                f"Spalte {missing[0]!r} fehlt in der Kopfzeile (erwartet: {';'.join(COLUMNS)})",
-            )
-            parsed.append((rel, pd.DataFrame(columns=LOADED_COLUMNS), rejections, info))
-            continue
-        frame = _validated(rows, found, rejections, area_municipality)
-        frame["source_file"] = rel
-        parsed.append((rel, frame[rejections.accepted(frame)], rejections, info))
-
-    candidates = [frame for _, frame, _, _ in parsed if not frame.empty]
-    repeats = _repeated_answers(pd.concat(candidates) if candidates else None)
-    results = []
-    for rel, frame, rejections, info in parsed:
-        if not frame.empty:
-            reasons = frame["row_number"].map(repeats.get(rel, {}))
-            rejections.reject(
-                frame, reasons.notna(), "Befragung_ID", frame["survey_id"], "duplicate", reasons
-            )
-            frame = frame[rejections.accepted(frame)]
-        record = file_record(
-            SOURCE,
-            rel,
-            info["sha256"],
-            info["encoding"],
-            info["rows_in"],
-            len(frame),
-            rejections.count,
-        )
-        results.append((frame, rejections, record))
-    return combine(results, LOADED_COLUMNS)
-
-
-def _validated(
-    rows: pd.DataFrame,
-    found: dict[str, str],
-    rejections: RowRejections,
-    area_municipality: dict[str, str],
-) -> pd.DataFrame:
-    """The typed columns of one file; defects are recorded in `rejections` in rule order."""
-    frame = pd.DataFrame({"row_number": rows["row_number"]})
-    survey_id = rows[found["Befragung_ID"]].astype(str).str.strip()
-    rejections.reject(
-        frame, survey_id == "", "Befragung_ID", survey_id, "empty_value", "Befragung_ID fehlt"
-    )
-    group_text = rows[found["Befragtengruppe"]].astype(str).str.strip()
+    rels = [path.relative_to(root).as_posix() for path in paths]
+    batch = open_deliveries(paths, rels, SOURCE, COLUMNS)
+    rows, reject = batch.rows, batch.rejections.reject
+    survey_id = rows["Befragung_ID"].astype(str).str.strip()
+    reject(survey_id == "", "Befragung_ID", survey_id, "empty_value", "Befragung_ID fehlt")
+    group_text = rows["Befragtengruppe"].astype(str).str.strip()
     group = group_text.str.casefold().map(GROUPS)
-    rejections.reject(
-        frame,
+    reject(
         group.isna(),
         "Befragtengruppe",
         group_text,
         "unknown_group",
         "Befragtengruppe muss 'Bewohner' oder 'Fachkraft' sein",
     )
-    area = rows[found["Raum_ID"]].astype(str).str.strip()
-    rejections.reject(
-        frame,
-        area.map(area_municipality).isna(),
+    area = rows["Raum_ID"].astype(str).str.strip()
+    municipality = area.map(area_municipality)
+    reject(
+        municipality.isna(),
         "Raum_ID",
         area,
         "unknown_area",
         "Raum_ID ist in keiner Sozialraum-Geometrie enthalten",
     )
-    topic = rows[found["Themenfeld"]].astype(str).str.strip()
-    rejections.reject(frame, topic == "", "Themenfeld", topic, "empty_value", "Themenfeld fehlt")
-    rating = parse_german_numbers(rows[found["Bewertung"]], allow_symbols=False)
-    rejections.reject(
-        frame,
+    topic = rows["Themenfeld"].astype(str).str.strip()
+    reject(topic == "", "Themenfeld", topic, "empty_value", "Themenfeld fehlt")
+    rating = parse_german_numbers(rows["Bewertung"], allow_symbols=False)
+    reject(
         rating.error.notna() | ~rating.value.isin([1, 2, 3, 4, 5]),
         "Bewertung",
-        rows[found["Bewertung"]],
+        rows["Bewertung"],
         "rating_out_of_range",
         "Bewertung muss eine ganze Zahl von 1 (geringer Bedarf) bis 5 (hoher Bedarf) sein",
     )
-    return frame.assign(
+    frame = rows[["file_no", "source_file", "row_number"]].assign(
         survey_id=survey_id,
         respondent_group=group,
-        municipality_ags=area.map(area_municipality),
+        municipality_ags=municipality,
         area_id=area,
         topic=topic,
         rating=rating.value,
     )
+    repeats = _repeated_answers(frame[batch.rejections.accepted()])
+    reject(repeats.notna(), "Befragung_ID", survey_id, "duplicate", repeats.reindex(frame.index))
+    return batch.result(frame[batch.rejections.accepted()], LOADED_COLUMNS)
 
 
-def _repeated_answers(candidates: pd.DataFrame | None) -> dict[str, dict[int, str]]:
-    """file -> {row_number: reason} for rows repeating a respondent's rating of a topic."""
-    if candidates is None:
-        return {}
+def _repeated_answers(candidates: pd.DataFrame) -> pd.Series:
+    """Reason per row (index of `candidates`) repeating a respondent's rating of a topic."""
     key = ["survey_id", "topic"]
     ordered = candidates.sort_values(["source_file", "row_number"], kind="stable")
     repeated = ordered.duplicated(key, keep="first")
     first = ordered[~repeated].set_index(key)[["source_file", "row_number"]]
     later = ordered[repeated].join(first, on=key, rsuffix="_first")
-    out: dict[str, dict[int, str]] = {}
-    for row in later.itertuples():
-        out.setdefault(row.source_file, {})[row.row_number] = (
-            f"Befragung {row.survey_id} hat das Themenfeld {row.topic!r} bereits bewertet "
-            f"in {row.source_file_first} Zeile {row.row_number_first}"
-        )
-    return out
+    reasons = (
+        "Befragung "
+        + later["survey_id"]
+        + " hat das Themenfeld '"
+        + later["topic"]
+        + "' bereits bewertet in "
+        + later["source_file_first"]
+        + " Zeile "
+        + later["row_number_first"].astype(str)
+    )
+    return reasons.reindex(candidates.index)
