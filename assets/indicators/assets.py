@@ -7,11 +7,11 @@ from assets.indicators.allocation import compute_allocation
 from assets.indicators.catalog import BY_ID, INDICATORS, catalog_frame
 from assets.indicators.goals import compute_goal_progress
 from assets.indicators.social_index import compute_social_index
-from assets.indicators.values import compute_indicator_values
+from assets.indicators.values import build_indicator_values
 from assets.ingest.assets import OWNERS, areas, small_area_statistics
 from assets.metadata import markdown_table, table_metadata
 from assets.planning import load_goals
-from assets.warehouse import insert_frame, replace_table
+from assets.warehouse import replace_table
 from pipelines.partitions import monthly, months_of
 from pipelines.resources import DataRoot, Warehouse
 
@@ -47,19 +47,24 @@ def indicator_values(
     """
     months = months_of(context.partition_keys)
     with warehouse.connect() as con:
-        values = compute_indicator_values(con, INDICATORS, months)
+        build_indicator_values(con, INDICATORS, months, "_new_indicator_values")
         placeholders = ", ".join("?" for _ in months)
         where = f"strftime(reference_date, '%Y-%m') IN ({placeholders})"
         con.execute("BEGIN TRANSACTION")
         con.execute(f"DELETE FROM indicator_values WHERE {where}", months)
-        insert_frame(con, "indicator_values", values)
+        con.execute("INSERT INTO indicator_values BY NAME SELECT * FROM _new_indicator_values")
         con.execute("COMMIT")
-        status = values.groupby(["indicator_id", "status"]).size().unstack(fill_value=0)
+        status = con.execute(
+            "PIVOT (SELECT indicator_id, status FROM _new_indicator_values) "
+            "ON status IN ('ok', 'not_computable') USING count(*) GROUP BY indicator_id "
+            "ORDER BY indicator_id"
+        ).df()
+        con.execute("DROP TABLE _new_indicator_values")
         return dg.MaterializeResult(
             metadata={
                 **table_metadata(con, "indicator_values", where, months),
                 "months": f"{months[0]} … {months[-1]}" if months else "",
-                "status_by_indicator": dg.MetadataValue.md(markdown_table(status.reset_index())),
+                "status_by_indicator": dg.MetadataValue.md(markdown_table(status)),
             }
         )
 

@@ -9,7 +9,6 @@ never 0.
 from __future__ import annotations
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from assets.indicators.catalog import Indicator
@@ -115,10 +114,8 @@ def _month_filter(months: list[str] | None, column: str) -> tuple[str, list]:
     return f"strftime({column}, '%Y-%m') IN ({placeholders})", list(months)
 
 
-def compute_indicator(
-    con: duckdb.DuckDBPyConnection, indicator: Indicator, months: list[str] | None = None
-) -> pd.DataFrame:
-    """Values of one indicator for all areas, at the numerator's dates within `months` (YYYY-MM)."""
+def _indicator_sql(indicator: Indicator, months: list[str] | None) -> tuple[str, list]:
+    """The SELECT of one indicator for all areas, at the numerator's dates within `months`."""
     if indicator.kind == "yearly_change":
         month_filter, params = _month_filter(months, "e.reference_date")
         sql = _CHANGE_SQL.format(month_filter=month_filter)
@@ -131,48 +128,74 @@ def compute_indicator(
             n_den=len(indicator.denominator),
             month_filter=month_filter,
         )
-    return con.execute(sql, params + [indicator.indicator_id]).df()
+    return sql, params + [indicator.indicator_id]
 
 
 CITY_WIDE = "ALL"
+_SCHEMA = (
+    "municipality_ags VARCHAR, area_id VARCHAR, reference_date DATE, indicator_id VARCHAR, "
+    "numerator DOUBLE, denominator DOUBLE, value DOUBLE, status VARCHAR, "
+    "denominator_date DATE, note VARCHAR"
+)
+
+_CITY_WIDE_SQL = """
+WITH sums AS (
+    SELECT municipality_ags, reference_date, indicator_id, count(*) AS areas,
+           count(*) FILTER (WHERE status = 'ok') AS used,
+           sum(numerator) FILTER (WHERE status = 'ok') AS numerator,
+           sum(denominator) FILTER (WHERE status = 'ok') AS denominator,
+           max(denominator_date) FILTER (WHERE status = 'ok') AS denominator_date
+    FROM {table} GROUP BY ALL),
+flagged AS (SELECT *, used > 0 AND coalesce(denominator > 0, false) AS computable FROM sums)
+SELECT municipality_ags, '{city}' AS area_id, reference_date, indicator_id,
+       CASE WHEN computable THEN numerator END AS numerator,
+       CASE WHEN computable THEN denominator END AS denominator,
+       CASE WHEN computable THEN 100.0 * numerator / denominator END AS value,
+       CASE WHEN computable THEN 'ok' ELSE 'not_computable' END AS status,
+       denominator_date,
+       CASE WHEN NOT computable THEN 'kein Sozialraum mit Wert'
+            WHEN areas > used THEN 'ohne ' || (areas - used) || ' Sozialräume ohne Wert'
+       END AS note
+FROM flagged
+"""
 
 
-def city_wide(values: pd.DataFrame) -> pd.DataFrame:
-    """The municipality's value (`area_id = 'ALL'`) from summed numerators and denominators.
+def build_indicator_values(
+    con: duckdb.DuckDBPyConnection,
+    indicators: list[Indicator],
+    months: list[str] | None = None,
+    table: str = "_new_indicator_values",
+) -> int:
+    """Compute every indicator into the temporary `table`, city-wide rows included; row count.
 
-    Rates are never averaged. Areas whose value is not computable are left out of both sums, and
-    the note says how many; without any computable area the city-wide value is not computable.
+    Everything stays inside DuckDB: a state-wide run has millions of values, and a round trip
+    through pandas would hold them all in Python memory twice.
+
+    The city-wide value (`area_id = 'ALL'`) comes from summed numerators and denominators;
+    rates are never averaged. Areas whose value is not computable are left out of both sums, and
+    the note says how many; without any computable area it is not computable.
     """
-    key = ["municipality_ags", "reference_date", "indicator_id"]
-    ok = values[values["status"] == "ok"]
-    sums = ok.groupby(key)[["numerator", "denominator"]].sum()
-    dates = ok.groupby(key)["denominator_date"].max()
-    counts = values.groupby(key).size().rename("areas")
-    frame = counts.to_frame().join(sums).join(ok.groupby(key).size().rename("used")).join(dates)
-    frame = frame.reset_index()
-    frame["used"] = frame["used"].fillna(0).astype(int)
-    computable = (frame["used"] > 0) & (frame["denominator"] > 0)
-    frame["value"] = (100.0 * frame["numerator"] / frame["denominator"]).where(computable)
-    frame["status"] = np.where(computable, "ok", "not_computable")
-    missing = frame["areas"] - frame["used"]
-    frame["note"] = np.where(
-        ~computable,
-        "kein Sozialraum mit Wert",
-        np.where(missing > 0, "ohne " + missing.astype(str) + " Sozialräume ohne Wert", None),
+    areas = f"{table}_areas"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {areas} ({_SCHEMA})")
+    for indicator in indicators:
+        sql, params = _indicator_sql(indicator, months)
+        con.execute(f"INSERT INTO {areas} BY NAME {sql}", params)
+    columns = ", ".join(COLUMNS)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table} AS "
+        f"SELECT {columns} FROM {areas} UNION ALL "
+        f"SELECT {columns} FROM ({_CITY_WIDE_SQL.format(table=areas, city=CITY_WIDE)}) "
+        "ORDER BY municipality_ags, area_id, indicator_id, reference_date"
     )
-    frame.loc[~computable, ["numerator", "denominator"]] = np.nan
-    return frame.assign(area_id=CITY_WIDE)[COLUMNS]
+    con.execute(f"DROP TABLE {areas}")
+    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
 
 def compute_indicator_values(
     con: duckdb.DuckDBPyConnection, indicators: list[Indicator], months: list[str] | None = None
 ) -> pd.DataFrame:
-    frames = [compute_indicator(con, i, months) for i in indicators]
-    frames = [f for f in frames if not f.empty]
-    if not frames:
-        return pd.DataFrame(columns=COLUMNS)
-    areas = pd.concat(frames, ignore_index=True)[COLUMNS]
-    result = pd.concat([areas, city_wide(areas)], ignore_index=True)
-    return result.sort_values(
-        ["municipality_ags", "area_id", "indicator_id", "reference_date"], ignore_index=True
-    )
+    """The values of `build_indicator_values` as a frame (for tests and small data)."""
+    build_indicator_values(con, indicators, months, "_computed_values")
+    frame = con.execute("SELECT * FROM _computed_values").df()
+    con.execute("DROP TABLE _computed_values")
+    return frame[COLUMNS]
