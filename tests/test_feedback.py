@@ -121,3 +121,23 @@ def test_cells_that_would_become_formulas_are_neutralised(tmp_path):
 
     write_csv(csv, pd.DataFrame({"v": ["@x"]}))
     assert csv.read_text(encoding="utf-8-sig").splitlines() == ["v", "'@x"]
+
+
+def test_a_sheet_longer_than_excel_allows_goes_on_in_continuation_sheets(tmp_path, monkeypatch):
+    from assets.publish import spreadsheet
+
+    monkeypatch.setattr(spreadsheet, "EXCEL_MAX_ROWS", 3)  # a header and two rows a sheet
+    frame = pd.DataFrame({"n": [1, 2, 3, 4, 5], "ok": [True, False, None, True, True]})
+    write_xlsx(tmp_path / "long.xlsx", {"Datenqualität": frame})
+    workbook = load_workbook(tmp_path / "long.xlsx")
+    assert workbook.sheetnames == ["Datenqualität", "Datenqualität (2)", "Datenqualität (3)"]
+    rows = [list(workbook[name].iter_rows(values_only=True)) for name in workbook.sheetnames]
+    assert all(sheet[0] == ("n", "ok") for sheet in rows)
+    assert [row for sheet in rows for row in sheet[1:]] == [
+        (1, True),
+        (2, False),
+        (3, None),
+        (4, True),
+        (5, True),
+    ]
+    assert workbook["Datenqualität"].freeze_panes == "A2"

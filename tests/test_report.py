@@ -76,7 +76,10 @@ def test_index_links_to_every_area_page(report, tables):
     assert len(links) == len(tables["areas"]) == 32
     assert links == set(area_pages(out))
     assert "Stadtübersicht" in index
-    assert index.count("data:image/png;base64,") >= 3 + 12  # three maps, a chart per indicator
+    # three maps and a distribution per indicator, all inline SVG
+    assert index.count('<svg viewBox="0 0 360 ') == 3
+    assert index.count('<svg viewBox="0 0 300 64"') == 12
+    assert "<img" not in index
 
 
 def test_each_area_page_has_its_name_and_the_city_child_poverty(report, tables):

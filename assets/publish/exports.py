@@ -4,7 +4,10 @@
 - `sozialplanung.gpkg`: layers `sozialraeume` (areas with the latest indicators and index classes)
   and `einrichtungen` (facilities as points), EPSG:25832, for QGIS.
 - `sozialplanung.xlsx`: a workbook for planners, one sheet per topic with German headers; large
-  histories are cut to the latest reference date so every sheet fits Excel.
+  histories are cut to the latest reference date so every sheet fits Excel. State-wide the
+  longest sheet (`Datenqualität`, one row per landing file) has about 120,000 rows; a sheet
+  beyond Excel's 1,048,576 rows would go on in continuation sheets (`spreadsheet.write_xlsx`).
+  The parquet files and the DuckDB file hold every row without such limits.
 Each file is written under a temporary name and moved into place, so a reader never sees half.
 """
 

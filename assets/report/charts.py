@@ -1,13 +1,16 @@
-"""City maps and indicator distributions as PNG, drawn on bare matplotlib figures.
+"""The city maps' content (classes, bins, colours, titles) and their PNG for the pipeline's UI.
 
-A `Figure` without pyplot keeps no global state, so reports can be drawn while other code plots;
-PNGs are saved without the "Software" stamp so the same data gives the same bytes, which keeps
-the report deterministic and lets the pipeline see that nothing changed.
+`map_layers` decides what a map shows; the report draws it as inline SVG (`svg.choropleth`), the
+asset metadata as PNG (`city_maps_png`, one picture of all areas). A `Figure` without pyplot keeps
+no global state, so maps can be drawn while other code plots; PNGs are saved without the
+"Software" stamp so the same data gives the same bytes, which lets the pipeline see that nothing
+changed.
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,14 +18,37 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter
 
 from assets.report import labels
 from assets.report.data import AREA_KEY, ReportData, load
 
 DPI = 100
 MAP_SIZE_IN = (6.0, 6.0)
-GERMAN_TICKS = FuncFormatter(lambda value, _: f"{value:g}".replace(".", ","))
+MAP_TITLES = {
+    "status_classes": "Statusindex",
+    "dynamics_classes": "Dynamikindex",
+    "child_poverty": "Kinderarmut",
+}
+
+
+@dataclass(frozen=True)
+class MapLayer:
+    """One map: a fill colour per area (in the order of the areas), its classes and title."""
+
+    fill: pd.Series
+    classes: list[tuple[str, str]]
+    title: str
+
+    @property
+    def legend(self) -> list[tuple[str, str]]:
+        """(label, colour) of every class, and "keine Angabe" only when a grey area is shown."""
+        if (self.fill == labels.NO_VALUE_COLOUR).any():
+            return [*self.classes, (labels.NO_VALUE_LABEL, labels.NO_VALUE_COLOUR)]
+        return self.classes
+
+    def take(self, positions) -> MapLayer:
+        """The layer for the areas at `positions` (one municipality of a state-wide layer)."""
+        return replace(self, fill=self.fill.iloc[positions])
 
 
 def city_maps_png(published: Path) -> dict[str, bytes]:
@@ -32,12 +58,12 @@ def city_maps_png(published: Path) -> dict[str, bytes]:
     file are drawn on the same map.
     """
     data = load(published)
-    return city_maps(data, data.areas)
+    return {name: _map(data.areas, layer) for name, layer in map_layers(data, data.areas).items()}
 
 
-def city_maps(data: ReportData, areas: gpd.GeoDataFrame) -> dict[str, bytes]:
+def map_layers(data: ReportData, areas: gpd.GeoDataFrame) -> dict[str, MapLayer]:
     """Status classes and dynamics classes at the latest index Stichtag, and child poverty at its
-    latest Stichtag, for the given areas (one municipality on the overview page)."""
+    latest Stichtag, for the given areas (the report takes each municipality's part)."""
     index = latest_rows(data.social_index)
     classes = areas.merge(
         index[[*AREA_KEY, "status_class", "dynamics_class"]], on=AREA_KEY, how="left"
@@ -49,13 +75,13 @@ def city_maps(data: ReportData, areas: gpd.GeoDataFrame) -> dict[str, bytes]:
     )
     with_poverty = areas.merge(poverty[[*AREA_KEY, "value"]], on=AREA_KEY, how="left")
     return {
-        "status_classes": class_map(
+        "status_classes": class_layer(
             classes, "status_class", labels.STATUS_CLASSES, "Statusindex", _stichtag(index)
         ),
-        "dynamics_classes": class_map(
+        "dynamics_classes": class_layer(
             classes, "dynamics_class", labels.DYNAMICS_CLASSES, "Dynamikindex", _stichtag(index)
         ),
-        "child_poverty": child_poverty_map(with_poverty, _stichtag(poverty)),
+        "child_poverty": child_poverty_layer(with_poverty, _stichtag(poverty)),
     }
 
 
@@ -67,73 +93,39 @@ def latest_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["reference_date"] == latest]
 
 
-def class_map(
-    areas: gpd.GeoDataFrame, column: str, classes: dict, title: str, stichtag: str
-) -> bytes:
+def class_layer(
+    areas: pd.DataFrame, column: str, classes: dict, title: str, stichtag: str
+) -> MapLayer:
     """Areas coloured by class; areas without a class (too small, no data) grey and named so."""
     colours = {key: colour for key, (_, colour) in classes.items()}
     fill = areas[column].map(colours).fillna(labels.NO_VALUE_COLOUR)
-    handles = [
-        Patch(facecolor=colour, edgecolor="#555", label=name) for name, colour in classes.values()
-    ]
-    return _map(areas, fill, handles, f"{title}: Klassen\n{stichtag}")
+    return MapLayer(fill, list(classes.values()), f"{title}: Klassen\n{stichtag}")
 
 
-def child_poverty_map(areas: gpd.GeoDataFrame, stichtag: str) -> bytes:
+def child_poverty_layer(areas: pd.DataFrame, stichtag: str) -> MapLayer:
     """Child poverty in fixed bins; suppressed or not computable areas grey, never as 0."""
     bins = labels.CHILD_POVERTY_BINS
     codes = pd.cut(areas["value"], bins=bins, right=False, labels=False)
     fill = codes.map(dict(enumerate(labels.CHILD_POVERTY_COLOURS))).fillna(labels.NO_VALUE_COLOUR)
-    handles = [
-        Patch(facecolor=colour, edgecolor="#555", label=_bin_label(low, high))
+    legend = [
+        (_bin_label(low, high), colour)
         for low, high, colour in zip(bins[:-1], bins[1:], labels.CHILD_POVERTY_COLOURS, strict=True)
     ]
-    return _map(areas, fill, handles, f"Kinderarmut (SGB II unter 15) in %\n{stichtag}")
+    return MapLayer(fill, legend, f"Kinderarmut (SGB II unter 15) in %\n{stichtag}")
 
 
-def distribution_png(values: pd.Series, city_value: float | None) -> bytes:
-    """One indicator across areas: a box over the jittered area values, the city value in red.
-
-    The jitter comes from a fixed seed so the picture is the same on every run.
-    """
-    finite = values.dropna().to_numpy(dtype=float)
-    fig = Figure(figsize=(3.6, 1.05), dpi=DPI)
-    ax = fig.subplots()
-    if finite.size:
-        ax.boxplot(
-            finite,
-            orientation="horizontal",
-            widths=0.6,
-            showfliers=False,
-            medianprops={"color": "#333333"},
-        )
-        jitter = np.random.default_rng(0).uniform(-0.22, 0.22, finite.size)
-        ax.scatter(finite, 1 + jitter, s=7, color=labels.AREA_COLOUR, alpha=0.6, linewidths=0)
-    if city_value is not None and np.isfinite(city_value):
-        ax.axvline(city_value, color=labels.CITY_MARK_COLOUR, linewidth=1.6)
-        ax.annotate(
-            "Stadt",
-            (city_value, 1.45),
-            color=labels.CITY_MARK_COLOUR,
-            fontsize=7,
-            ha="center",
-            annotation_clip=False,
-        )
-    ax.set_yticks([])
-    ax.set_ylim(0.5, 1.55)
-    ax.xaxis.set_major_formatter(GERMAN_TICKS)
-    ax.tick_params(axis="x", labelsize=7)
-    for side in ("left", "right", "top"):
-        ax.spines[side].set_visible(False)
-    return _png(fig)
-
-
-def _map(areas: gpd.GeoDataFrame, fill: pd.Series, handles: list, title: str) -> bytes:
+def _map(areas: gpd.GeoDataFrame, layer: MapLayer) -> bytes:
     fig = Figure(figsize=MAP_SIZE_IN, dpi=DPI)
     ax = fig.subplots()
-    areas.plot(ax=ax, color=fill.to_list(), edgecolor="white", linewidth=0.6)
-    if (fill == labels.NO_VALUE_COLOUR).any():
-        handles = [*handles, Patch(facecolor=labels.NO_VALUE_COLOUR, label=labels.NO_VALUE_LABEL)]
+    areas.plot(ax=ax, color=layer.fill.to_list(), edgecolor="white", linewidth=0.6)
+    handles = [
+        Patch(
+            facecolor=colour,
+            edgecolor="#555" if label != labels.NO_VALUE_LABEL else None,
+            label=label,
+        )
+        for label, colour in layer.legend
+    ]
     ax.legend(
         handles=handles,
         loc="upper center",
@@ -142,7 +134,7 @@ def _map(areas: gpd.GeoDataFrame, fill: pd.Series, handles: list, title: str) ->
         fontsize=8,
         frameon=False,
     )
-    ax.set_title(title, fontsize=10)
+    ax.set_title(layer.title, fontsize=10)
     ax.set_axis_off()
     ax.set_aspect("equal")
     return _png(fig)

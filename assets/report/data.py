@@ -33,7 +33,8 @@ QUERIES = {
                      QUALIFY month = max(month) OVER (PARTITION BY measure_id)
                      ORDER BY measure_id, kpi""",
     "needs": "SELECT * FROM needs_survey ORDER BY municipality_ags, area_id, topic, respondent_group",
-    "goals": "SELECT * FROM v_goal_overview ORDER BY goal_id",
+    # a goal has a row per municipality: ALL (goal_id first) keeps their order fixed between runs
+    "goals": "SELECT * FROM v_goal_overview ORDER BY ALL",
     "red_kpis": "SELECT * FROM v_red_kpis_latest ORDER BY measure_id, kpi",
     "metadata": "SELECT key, value FROM metadata ORDER BY key",
 }

@@ -2,13 +2,17 @@
 
 `render_report` reads only the published DuckDB file (so the pages show exactly what disclosure
 control published), builds plain view dictionaries, fills Jinja2 templates and swaps the finished
-folder into place, so a reader never opens half a report. Every picture is inline (base64 PNG or
-SVG) and the CSS is embedded: the folder works offline, attached to a mail or on a USB stick.
+folder into place, so a reader never opens half a report. Every picture is inline SVG and the CSS
+is embedded: the folder works offline, attached to a mail or on a USB stick.
+
+At state scale (10,000 areas, 396 municipalities) the cost is per page and per picture, so the
+work per page is kept to dictionary look-ups and string formatting: tables are grouped once per
+report, each area's outline is turned into SVG path data once per municipality and reused by the
+city maps and every locator map, and the templates are compiled once.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import math
 import re
@@ -20,11 +24,13 @@ import geopandas as gpd
 import jinja2
 import numpy as np
 import pandas as pd
+from markupsafe import escape
 
 from assets.report import labels, svg
-from assets.report.charts import city_maps, distribution_png, latest_rows
-from assets.report.data import AREA_KEY, CITY, ReportData, load, records_by_area
+from assets.report.charts import MAP_TITLES, MapLayer, latest_rows, map_layers
+from assets.report.data import AREA_KEY, CITY, load, records_by_area
 
+MAP_WIDTH = 360
 LOCATOR_WIDTH = 230
 # A locator map draws at most this many outlines (areas, else districts, else the municipality),
 # so a page stays a few kilobytes whatever the size of the city.
@@ -44,10 +50,33 @@ class ReportSummary:
 
 @dataclass(frozen=True)
 class Cell:
-    """A formatted value; `title` explains a dash (suppressed or not computable) as a tooltip."""
+    """A formatted value; `title` explains a dash (suppressed or not computable) as a tooltip.
+
+    Renders itself (`__html__`, which Jinja uses under autoescaping): a template macro call per
+    cell was a large share of the time for 10,000 pages of tables.
+    """
 
     text: str
     title: str | None = None
+
+    def __html__(self) -> str:
+        if self.title:
+            return f'<span class="na" title="{escape(self.title)}">{escape(self.text)}</span>'
+        return str(escape(self.text))
+
+
+@dataclass(frozen=True)
+class Chip:
+    """A class name on its class colour (status, dynamics), rendering itself like `Cell`."""
+
+    label: str
+    colour: str
+
+    def __html__(self) -> str:
+        return (
+            f'<span class="chip" style="background: {escape(self.colour)}">'
+            f"{escape(self.label)}</span>"
+        )
 
 
 def render_report(published: Path, out: Path) -> ReportSummary:
@@ -71,16 +100,28 @@ def render_report(published: Path, out: Path) -> ReportSummary:
     }
     area_template = env.get_template("area.html")
     municipalities = []
-    for ags, areas in data.areas.groupby("municipality_ags", sort=True):
-        frame = svg.Frame.around(areas.geometry.to_numpy(), LOCATOR_WIDTH)
-        base = svg.base_layer(frame, _locator_outlines(areas))
-        for area in areas.itertuples(index=False):
+    spread = _Spread(data.values)
+    layers = map_layers(data, data.areas)
+    index_by_ags = _by_municipality(data.social_index)
+    by_ags = data.areas.groupby("municipality_ags").indices
+    for ags, positions in sorted(by_ags.items()):
+        areas = data.areas.iloc[positions]
+        frame = svg.Frame.around(areas.geometry.to_numpy(), MAP_WIDTH)
+        paths = [frame.path(geometry) for geometry in areas.geometry]
+        base = svg.base_layer(_locator_outlines(areas, frame, paths))
+        for area, path in zip(areas.itertuples(index=False), paths, strict=True):
             key = (ags, area.area_id)
             page = _area_view(area, key, catalog, values, measures, context)
-            page["locator"] = svg.locator_map(frame, base, area.geometry, area.area_name)
+            page["locator"] = svg.locator_map(frame, base, path, area.area_name, LOCATOR_WIDTH)
             html = area_template.render(area=page, ags=ags, datenstand=datenstand)
             (staging / "areas" / files[key]).write_text(html, encoding="utf-8")
-        municipalities.append(_municipality_view(data, ags, areas, catalog, values, files))
+        maps = [
+            (MAP_TITLES[name], _city_map(layer.take(positions), areas, frame, paths))
+            for name, layer in layers.items()
+        ]
+        index = latest_rows(index_by_ags.get(ags, data.social_index.iloc[:0]))
+        view = _municipality_view(ags, areas, index, maps, catalog, values, spread, files)
+        municipalities.append(view)
 
     index = env.get_template("index.html").render(
         municipalities=municipalities,
@@ -178,13 +219,18 @@ class _ValueIndex:
 
 
 def _environment() -> jinja2.Environment:
-    """Autoescaping on (names come from provider files); a missing view key fails loudly."""
+    """Autoescaping on (names come from provider files); a missing view key fails loudly.
+
+    Without auto-reload a template (and the CSS it includes) is read and compiled once per
+    report instead of being checked on disk for every page.
+    """
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,
     )
 
 
@@ -269,17 +315,52 @@ def _ja_nein(flag) -> str:
     return "–" if pd.isna(flag) else "ja" if flag else "nein"
 
 
-def _locator_outlines(areas: gpd.GeoDataFrame) -> np.ndarray:
-    """The grey background of the locator maps: every area, or coarser levels for big cities."""
-    for level in (areas, areas.dissolve("district_name")):
-        if len(level) <= MAX_OUTLINES_ON_LOCATOR:
-            return level.geometry.to_numpy()
-    return np.array([areas.geometry.union_all()])
+class _Spread:
+    """Every municipality's area values of each indicator at its latest Stichtag, grouped once
+    (a pandas filter per municipality and indicator would cost seconds at state scale)."""
+
+    def __init__(self, values: pd.DataFrame):
+        areas = values[values["area_id"] != CITY]
+        keys = ["municipality_ags", "indicator_id"]
+        latest = areas.groupby(keys)["reference_date"].transform("max")
+        rows = areas[areas["reference_date"] == latest]
+        self.dates = rows["reference_date"].to_numpy(dtype="datetime64[D]")
+        self.values = rows["value"].to_numpy(dtype=float)
+        self.positions = rows.groupby(keys, sort=False).indices
+
+    def latest(self, ags: str, indicator_id: str) -> tuple[np.datetime64 | None, np.ndarray]:
+        """The latest Stichtag and the area values there (NaN where there is none)."""
+        positions = self.positions.get((ags, indicator_id))
+        if positions is None:
+            return None, np.array([], dtype=float)
+        return self.dates[positions[0]], self.values[positions]
 
 
-def _class_chip(classes: dict, key) -> dict:
-    label, colour = classes.get(key, (labels.NO_VALUE_LABEL, labels.NO_VALUE_COLOUR))
-    return {"label": label, "colour": colour}
+def _by_municipality(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The rows of each municipality, split once: filtering the whole table per municipality
+    would cost (municipalities × rows), hours at state scale."""
+    return dict(tuple(frame.groupby("municipality_ags", sort=False)))
+
+
+def _locator_outlines(areas: gpd.GeoDataFrame, frame: svg.Frame, paths: list[str]) -> list[str]:
+    """The grey background of the locator maps as path data: every area (the paths already made
+    for the city maps), or coarser levels for big cities."""
+    if len(areas) <= MAX_OUTLINES_ON_LOCATOR:
+        return paths
+    districts = areas.dissolve("district_name")
+    if len(districts) <= MAX_OUTLINES_ON_LOCATOR:
+        return [frame.path(geometry) for geometry in districts.geometry]
+    return [frame.path(areas.geometry.union_all())]
+
+
+def _city_map(layer: MapLayer, areas: gpd.GeoDataFrame, frame: svg.Frame, paths: list[str]) -> str:
+    """One city map of a municipality as inline SVG, from the area paths made for its pages."""
+    names = areas["area_name"].tolist()
+    return svg.choropleth(frame, paths, names, layer.fill.tolist(), layer.title, layer.legend)
+
+
+def _class_chip(classes: dict, key) -> Chip:
+    return Chip(*classes.get(key, (labels.NO_VALUE_LABEL, labels.NO_VALUE_COLOUR)))
 
 
 def _datenstand(published_at: str | None) -> str | None:
@@ -336,18 +417,20 @@ def _measures_by_area(measures: pd.DataFrame, kpi_status: pd.DataFrame) -> dict[
 
     Built once per report: a measure working in many areas is formatted once, not per page.
     """
-    lights = {mid: rows for mid, rows in kpi_status.groupby("measure_id", sort=False)}
+    months = kpi_status.groupby("measure_id", sort=False)["month"].max()
+    lights: dict[str, list[dict]] = {}
+    for row in kpi_status[kpi_status["target"].notna()].to_dict("records"):
+        lights.setdefault(row["measure_id"], []).append(_light(row))
     result: dict[str, list[dict]] = {}
     for measure in measures.to_dict("records"):
-        rows = lights.get(measure["measure_id"])
-        targeted = [] if rows is None else rows[rows["target"].notna()].to_dict("records")
+        month = months.get(measure["measure_id"])
         view = {
             "id": measure["measure_id"],
             "title": measure["title"],
             "provider": measure["provider_id"],
             "ages": _ages(measure["age_from"], measure["age_to"]),
-            "month": "" if rows is None else f"{pd.Timestamp(rows['month'].max()):%m/%Y}",
-            "lights": [_light(row) for row in targeted],
+            "month": "" if month is None else f"{pd.Timestamp(month):%m/%Y}",
+            "lights": lights.get(measure["measure_id"], []),
         }
         for area_id in sorted(
             {a.strip() for a in (measure["areas"] or "").split(",") if a.strip()}
@@ -392,31 +475,22 @@ def _needs_rows(rows: list[dict] | None) -> list[dict]:
 
 
 def _municipality_view(
-    data: ReportData,
     ags: str,
     areas: gpd.GeoDataFrame,
+    index: pd.DataFrame,
+    maps: list[tuple[str, str]],
     catalog: list[dict],
     values: _ValueIndex,
+    spread: _Spread,
     files: dict,
 ) -> dict:
-    """The overview of one municipality: maps, city figures, distributions and the area list."""
-    index = latest_rows(data.social_index[data.social_index["municipality_ags"] == ags])
+    """The overview of one municipality (`index`: its social index at the latest Stichtag): maps,
+    city figures, distributions and the area list."""
     classes = index.set_index("area_id")
-    area_values = data.values[
-        (data.values["municipality_ags"] == ags) & (data.values["area_id"] != CITY)
-    ]
-    maps = city_maps(data, areas)
     population = areas["population"]
     return {
         "ags": ags,
-        "maps": [
-            (title, _png_uri(maps[name]))
-            for name, title in (
-                ("status_classes", "Statusindex"),
-                ("dynamics_classes", "Dynamikindex"),
-                ("child_poverty", "Kinderarmut"),
-            )
-        ],
+        "maps": maps,
         "figures": {
             "areas": len(areas),
             "population": number(population.sum(min_count=1), 0),
@@ -430,7 +504,7 @@ def _municipality_view(
                 for key, (label, colour) in labels.STATUS_CLASSES.items()
             ],
         },
-        "indicators": [_distribution_row(ags, entry, area_values, values) for entry in catalog],
+        "indicators": [_distribution_row(ags, entry, spread, values) for entry in catalog],
         "areas": [
             {
                 "id": row.area_id,
@@ -453,27 +527,24 @@ def _municipality_view(
     }
 
 
-def _distribution_row(
-    ags: str, entry: dict, area_values: pd.DataFrame, values: _ValueIndex
-) -> dict:
+def _distribution_row(ags: str, entry: dict, spread: _Spread, values: _ValueIndex) -> dict:
     """One indicator at its latest Stichtag: the city value and its spread across the areas."""
     indicator = entry["indicator_id"]
-    rows = area_values[area_values["indicator_id"] == indicator]
-    latest = rows["reference_date"].max()
-    date = None if pd.isna(latest) else np.datetime64(pd.Timestamp(latest), "D")
-    rows = rows[rows["reference_date"] == latest]
-    known = rows["value"].dropna()
+    date, rows = spread.latest(ags, indicator)
+    known = rows[~np.isnan(rows)]
     city = values.at(ags, CITY, indicator, date)
     city_value = None if city is None else float(values.values[city])
     return {
         "label": entry["label_de"],
         "date": date_de(date),
         "city": values.cell_at(ags, CITY, indicator, date),
-        "chart": _png_uri(distribution_png(known, city_value)) if len(rows) else None,
-        "min": number(known.min()),
-        "median": number(known.median()),
-        "max": number(known.max()),
-        "missing": int(rows["value"].isna().sum()),
+        "chart": svg.distribution(known, city_value, f"Verteilung {entry['label_de']}")
+        if len(rows)
+        else "",
+        "min": number(known.min()) if known.size else "",
+        "median": number(np.median(known)) if known.size else "",
+        "max": number(known.max()) if known.size else "",
+        "missing": int(np.isnan(rows).sum()),
     }
 
 
@@ -519,10 +590,6 @@ def _red_kpis_view(red: pd.DataFrame) -> list[dict]:
         }
         for row in red.to_dict("records")
     ]
-
-
-def _png_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def _swap(staging: Path, out: Path) -> None:
