@@ -49,6 +49,8 @@ def supply(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     written to `maps/` in the warehouse folder.
     """
     settings = data_root.settings()["supply"]
+    # Only population counts matter here; the monthly Bundesagentur rows are most of the table.
+    codes = sorted({"EW"} | {c for group in settings["target_groups"].values() for c in group})
     with warehouse.connect() as con:
         polygons = area_polygons(con)
         result = compute_supply(
@@ -56,7 +58,8 @@ def supply(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
             con.execute("SELECT * FROM facilities").df(),
             con.execute(
                 "SELECT municipality_ags, area_id, reference_date, code, value "
-                "FROM small_area_statistics"
+                "FROM small_area_statistics WHERE list_contains(?, code)",
+                [codes],
             ).df(),
             con.execute("SELECT cell_id, x_3035, y_3035, population FROM zensus_grid").df(),
             con.execute("SELECT * FROM social_index").df(),
