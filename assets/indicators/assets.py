@@ -69,6 +69,27 @@ def indicator_values(
         )
 
 
+def _status_values(con, settings: dict) -> pd.DataFrame:
+    """Area values of the status indicators in the months the index is computed for.
+
+    Those are the months of a population Stichtag and the same months `dynamics_years` earlier
+    (for the dynamics); the monthly values in between are most of the table and never used.
+    """
+    indicators = settings["status_indicators"]
+    lag = int(settings["dynamics_years"])
+    stichtag_months = con.execute(
+        "SELECT DISTINCT year(reference_date), month(reference_date) "
+        "FROM small_area_statistics WHERE code = 'EW'"
+    ).fetchall()
+    months = sorted({f"{y - back:04d}-{m:02d}" for y, m in stichtag_months for back in (0, lag)})
+    return con.execute(
+        f"SELECT * FROM indicator_values WHERE area_id <> 'ALL' "
+        f"AND indicator_id IN ({', '.join('?' for _ in indicators)}) "
+        "AND list_contains(?, strftime(reference_date, '%Y-%m'))",
+        [*indicators, months],
+    ).df()
+
+
 @dg.asset(
     group_name=GROUP,
     kinds={"pandas", "duckdb"},
@@ -85,11 +106,7 @@ def social_index(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeRes
     """
     settings = data_root.settings()["index"]
     with warehouse.connect() as con:
-        values = con.execute(
-            "SELECT * FROM indicator_values WHERE area_id <> 'ALL' AND indicator_id IN "
-            f"({', '.join('?' for _ in settings['status_indicators'])})",
-            settings["status_indicators"],
-        ).df()
+        values = _status_values(con, settings)
         population = con.execute("""
             SELECT municipality_ags, area_id, reference_date, value AS population
             FROM small_area_statistics WHERE code = 'EW'""").df()
