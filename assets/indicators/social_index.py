@@ -12,6 +12,7 @@ guessed class.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 COLUMNS = [
@@ -151,13 +152,15 @@ def _table(tables: dict, ags: str, month: pd.Period, indicators: list[str]) -> p
 def _one_stichtag(
     population: pd.Series, current: pd.DataFrame, previous: pd.DataFrame, settings: dict
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Index rows and components for one municipality at one Stichtag."""
+    """Index rows and components for one municipality at one Stichtag.
+
+    Runs once per municipality and Stichtag (thousands of times state-wide), so the per-area
+    work is done column-wise rather than area by area.
+    """
     areas = population.index
     current = current.reindex(areas)
-    notes = {
-        area: _exclusion_reasons(population[area], current.loc[area], settings) for area in areas
-    }
-    valid = [area for area in areas if not notes[area]]
+    notes = _exclusion_reasons(population, current, settings)
+    valid = areas[[not n for n in notes]]
     result = pd.DataFrame(index=areas, columns=["status_index", "dynamics_index"], dtype=float)
     parts = []
 
@@ -166,23 +169,20 @@ def _one_stichtag(
         result.loc[valid, "status_index"] = index
         parts.append(_components("status", current.loc[valid], z))
     except NotStandardisable as reason:
-        for area in valid:
-            notes[area].append(f"Status nicht berechenbar: {reason}")
+        _append(notes, areas, valid, f"Status nicht berechenbar: {reason}")
 
     years = settings["dynamics_years"]
     previous = previous.reindex(valid)
-    with_past = [area for area in valid if previous.loc[area].notna().all()]
-    for area in valid:
-        if area not in with_past:
-            notes[area].append(f"keine Werte vor {years} Jahren für die Dynamik")
+    complete = previous.notna().all(axis=1).to_numpy()
+    with_past = valid[complete]
+    _append(notes, areas, valid[~complete], f"keine Werte vor {years} Jahren für die Dynamik")
     change = current.loc[with_past] - previous.loc[with_past]
     try:
         index, z = standardised_index(change)
         result.loc[with_past, "dynamics_index"] = index
         parts.append(_components("dynamics", change, z))
     except NotStandardisable as reason:
-        for area in with_past:
-            notes[area].append(f"Dynamik nicht berechenbar: {reason}")
+        _append(notes, areas, with_past, f"Dynamik nicht berechenbar: {reason}")
 
     result["status_class"] = [
         classify(z, settings["cutoffs_status"], STATUS_CLASSES) for z in result["status_index"]
@@ -198,30 +198,46 @@ def _one_stichtag(
         ],
         dtype="boolean",
     )
-    result["note"] = [("; ".join(notes[area]) or None) for area in areas]
+    result["note"] = ["; ".join(n) or None for n in notes]
     parts_frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     return result.rename_axis("area_id").reset_index(), parts_frame
 
 
-def _exclusion_reasons(population: float, values: pd.Series, settings: dict) -> list[str]:
-    """Why an area cannot enter the standardisation at this Stichtag (empty when it can)."""
+def _append(notes: list[list[str]], areas: pd.Index, which: pd.Index, note: str) -> None:
+    for position in areas.get_indexer(which):
+        notes[position].append(note)
+
+
+def _exclusion_reasons(
+    population: pd.Series, values: pd.DataFrame, settings: dict
+) -> list[list[str]]:
+    """Per area (in `population` order): why it cannot enter the standardisation (empty: it can)."""
+    minimum = settings["min_population"]
+    missing = values.isna()
+    columns = [str(c) for c in values.columns]
     reasons = []
-    if pd.isna(population):
-        reasons.append("Einwohnerzahl fehlt oder ist geheim")
-    elif population < settings["min_population"]:
-        reasons.append(f"weniger als {settings['min_population']} Einwohner")
-    missing = [str(indicator) for indicator in values.index[values.isna()]]
-    if missing:
-        reasons.append(f"Indikator fehlt oder nicht berechenbar: {', '.join(missing)}")
+    for people, gaps in zip(population.to_numpy(), missing.to_numpy(), strict=True):
+        area_reasons = []
+        if pd.isna(people):
+            area_reasons.append("Einwohnerzahl fehlt oder ist geheim")
+        elif people < minimum:
+            area_reasons.append(f"weniger als {minimum} Einwohner")
+        if gaps.any():
+            names = ", ".join(c for c, gap in zip(columns, gaps, strict=True) if gap)
+            area_reasons.append(f"Indikator fehlt oder nicht berechenbar: {names}")
+        reasons.append(area_reasons)
     return reasons
 
 
 def _components(component: str, table: pd.DataFrame, z: pd.DataFrame) -> pd.DataFrame:
-    """Long frame of x and z per area and indicator."""
-    x = (
-        table.rename_axis(index="area_id", columns="indicator_id")
-        .stack(future_stack=True)
-        .rename("value")
+    """Long frame of x and z per area and indicator (area by area, indicators in column order)."""
+    width = table.shape[1]
+    return pd.DataFrame(
+        {
+            "area_id": np.repeat(table.index.to_numpy(), width),
+            "indicator_id": np.tile(table.columns.to_numpy(dtype=object), len(table)),
+            "value": table.to_numpy(dtype=float).ravel(),
+            "z": z.reindex(index=table.index, columns=table.columns).to_numpy(dtype=float).ravel(),
+            "component": component,
+        }
     )
-    zs = z.rename_axis(index="area_id", columns="indicator_id").stack(future_stack=True).rename("z")
-    return pd.concat([x, zs], axis=1).reset_index().assign(component=component)
