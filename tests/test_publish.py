@@ -10,6 +10,7 @@ import pytest
 
 from assets.publish.disclosure import suppress_indicator_values
 from assets.publish.swap import publish_atomically
+from assets.publish.tables import published_goal_progress
 
 DDL = {"t": "x INTEGER"}
 
@@ -83,3 +84,32 @@ def test_failed_publish_leaves_the_previous_file_untouched(tmp_path):
         publish_atomically(target, {"t": pd.DataFrame({"x": ["not a number"]})}, DDL, "broken")
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sozialplanung.duckdb"]
+
+
+def test_goal_progress_hides_figures_whose_indicator_value_is_suppressed():
+    con = duckdb.connect()
+    con.execute("""
+        CREATE TABLE goal_progress AS SELECT * FROM (VALUES
+            ('G1', '05999000', 'A', DATE '2024-12-31', 'child_poverty', 20.0, 20.0, 10.0, 0.0, true),
+            ('G1', '05999000', 'A', DATE '2025-12-31', 'child_poverty', 20.0, 18.0, 10.0, 0.2, true),
+            ('G1', '05999000', 'B', DATE '2024-12-31', 'child_poverty', 30.0, 30.0, 10.0, 0.0, true),
+            ('G1', '05999000', 'B', DATE '2025-12-31', 'child_poverty', 30.0, 25.0, 10.0, 0.25, true)
+        ) t(goal_id, municipality_ags, area_id, reference_date, indicator_id, baseline, current,
+            target, progress, on_track)""")
+    values = pd.DataFrame(
+        {
+            "municipality_ags": "05999000",
+            "area_id": ["A", "A", "B", "B"],
+            "reference_date": pd.to_datetime(["2024-12-31", "2025-12-31"] * 2),
+            "indicator_id": "child_poverty",
+            "status": ["ok", "suppressed", "suppressed", "ok"],
+        }
+    )
+    out = published_goal_progress(con, values).set_index(["area_id", "reference_date"])
+    a_now = out.loc[("A", pd.Timestamp("2025-12-31"))]  # the current value is suppressed
+    assert a_now["status"] == "suppressed" and a_now["baseline"] == 20.0
+    assert pd.isna(a_now["current"]) and pd.isna(a_now["progress"]) and pd.isna(a_now["on_track"])
+    b_now = out.loc[("B", pd.Timestamp("2025-12-31"))]  # its baseline value is suppressed
+    assert b_now["status"] == "suppressed" and b_now["current"] == 25.0
+    assert pd.isna(b_now["baseline"]) and pd.isna(b_now["progress"])
+    assert out.loc[("A", pd.Timestamp("2024-12-31")), "status"] == "ok"

@@ -167,25 +167,25 @@ def published_goal_progress(
         LEFT JOIN (SELECT goal_id, min(reference_date) AS baseline_date FROM goal_progress
                    GROUP BY goal_id) b USING (goal_id)
         ORDER BY goal_id, municipality_ags, area_id, reference_date""").df()
-    suppressed = published_values.loc[
-        published_values["status"] == "suppressed", ["area_id", "reference_date", "indicator_id"]
-    ]
-    keys = set(map(tuple, suppressed.astype(str).to_numpy()))
-    current = [
-        (a, str(d), i) in keys
-        for a, d, i in zip(
-            frame["area_id"], frame["reference_date"], frame["indicator_id"], strict=True
+    keys = ["municipality_ags", "area_id", "indicator_id"]
+    suppressed = (
+        published_values.loc[published_values["status"] == "suppressed", [*keys, "reference_date"]]
+        .drop_duplicates()
+        .assign(hidden=True)
+    )
+
+    def is_suppressed(date_column: str) -> pd.Series:
+        """Whether the published value of the row's area, indicator and `date_column` is hidden."""
+        found = frame[[*keys, date_column]].merge(
+            suppressed.rename(columns={"reference_date": date_column}), how="left"
         )
-    ]
-    baseline = [
-        (a, str(d), i) in keys
-        for a, d, i in zip(
-            frame["area_id"], frame["baseline_date"], frame["indicator_id"], strict=True
-        )
-    ]
-    hidden = pd.Series(current, index=frame.index) | pd.Series(baseline, index=frame.index)
-    frame.loc[pd.Series(current, index=frame.index), "current"] = None
-    frame.loc[pd.Series(baseline, index=frame.index), "baseline"] = None
+        return pd.Series(found["hidden"].notna().to_numpy(), index=frame.index)
+
+    current = is_suppressed("reference_date")
+    baseline = is_suppressed("baseline_date")
+    hidden = current | baseline
+    frame.loc[current, "current"] = None
+    frame.loc[baseline, "baseline"] = None
     frame.loc[hidden, ["progress", "on_track"]] = None
     frame["status"] = ["suppressed" if h else "ok" for h in hidden]
     return frame.drop(columns="baseline_date")
