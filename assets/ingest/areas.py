@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
 
-from assets.ingest.quarantine import IngestResult, RowRejections, combine, file_record, file_sha256
+from assets.ingest.quarantine import (
+    QUARANTINE_COLUMNS,
+    DeliveryBatch,
+    FrameRejections,
+    IngestResult,
+    file_sha256,
+)
 
 SOURCE = "areas"
 TARGET_CRS = "EPSG:25832"
@@ -40,173 +48,210 @@ def read_areas(paths: list[Path], root: Path) -> tuple[IngestResult, gpd.GeoData
 
     Feature numbers (1-based, per layer) stand in for row numbers. Rules, in order: all four
     attributes present and non-empty, AGS has 8 digits, a declared CRS, a (multi)polygon geometry
-    that is valid, area_id unique across all files.
+    that is valid, area_id unique across all files, no overlap with an earlier area. All layers
+    are read first and every rule runs once over all features: a state has hundreds of area
+    files, and rules (above all the overlap test) per file would grow with the square of them.
     """
-    results, frames = [], []
-    seen: dict[str, str] = {}
-    for path in paths:
-        rel = path.relative_to(root).as_posix()
-        layers = (
-            [name for name, _ in pyogrio.list_layers(path)]
-            if path.suffix.lower() == ".gpkg"
-            else [None]
-        )
-        for layer in layers:
-            label = rel if layer is None or len(layers) == 1 else f"{rel}#{layer}"
-            gdf = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
-            gdf = gdf.reset_index(drop=True)
-            gdf["row_number"] = range(1, len(gdf) + 1)
-            rejections = RowRejections(SOURCE, label)
-            for column in ATTRIBUTES:
-                if column not in gdf.columns:
-                    rejections.reject_all(
-                        gdf, column, None, "missing_column", f"Attribut {column!r} fehlt"
-                    )
-                    continue
-                text = gdf[column].astype("string").str.strip()
-                gdf[column] = text
-                rejections.reject(
-                    gdf,
-                    text.isna() | (text == ""),
-                    column,
-                    None,
-                    "empty_value",
-                    f"Attribut {column!r} ist leer",
-                )
-            if "municipality_ags" in gdf.columns:
-                ags = gdf["municipality_ags"]
-                rejections.reject(
-                    gdf,
-                    ~ags.str.fullmatch(r"\d{8}").fillna(False),
-                    "municipality_ags",
-                    ags,
-                    "invalid_ags",
-                    "AGS muss aus 8 Ziffern bestehen",
-                )
-            if gdf.crs is None:
-                rejections.reject_all(
-                    gdf,
-                    "geometry",
-                    None,
-                    "missing_crs",
-                    "Datei deklariert kein Koordinatenreferenzsystem",
-                )
-            geom = gdf.geometry
-            is_polygon = geom.geom_type.isin(["Polygon", "MultiPolygon"])
-            rejections.reject(
-                gdf,
-                geom.isna() | geom.is_empty | ~is_polygon,
-                "geometry",
-                geom.geom_type,
-                "invalid_geometry",
-                "keine Flächengeometrie",
-            )
-            valid = geom.is_valid
-            rejections.reject(
-                gdf,
-                ~valid,
-                "geometry",
-                None,
-                "invalid_geometry",
-                "ungültige Geometrie: "
-                + pd.Series(shapely.is_valid_reason(geom.values), index=gdf.index),
-            )
-            if "area_id" in gdf.columns:
-                ids = gdf["area_id"].where(rejections.accepted(gdf))
-                repeated = ids.notna() & (ids.duplicated() | ids.isin(seen))
-                earlier = ids.map(lambda i, here=label: seen.get(i, here))
-                rejections.reject(
-                    gdf,
-                    repeated,
-                    "area_id",
-                    ids,
-                    "duplicate",
-                    "area_id bereits vergeben in " + earlier.astype(str),
-                )
-                seen.update(dict.fromkeys(ids[~repeated].dropna(), label))
-            if gdf.crs is not None:
-                candidates = gdf[rejections.accepted(gdf)].to_crs(TARGET_CRS)
-                earlier = (
-                    pd.concat([f[["area_id", "geometry"]] for f in frames]) if frames else None
-                )
-                overlapping = _overlaps(candidates, earlier)
-                rejections.reject(
-                    gdf,
-                    gdf.index.isin(overlapping.keys()),
-                    "geometry",
-                    gdf["area_id"] if "area_id" in gdf.columns else None,
-                    "overlapping_geometry",
-                    pd.Series([overlapping.get(i, "") for i in gdf.index], index=gdf.index),
-                )
-            ok = gdf[rejections.accepted(gdf)]
-            if not ok.empty:
-                ok = ok.to_crs(TARGET_CRS)
-                ok["source_file"] = label
-                frames.append(ok)
-            results.append(
-                (
-                    pd.DataFrame(),
-                    rejections,
-                    file_record(
-                        SOURCE, label, file_sha256(path), "", len(gdf), len(ok), rejections.count
-                    ),
-                )
-            )
-    polygons = (
-        gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=TARGET_CRS)
-        if frames
-        else gpd.GeoDataFrame(
-            {c: [] for c in ATTRIBUTES + ["source_file"]}, geometry=[], crs=TARGET_CRS
-        )
+    layers = _read_layers(paths, root)
+    rows = pd.concat([layer.rows for layer in layers], ignore_index=True) if layers else None
+    if rows is None:
+        rows = _layer_rows(gpd.GeoDataFrame(geometry=[], crs=TARGET_CRS), "", 0)
+    batch = DeliveryBatch(
+        source=SOURCE,
+        rel=[layer.label for layer in layers],
+        rows=rows,
+        rejections=FrameRejections(SOURCE, rows),
+        file_level=pd.DataFrame(columns=["file_no", "seq", *QUARANTINE_COLUMNS]),
+        sha256=[layer.sha256 for layer in layers],
+        encoding=["" for _ in layers],
+        rows_in=np.asarray([len(layer.rows) for layer in layers], dtype="int64"),
+        _headers=[{} for _ in layers],
     )
-    polygons = (
-        polygons[ATTRIBUTES + ["source_file", "geometry"]]
-        .sort_values(["municipality_ags", "area_id"])
-        .reset_index(drop=True)
+    reject = batch.rejections.reject
+    file_no = rows["file_no"].to_numpy()
+    for column in ATTRIBUTES:
+        lacking = np.asarray([column in layer.missing for layer in layers], dtype=bool)
+        reject(
+            lacking[file_no] if len(layers) else [],
+            column,
+            None,
+            "missing_column",
+            f"Attribut {column!r} fehlt",
+        )
+        text = rows[column]
+        reject(
+            text.isna() | (text == ""), column, None, "empty_value", f"Attribut {column!r} ist leer"
+        )
+    ags = rows["municipality_ags"]
+    reject(
+        ~ags.str.fullmatch(r"\d{8}").fillna(False).astype(bool),
+        "municipality_ags",
+        ags,
+        "invalid_ags",
+        "AGS muss aus 8 Ziffern bestehen",
     )
-    result = combine(results, LOADED_COLUMNS)
-    result.loaded = pd.DataFrame(
+    no_crs = np.asarray([layer.crs is None for layer in layers], dtype=bool)
+    reject(
+        no_crs[file_no] if len(layers) else [],
+        "geometry",
+        None,
+        "missing_crs",
+        "Datei deklariert kein Koordinatenreferenzsystem",
+    )
+    reject(
+        ~rows["_is_polygon"].astype(bool),
+        "geometry",
+        rows["_geom_type"],
+        "invalid_geometry",
+        "keine Flächengeometrie",
+    )
+    reject(
+        rows["_invalid_reason"].notna(),
+        "geometry",
+        None,
+        "invalid_geometry",
+        "ungültige Geometrie: " + rows["_invalid_reason"].fillna(""),
+    )
+    accepted = pd.Series(batch.rejections.accepted(), index=rows.index)
+    ids = rows["area_id"].where(accepted)
+    first = ids.dropna().drop_duplicates()
+    first_label = pd.Series(rows.loc[first.index, "source_file"].to_numpy(), index=first.to_numpy())
+    repeated = ids.notna() & ids.duplicated()
+    reject(
+        repeated,
+        "area_id",
+        ids,
+        "duplicate",
+        "area_id bereits vergeben in " + ids.map(first_label).astype(str),
+    )
+    overlapping = _overlaps(rows, batch.rejections.accepted())
+    reject(
+        overlapping.notna(),
+        "geometry",
+        rows["area_id"],
+        "overlapping_geometry",
+        overlapping.fillna(""),
+    )
+    ok = rows[batch.rejections.accepted()]
+    polygons = gpd.GeoDataFrame(
+        ok[[*ATTRIBUTES, "source_file"]].astype(object),
+        geometry=gpd.GeoSeries(ok["_target"].to_numpy(), index=ok.index, crs=TARGET_CRS),
+        crs=TARGET_CRS,
+    )
+    polygons = polygons.sort_values(["municipality_ags", "area_id"]).reset_index(drop=True)
+    loaded = pd.DataFrame(
         {
             **{c: polygons[c].astype(object) for c in ATTRIBUTES},
             "area_km2": polygons.geometry.area / 1e6,
             "geometry_wkt": shapely.to_wkt(polygons.geometry.values, rounding_precision=1),
             "source_file": polygons["source_file"].astype(object),
         }
-    )[LOADED_COLUMNS]
+    )
+    result = batch.result(ok, ["file_no"])  # counts per file; the loaded rows are the polygons
+    result.loaded = loaded[LOADED_COLUMNS]
     return result, polygons
+
+
+@dataclass
+class _Layer:
+    label: str
+    sha256: str
+    crs: object
+    missing: list[str]  # attributes the layer lacks
+    rows: pd.DataFrame  # attributes as stripped text, geometry facts, target geometry
+
+
+def _read_layers(paths: list[Path], root: Path) -> list[_Layer]:
+    """Every layer of every file with the facts the rules need, geometry in the target CRS."""
+    layers = []
+    for path in paths:
+        rel = path.relative_to(root).as_posix()
+        names = (
+            [name for name, _ in pyogrio.list_layers(path)]
+            if path.suffix.lower() == ".gpkg"
+            else [None]
+        )
+        digest = file_sha256(path)
+        for name in names:
+            label = rel if name is None or len(names) == 1 else f"{rel}#{name}"
+            gdf = gpd.read_file(path, layer=name) if name else gpd.read_file(path)
+            gdf = gdf.reset_index(drop=True)
+            frame = _layer_rows(gdf, label, len(layers))
+            missing = [c for c in ATTRIBUTES if c not in gdf.columns]
+            layers.append(_Layer(label, digest, gdf.crs, missing, frame))
+    return layers
+
+
+def _layer_rows(gdf: gpd.GeoDataFrame, label: str, file_no: int) -> pd.DataFrame:
+    """One row per feature: attributes as text, the geometry facts, the target geometry."""
+    geom = gdf.geometry
+    values = geom.values
+    invalid = ~shapely.is_valid(values) & ~shapely.is_missing(values)
+    frame = pd.DataFrame(
+        {
+            column: _text(gdf[column])
+            if column in gdf.columns
+            else pd.Series(None, index=gdf.index, dtype=object)
+            for column in ATTRIBUTES
+        }
+    )
+    frame["_geom_type"] = geom.geom_type
+    frame["_is_polygon"] = (
+        ~(geom.isna() | geom.is_empty) & geom.geom_type.isin(["Polygon", "MultiPolygon"])
+    ).to_numpy()
+    frame["_invalid_reason"] = np.where(invalid, shapely.is_valid_reason(values), None).astype(
+        object
+    )
+    frame["_target"] = geom.to_crs(TARGET_CRS).values if gdf.crs is not None else values
+    frame["row_number"] = np.arange(1, len(gdf) + 1, dtype="int64")
+    frame["source_file"] = label
+    frame["file_no"] = file_no
+    return frame
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Attribute values as stripped text, None where missing."""
+    text = values.astype("string").str.strip()
+    return text.astype(object).where(text.notna(), None)
 
 
 OVERLAP_SHARE = 0.01  # slivers from digitising are tolerated; a real overlap is not
 
 
-def _overlaps(candidates: gpd.GeoDataFrame, earlier: pd.DataFrame | None) -> dict:
-    """index -> reason for candidates overlapping an earlier area by more than 1 % of either.
+def _overlaps(rows: pd.DataFrame, accepted: np.ndarray) -> pd.Series:
+    """Reason per row that overlaps an earlier area by more than 1 % of either (else NaN).
 
     Areas must tile the municipality: a person lives in exactly one Sozialraum, otherwise sums
-    over areas count people twice. The later feature (file, then feature order) is quarantined.
+    over areas count people twice. The later feature (file, then feature order) is quarantined;
+    "earlier" means an area loaded from an earlier file or any earlier feature of the same file.
+    One spatial index over all candidates finds the pairs; only rows with a real overlap are
+    then walked in order.
     """
-    reasons: dict = {}
-    if candidates.empty:
+    reasons = pd.Series(np.nan, index=rows.index, dtype=object)
+    positions = np.flatnonzero(accepted)
+    if len(positions) < 2:
         return reasons
-    pool = gpd.GeoDataFrame(
-        pd.concat([earlier, candidates[["area_id", "geometry"]]])
-        if earlier is not None
-        else candidates[["area_id", "geometry"]],
-        crs=TARGET_CRS,
-    ).reset_index(names="source_index")
-    pool["order"] = range(len(pool))
-    first_candidate = len(pool) - len(candidates)
-    pairs = gpd.sjoin(pool, pool, predicate="intersects")
-    pairs = pairs[
-        (pairs["order_left"] > pairs["order_right"]) & (pairs["order_left"] >= first_candidate)
-    ]
-    for left, row in pairs.iterrows():
-        a = pool.geometry.iloc[left]
-        b = pool.geometry.iloc[row["index_right"]]
-        shared = a.intersection(b).area
-        if shared > OVERLAP_SHARE * min(a.area, b.area):
-            index = pool["source_index"].iloc[left]
-            reasons.setdefault(
-                index, f"überlappt mit {row['area_id_right']} ({shared / 1e6:.3f} km²)"
+    geoms = rows["_target"].to_numpy()[positions]
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    later = left > right
+    left, right = left[later], right[later]
+    shared = shapely.area(shapely.intersection(geoms[left], geoms[right]))
+    smaller = np.minimum(shapely.area(geoms[left]), shapely.area(geoms[right]))
+    real = shared > OVERLAP_SHARE * smaller
+    left, right, shared = left[real], right[real], shared[real]
+    if not len(left):
+        return reasons
+    file_no = rows["file_no"].to_numpy()[positions]
+    area_ids = rows["area_id"].to_numpy()[positions]
+    rejected: set[int] = set()
+    order = np.lexsort((right, left))
+    for later_one, earlier_one, area in zip(left[order], right[order], shared[order], strict=True):
+        if later_one in rejected:
+            continue
+        if file_no[earlier_one] == file_no[later_one] or earlier_one not in rejected:
+            rejected.add(later_one)
+            reasons.iloc[positions[later_one]] = (
+                f"überlappt mit {area_ids[earlier_one]} ({area / 1e6:.3f} km²)"
             )
     return reasons
