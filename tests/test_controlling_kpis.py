@@ -19,6 +19,7 @@ from assets.controlling.status import (
     attainment,
     compute_kpi_status,
     goal_measure_status,
+    goal_measure_status_by_month,
     light,
     rolling_kpi_status,
 )
@@ -385,3 +386,81 @@ def test_goal_view_counts_lights_of_targeted_kpis(status):
     feb = goal_measure_status(GOALS, status.reset_index(), dt.date(2025, 2, 1))
     feb = feb.set_index("measure_id")
     assert feb.loc["M-1", ["red", "none"]].tolist() == [1, 3]  # survey red, report KPIs none
+
+
+# -- the vectorised paths: notes, quarters in a window, month selections --------------------------
+
+
+def test_notes_name_every_reason_for_a_null():
+    # SR-B's EW_U3 is secret (M-1 incomplete), SR-A's 18–64 is 0 (M-2), SR-B has no 65+ bands (M-3)
+    secret = (POPULATION["area_id"] == "SR-B") & (POPULATION["code"] == "EW_U3")
+    zero = (POPULATION["area_id"] == "SR-A") & (POPULATION["code"] == "EW_15_64")
+    population = POPULATION.assign(
+        value=POPULATION["value"].mask(secret).mask(zero, 80.0)  # 80 − EW_15_17 80 = 0
+    )
+    reports = REPORTS.assign(participants=REPORTS["participants"].mask(REPORTS.index == 5, 0.0))
+    kpis = compute_measure_kpis(reports, RESPONSES, population, GOALS, MONTHS)
+    notes = kpis.set_index(["measure_id", "month"])["note"]
+    incomplete = (
+        "Zielbevölkerung zum Stichtag 31.12.2024 unvollständig (fehlende oder geheime Werte)"
+    )
+    assert notes[("M-1", dt.date(2025, 1, 1))] == incomplete
+    assert notes[("M-1", dt.date(2025, 2, 1))] == f"kein Bericht für diesen Monat; {incomplete}"
+    assert notes[("M-2", dt.date(2025, 1, 1))] == "Zielbevölkerung ist 0: keine Reichweite"
+    assert notes[("M-2", dt.date(2025, 2, 1))] == (
+        "Zielbevölkerung ist 0: keine Reichweite; keine Teilnehmenden: keine Kosten je Teilnehmendem"
+    )
+    assert notes[("M-3", dt.date(2025, 3, 1))] == (
+        "kein Bericht für diesen Monat; keine Bevölkerungszahlen zu einem Stichtag vor diesem Monat"
+    )
+    assert notes[("M-X", dt.date(2025, 2, 1))] == (
+        "Maßnahme nicht im Zielsystem: keine Kapazität und keine Zielbevölkerung"
+    )
+    assert kpis.loc[kpis["measure_id"] == "M-1", "target_population"].isna().all()
+
+
+def test_months_without_anything_to_note_have_no_note():
+    only_m2 = compute_measure_kpis(
+        REPORTS[REPORTS["measure_id"] == "M-2"],
+        RESPONSES,
+        POPULATION,
+        Goals(measures=[GOALS.measures[1]]),
+        MONTHS,
+    )
+    assert len(only_m2) == 3 and only_m2["note"].isna().all()
+
+
+def test_rolling_window_across_two_quarters_takes_each_quarter_once():
+    april = REPORTS.iloc[[2, 3]].assign(month=dt.date(2025, 4, 1))  # M-1 repeats March in April
+    kpis = compute_measure_kpis(
+        pd.concat([REPORTS, april]), RESPONSES, POPULATION, GOALS, [*MONTHS, "2025-04"]
+    )
+    rolling = rolling_kpi_status(kpis, GOALS, LIGHTS).set_index(["measure_id", "month", "kpi"])
+    apr = rolling.loc[("M-1", dt.date(2025, 4, 1))]
+    assert (apr["window_months"] == 2).all()  # February missing, March and April reported
+    assert apr.loc["participants", "actual"] == pytest.approx(28.0)
+    # Q1 answers 1, 2, 2, 3, 5 once (February and March both repeat them) and Q2's answer 1
+    assert apr.loc["satisfaction_n", "actual"] == 6
+    assert apr.loc["satisfaction_mean", "actual"] == pytest.approx(14 / 6)
+    assert apr.loc["satisfaction_top2", "actual"] == pytest.approx(4 / 6 * 100)
+
+
+def test_rolling_view_of_selected_months_is_the_full_view_filtered(kpis):
+    full = rolling_kpi_status(kpis.reset_index(), GOALS, LIGHTS)
+    march = rolling_kpi_status(kpis.reset_index(), GOALS, LIGHTS, months=["2025-03"])
+    expected = full[full["month"] == dt.date(2025, 3, 1)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(march, expected)
+
+
+def test_goal_view_of_several_months_lists_month_by_month(status):
+    months = ["2025-01", "2025-02", "2025-03"]
+    view = goal_measure_status_by_month(GOALS, status.reset_index(), months)
+    assert view["month"].tolist() == [
+        dt.date.fromisoformat(f"{m}-01") for m in months for _ in range(3)
+    ]
+    assert view["measure_id"].tolist() == ["M-1", "M-2", "M-3"] * 3
+    for month in months:
+        one = goal_measure_status(GOALS, status.reset_index(), month)
+        pd.testing.assert_frame_equal(
+            view[view["month"] == one["month"].iloc[0]].reset_index(drop=True), one
+        )

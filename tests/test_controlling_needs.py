@@ -70,3 +70,24 @@ def test_no_secondary_suppression_when_the_total_is_suppressed(cells):
     assert cells.loc[("SR-A", "Kinderbetreuung", "professionals"), "note"] == (
         "weniger als 5 Antworten"
     )
+
+
+def test_secondary_suppression_takes_the_smallest_cell_and_breaks_ties_by_area():
+    # SR-A (3) is hidden; SR-B and SR-C (5 each) tie for the smallest published cell: SR-B goes,
+    # after which 3 + 5 = 8 >= 5 hidden answers suffice. Another topic is not touched.
+    responses = pd.DataFrame(
+        answers("SR-A", "Wohnumfeld", "residents", [1, 2, 3])
+        + answers("SR-C", "Wohnumfeld", "residents", [4] * 5)
+        + answers("SR-B", "Wohnumfeld", "residents", [5] * 5)
+        + answers("SR-D", "Wohnumfeld", "residents", [2] * 7)
+        + answers("SR-B", "Verkehr", "residents", [3] * 5)
+        + answers("SR-C", "Verkehr", "residents", [3] * 6)
+    )
+    cells = aggregate_needs_survey(responses, min_n=5).set_index(["area_id", "topic"])
+    status = cells["status"].to_dict()
+    assert status[("SR-A", "Wohnumfeld")] == "suppressed"
+    assert status[("SR-B", "Wohnumfeld")] == "suppressed"
+    assert "rückrechenbar" in cells.loc[("SR-B", "Wohnumfeld"), "note"]
+    assert status[("SR-C", "Wohnumfeld")] == status[("SR-D", "Wohnumfeld")] == "ok"
+    assert status[("ALL", "Wohnumfeld")] == "ok"
+    assert {status[("SR-B", "Verkehr")], status[("SR-C", "Verkehr")]} == {"ok"}

@@ -1,14 +1,17 @@
 """Controlling assets (Maßnahmencontrolling): KPIs per measure and month, traffic lights, goals,
 needs survey results."""
 
+import functools
+import hashlib
+from pathlib import Path
+
 import dagster as dg
-import pandas as pd
 
 from assets.controlling.kpis import compute_measure_kpis
 from assets.controlling.needs import aggregate_needs_survey
 from assets.controlling.status import (
     compute_kpi_status,
-    goal_measure_status,
+    goal_measure_status_by_month,
     rolling_kpi_status,
 )
 from assets.indicators.catalog import BY_ID
@@ -20,7 +23,7 @@ from assets.ingest.assets import (
     small_area_statistics,
 )
 from assets.metadata import markdown_table, table_metadata
-from assets.planning import load_goals
+from assets.planning import Goals, load_goals
 from assets.warehouse import insert_frame, replace_table
 from pipelines.partitions import monthly, months_of
 from pipelines.resources import DataRoot, Warehouse
@@ -28,9 +31,18 @@ from pipelines.resources import DataRoot, Warehouse
 GROUP = "controlling"
 
 
-def _goals(con, data_root: DataRoot):
-    area_ids = {r[0] for r in con.execute("SELECT area_id FROM areas").fetchall()}
-    return load_goals(data_root.path / "planning" / "goals.yaml", set(BY_ID), area_ids)
+def _goals(con, data_root: DataRoot) -> Goals:
+    area_ids = frozenset(r[0] for r in con.execute("SELECT area_id FROM areas").fetchall())
+    path = data_root.path / "planning" / "goals.yaml"
+    content = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+    return _parsed_goals(path, content, area_ids)
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed_goals(path: Path, content: str | None, area_ids: frozenset[str]) -> Goals:
+    """`load_goals` once per file content and set of areas: parsing goals.yaml takes seconds at
+    state scale, and both controlling assets read it in the same run (same process)."""
+    return load_goals(path, set(BY_ID), set(area_ids))
 
 
 def _replace_months(con, table: str, frame, months: list[str]) -> None:
@@ -117,12 +129,11 @@ def kpi_status(
             "SELECT * FROM measure_kpis WHERE month >= CAST(? AS DATE) - INTERVAL 2 MONTH",
             [f"{months[0]}-01"],
         ).df()
-        rolling = rolling_kpi_status(history, goals, lights)
-        rolling = rolling[rolling["month"].astype(str).str[:7].isin(months)]
-        per_goal = [goal_measure_status(goals, status, f"{m}-01") for m in months]
+        rolling = rolling_kpi_status(history, goals, lights, months=months)
+        per_goal = goal_measure_status_by_month(goals, status, [f"{m}-01" for m in months])
         _replace_months(con, "kpi_status", status, months)
         _replace_months(con, "kpi_status_rolling", rolling, months)
-        _replace_months(con, "goal_measure_status", pd.concat(per_goal, ignore_index=True), months)
+        _replace_months(con, "goal_measure_status", per_goal, months)
         latest = status[status["month"] == status["month"].max()]
         red = latest[latest["traffic_light"] == "red"][
             ["measure_id", "kpi", "actual", "target", "attainment"]

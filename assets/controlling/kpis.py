@@ -18,6 +18,7 @@ import pandas as pd
 
 from assets.controlling.target_population import (
     age_selection,
+    measure_terms,
     population_at,
     target_population_by_date,
 )
@@ -62,13 +63,11 @@ def compute_measure_kpis(
     frame["provider_id"] = frame["provider_id"].fillna(frame.pop("provider_id_rep"))
     frame["report_status"] = np.where(frame["participants"].notna(), "reported", "missing")
     planned = {m.id: m for m in goals.measures}
-    frame["capacity"] = frame["measure_id"].map(
-        lambda m: planned[m].capacity if m in planned else None
-    )
-    frame["capacity"] = frame["capacity"].astype(float)
+    capacity = {m.id: m.capacity for m in goals.measures}
+    frame["capacity"] = frame["measure_id"].map(capacity).astype(float)
     frame["utilisation"] = _percent(frame["participants"], frame["capacity"])
     frame["cost_per_participant"] = _ratio(frame["cost_eur"], frame["participants"])
-    frame = _with_target_population(frame, planned, population)
+    frame = _with_target_population(frame, goals.measures, population)
     frame["reach"] = _percent(frame["target_group_participants"], frame["target_population"])
     frame = _with_satisfaction(frame, responses)
     frame["note"] = _notes(frame, planned)
@@ -82,14 +81,22 @@ def compute_measure_kpis(
 
 def _monthly_figures(reports: pd.DataFrame) -> pd.DataFrame:
     """Report figures summed over the areas of a measure and month."""
-    rows = reports.assign(month=pd.to_datetime(reports["month"]).astype("datetime64[ns]"))
+    rows = reports[["measure_id", "provider_id", *FIGURES]].assign(
+        month=pd.to_datetime(reports["month"]).astype("datetime64[ns]")
+    )
     if rows.empty:
         return pd.DataFrame(columns=["measure_id", "month", "provider_id", *FIGURES]).astype(
             {"month": "datetime64[ns]"}
         )
     sums = rows.groupby(["measure_id", "month"])[FIGURES].sum(min_count=1)
-    # One provider per measure is the rule (the reader enforces it when goals.yaml exists).
-    sums["provider_id"] = rows.groupby(["measure_id", "month"])["provider_id"].min()
+    # One provider per measure is the rule (the reader enforces it when goals.yaml exists); else
+    # the smallest id. Sorted and first, because pandas has no fast `min` of strings.
+    sums["provider_id"] = (
+        rows.dropna(subset=["provider_id"])
+        .sort_values("provider_id", kind="stable")
+        .groupby(["measure_id", "month"])["provider_id"]
+        .first()
+    )
     return sums.reset_index()
 
 
@@ -97,15 +104,18 @@ def _expected_rows(monthly: pd.DataFrame, goals: Goals, wanted: pd.Series) -> pd
     """(measure_id, month, provider_id from goals.yaml) for every month a report is due."""
     first = monthly.groupby("measure_id")["month"].min()
     providers = {m.id: m.provider for m in goals.measures}
-    rows = []
-    for measure_id in sorted(set(first.index) | set(providers)):
-        start = first.get(measure_id, wanted.min())
-        rows.extend(
-            (measure_id, month, providers.get(measure_id)) for month in wanted if month >= start
-        )
-    return pd.DataFrame(rows, columns=["measure_id", "month", "provider_id"]).astype(
-        {"month": "datetime64[ns]", "provider_id": object}
+    ids = sorted(set(first.index) | set(providers))
+    grid = pd.DataFrame(
+        {
+            "measure_id": np.repeat(np.array(ids, dtype=object), len(wanted)),
+            "month": np.tile(wanted.to_numpy(dtype="datetime64[ns]"), len(ids)),
+            "provider_id": np.repeat(
+                np.array([providers.get(i) for i in ids], object), len(wanted)
+            ),
+        }
     )
+    start = grid["measure_id"].map(first).fillna(wanted.min())
+    return grid[grid["month"] >= start].reset_index(drop=True)
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
@@ -119,22 +129,15 @@ def _percent(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
 
 
 def _with_target_population(
-    frame: pd.DataFrame, planned: dict[str, Measure], population: pd.DataFrame
+    frame: pd.DataFrame, measures: list[Measure], population: pd.DataFrame
 ) -> pd.DataFrame:
     """Add target_population and population_date per row (NULL for measures without a plan)."""
-    frame = frame.assign(target_population=np.nan, population_date=pd.NaT)
-    frame["population_date"] = frame["population_date"].astype("datetime64[ns]")
-    for measure_id, rows in frame.groupby("measure_id"):
-        measure = planned.get(measure_id)
-        if measure is None:
-            continue
-        terms = age_selection(measure.age_from, measure.age_to).terms
-        by_date = target_population_by_date(population, measure.areas, terms)
-        found = population_at(by_date, rows["month"])
-        found.index = rows.index
-        frame.loc[rows.index, "target_population"] = found["value"].astype(float)
-        frame.loc[rows.index, "population_date"] = pd.to_datetime(found["reference_date"])
-    return frame
+    by_date = target_population_by_date(population, measure_terms(measures))
+    found = population_at(by_date, frame)
+    return frame.assign(
+        target_population=found["value"].astype(float),
+        population_date=found["reference_date"].astype("datetime64[ns]"),
+    )
 
 
 def quarter_start(dates: pd.Series) -> pd.Series:
@@ -148,9 +151,12 @@ def _with_satisfaction(frame: pd.DataFrame, responses: pd.DataFrame) -> pd.DataF
     Surveys are run once a quarter, so every month of a quarter shows the same figures; n = 0
     (and NULL mean and share) when the quarter has no answers.
     """
-    answers = responses.assign(
-        quarter=quarter_start(responses["survey_date"]),
-        answer=responses["answer"].astype(float),
+    answers = pd.DataFrame(
+        {
+            "measure_id": responses["measure_id"],
+            "quarter": quarter_start(responses["survey_date"]),
+            "answer": responses["answer"].astype(float),
+        }
     )
     answers["top2"] = answers["answer"] <= 2
     per_quarter = (
@@ -171,32 +177,61 @@ def _with_satisfaction(frame: pd.DataFrame, responses: pd.DataFrame) -> pd.DataF
     return frame.drop(columns="quarter")
 
 
-def _notes(frame: pd.DataFrame, planned: dict[str, Measure]) -> list[str | None]:
+def _notes(frame: pd.DataFrame, planned: dict[str, Measure]) -> pd.Series:
     """German notes that explain every NULL a planner would otherwise wonder about."""
-    notes = []
-    for row in frame.itertuples():
-        parts = []
-        measure = planned.get(row.measure_id)
-        if row.report_status == "missing":
-            parts.append("kein Bericht für diesen Monat")
-        if measure is None:
-            parts.append("Maßnahme nicht im Zielsystem: keine Kapazität und keine Zielbevölkerung")
-        else:
-            widened = age_selection(measure.age_from, measure.age_to).note(
-                measure.age_from, measure.age_to
-            )
-            if widened:
-                parts.append(widened)
-            if pd.isna(row.population_date):
-                parts.append("keine Bevölkerungszahlen zu einem Stichtag vor diesem Monat")
-            elif pd.isna(row.target_population):
-                parts.append(
-                    f"Zielbevölkerung zum Stichtag {row.population_date:%d.%m.%Y} unvollständig "
-                    "(fehlende oder geheime Werte)"
-                )
-            elif row.target_population == 0:
-                parts.append("Zielbevölkerung ist 0: keine Reichweite")
-        if row.report_status == "reported" and row.participants == 0:
-            parts.append("keine Teilnehmenden: keine Kosten je Teilnehmendem")
-        notes.append("; ".join(parts) or None)
+    missing = frame["report_status"] == "missing"
+    is_planned = frame["measure_id"].isin(planned.keys())
+    widened = {
+        m.id: age_selection(m.age_from, m.age_to).note(m.age_from, m.age_to)
+        for m in planned.values()
+    }
+    population = _population_notes(frame["population_date"], frame["target_population"])
+    parts = [
+        _where(missing, "kein Bericht für diesen Monat"),
+        _where(
+            ~is_planned,
+            "Maßnahme nicht im Zielsystem: keine Kapazität und keine Zielbevölkerung",
+        ),
+        frame["measure_id"].map(widened).where(is_planned),
+        population.where(is_planned),
+        _where(
+            (frame["report_status"] == "reported") & (frame["participants"] == 0),
+            "keine Teilnehmenden: keine Kosten je Teilnehmendem",
+        ),
+    ]
+    return _join(parts)
+
+
+def _population_notes(dates: pd.Series, values: pd.Series) -> pd.Series:
+    """Why a target population (and so the reach) is NULL or 0; NULL where there is nothing to say.
+
+    Only the incomplete rows get their Stichtag formatted: strftime is slow on every row.
+    """
+    notes = pd.Series(None, index=dates.index, dtype=object)
+    notes[dates.isna()] = "keine Bevölkerungszahlen zu einem Stichtag vor diesem Monat"
+    incomplete = dates.notna() & values.isna()
+    notes[incomplete] = (
+        "Zielbevölkerung zum Stichtag "
+        + dates[incomplete].dt.strftime("%d.%m.%Y")
+        + " unvollständig (fehlende oder geheime Werte)"
+    )
+    notes[dates.notna() & (values == 0)] = "Zielbevölkerung ist 0: keine Reichweite"
     return notes
+
+
+def _where(condition: pd.Series, text: str) -> pd.Series:
+    return pd.Series(np.where(condition, text, None), index=condition.index, dtype=object)
+
+
+def _join(parts: list[pd.Series]) -> pd.Series:
+    """The non-NULL parts of each row joined with "; ", NULL where there is none.
+
+    On object arrays, so that a part without any text (all NULL) cannot turn into floats.
+    """
+    joined = np.full(len(parts[0]), None, dtype=object)
+    for part in parts:
+        text = part.to_numpy(dtype=object)
+        has, had = pd.notna(text), pd.notna(joined)
+        joined[has & had] = joined[has & had] + "; " + text[has & had]
+        joined[has & ~had] = text[has & ~had]
+    return pd.Series(joined, index=parts[0].index)

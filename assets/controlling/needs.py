@@ -18,6 +18,7 @@ import pandas as pd
 ALL_AREAS = "ALL"
 KEY = ["municipality_ags", "area_id", "topic", "respondent_group"]
 COLUMNS = [*KEY, "n", "mean_rating", "share_high_need", "status", "note"]
+_GROUP = ["municipality_ags", "topic", "respondent_group"]
 
 
 def aggregate_needs_survey(responses: pd.DataFrame, min_n: int) -> pd.DataFrame:
@@ -54,22 +55,29 @@ def _secondary_suppression(cells: pd.DataFrame, min_n: int) -> pd.DataFrame:
     is harmless only when they hold at least `min_n` answers in sum.
     """
     cells = cells.copy()
-    group_key = ["municipality_ags", "topic", "respondent_group"]
-    areas = cells[cells["area_id"] != ALL_AREAS]
-    totals = cells[cells["area_id"] == ALL_AREAS].set_index(group_key)["status"]
-    for key, group in areas.groupby(group_key):
-        if totals.get(key) != "ok":
-            continue
-        hidden = group[group["status"] == "suppressed"]
-        if hidden.empty:
-            continue
-        hidden_n = hidden["n"].sum()
-        for index, cell in group[group["status"] == "ok"].sort_values(["n", "area_id"]).iterrows():
-            if hidden_n >= min_n:
-                break
-            cells.loc[index, "status"] = "suppressed"
-            cells.loc[index, "note"] = (
-                "gesperrt, damit gesperrte Gebiete nicht aus dem Gesamtwert rückrechenbar sind"
-            )
-            hidden_n += cell["n"]
+    suppressed = cells["status"] == "suppressed"
+    is_total = cells["area_id"] == ALL_AREAS
+    published_totals = cells.loc[is_total & ~suppressed, _GROUP]
+    hidden_n = (
+        cells[~is_total & suppressed]
+        .groupby(_GROUP)["n"]
+        .sum()
+        .rename("hidden_n")
+        .reset_index()
+        .merge(published_totals, on=_GROUP)
+    )
+    # the published area cells of those groups, smallest first; each is suppressed while the
+    # hidden answers before it (primary ones plus the smaller cells already added) stay below min_n
+    candidates = (
+        cells[~is_total & ~suppressed]
+        .reset_index()
+        .merge(hidden_n, on=_GROUP)
+        .sort_values([*_GROUP, "n", "area_id"])
+    )
+    before = candidates.groupby(_GROUP)["n"].cumsum() - candidates["n"]
+    secondary = candidates.loc[candidates["hidden_n"] + before < min_n, "index"]
+    cells.loc[secondary, "status"] = "suppressed"
+    cells.loc[secondary, "note"] = (
+        "gesperrt, damit gesperrte Gebiete nicht aus dem Gesamtwert rückrechenbar sind"
+    )
     return cells

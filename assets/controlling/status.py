@@ -42,27 +42,49 @@ def compute_kpi_status(
     A KPI with a target but no value (missing report) stays listed with light `none`, so that
     the gap is visible next to the lights of the measures that did report.
     """
-    long = kpis.melt(
-        id_vars=["measure_id", "month", "report_status"],
-        value_vars=list(KPI_NAMES),
-        var_name="kpi",
-        value_name="actual",
+    return _status(kpis, goals, traffic_light, carry=[])
+
+
+def _status(
+    kpis: pd.DataFrame, goals: Goals, traffic_light: dict[str, float], carry: list[str]
+) -> pd.DataFrame:
+    """`compute_kpi_status` with the columns `carry` of each kpis row kept on its KPI rows.
+
+    The long form is built by position rather than by melt, merge and sort (millions of rows at
+    state scale): kpis sorted by measure and month, each row repeated once per KPI in
+    KPI_NAMES order, is already in the output order, and targets are looked up per measure.
+    Rows are dropped while still plain numbers, before any text column is built.
+    """
+    kpis = kpis.sort_values(["measure_id", "month"], ignore_index=True)
+    actual = kpis[list(KPI_NAMES)].to_numpy(dtype=float, na_value=np.nan).ravel()
+    target, kind = _targets(kpis["measure_id"], goals)
+    keep = np.flatnonzero(~np.isnan(target) | ~np.isnan(actual))
+    row, kpi = np.divmod(keep, len(KPI_NAMES))
+    long = kpis[["measure_id", "month", "report_status", *carry]].take(row)
+    long = long.reset_index(drop=True).assign(
+        kpi=np.array(KPI_NAMES, dtype=object)[kpi],
+        actual=actual[keep],
+        target=target[keep],
+        target_kind=kind[keep],
     )
-    long["actual"] = long["actual"].astype(float)
-    targets = pd.DataFrame(
-        [(m.id, kpi, t.value, t.kind) for m in goals.measures for kpi, t in m.targets.items()],
-        columns=["measure_id", "kpi", "target", "target_kind"],
-    ).astype({"target": float, "target_kind": object})
-    long = long.merge(targets, on=["measure_id", "kpi"], how="left")
-    long = long[long["target"].notna() | long["actual"].notna()].copy()
     long["attainment"] = attainment(long["actual"], long["target"], long["target_kind"])
     long["traffic_light"] = light(long["attainment"], traffic_light)
     long["note"] = _notes(long)
-    order = {kpi: i for i, kpi in enumerate(KPI_NAMES)}
-    long = long.sort_values(
-        ["measure_id", "month", "kpi"], key=lambda s: s.map(order) if s.name == "kpi" else s
-    )
-    return long[COLUMNS].reset_index(drop=True)
+    return long[[*COLUMNS, *carry]]
+
+
+def _targets(measure_ids: pd.Series, goals: Goals) -> tuple[np.ndarray, np.ndarray]:
+    """Target value and kind (NULL where none) of every KPI of each measure, flattened per row
+    in KPI_NAMES order."""
+    values = np.full((len(goals.measures) + 1, len(KPI_NAMES)), np.nan)
+    kinds = np.full(values.shape, np.nan, dtype=object)
+    for i, measure in enumerate(goals.measures):
+        for kpi, target in measure.targets.items():
+            values[i, KPI_NAMES.index(kpi)] = target.value
+            kinds[i, KPI_NAMES.index(kpi)] = target.kind
+    # -1 (not in goals.yaml) picks the last, all-NULL row
+    position = pd.Index([m.id for m in goals.measures]).get_indexer(measure_ids)
+    return values[position].ravel(), kinds[position].ravel()
 
 
 def attainment(actual: pd.Series, target: pd.Series, kind: pd.Series) -> pd.Series:
@@ -83,22 +105,29 @@ def light(attainment_pct: pd.Series, thresholds: dict[str, float]) -> pd.Series:
     """green / yellow / red by the settings thresholds (inclusive), `none` without attainment."""
     green = attainment_pct >= thresholds["green"] - _TOLERANCE
     yellow = attainment_pct >= thresholds["yellow"] - _TOLERANCE
-    out = np.select([green, yellow, attainment_pct.notna()], ["green", "yellow", "red"], "none")
-    return pd.Series(out, index=attainment_pct.index, dtype=object)
+    choice = np.select([green, yellow, attainment_pct.notna()], [0, 1, 2], 3)
+    return pd.Series(np.array(LIGHTS, dtype=object)[choice], index=attainment_pct.index)
 
 
-def _notes(long: pd.DataFrame) -> list[str | None]:
-    notes = []
-    for row in long.itertuples():
-        if pd.isna(row.target):
-            notes.append("kein Ziel im Zielsystem")
-        elif pd.notna(row.actual):
-            notes.append(None)
-        elif row.report_status == "missing":
-            notes.append("kein Wert: Bericht fehlt")
-        else:
-            notes.append("kein Wert: siehe Hinweis in measure_kpis")
-    return notes
+_NOTES = np.array(
+    [
+        "kein Ziel im Zielsystem",
+        None,
+        "kein Wert: Bericht fehlt",
+        "kein Wert: siehe Hinweis in measure_kpis",
+    ],
+    dtype=object,
+)
+
+
+def _notes(long: pd.DataFrame) -> np.ndarray:
+    """Why a KPI has no light: no target, a missing report, or a NULL explained in measure_kpis."""
+    choice = np.select(
+        [long["target"].isna(), long["actual"].notna(), long["report_status"] == "missing"],
+        [0, 1, 2],
+        3,
+    )
+    return _NOTES[choice]
 
 
 # -- rolling view --------------------------------------------------------------------------------
@@ -107,7 +136,11 @@ _COUNTS = ["participants", "target_group_participants", "new_participants", "hou
 
 
 def rolling_kpi_status(
-    kpis: pd.DataFrame, goals: Goals, traffic_light: dict[str, float], window: int = 3
+    kpis: pd.DataFrame,
+    goals: Goals,
+    traffic_light: dict[str, float],
+    window: int = 3,
+    months: list[str] | None = None,
 ) -> pd.DataFrame:
     """`kpi_status` over the trailing `window` calendar months ending at each month of `kpis`.
 
@@ -119,55 +152,120 @@ def rolling_kpi_status(
     quarters the window touches once (each month of a quarter repeats the quarter's figures).
     `window_months` is the number of reported months in the window; 0 gives light `none`.
     Months before the first month of `kpis` are not known, so early windows are shorter.
+    `months` (`YYYY-MM`), if given, keeps only the windows ending in them.
     """
-    rolled = _rolled_kpis(kpis, window)
-    status = compute_kpi_status(rolled, goals, traffic_light)
-    counts = rolled[["measure_id", "month", "window_months"]]
-    return status.merge(counts, on=["measure_id", "month"], how="left")[[*COLUMNS, "window_months"]]
+    rolled = _rolled_kpis(kpis, window, months)
+    return _status(rolled, goals, traffic_light, carry=["window_months"])
 
 
-def _rolled_kpis(kpis: pd.DataFrame, window: int) -> pd.DataFrame:
-    """One kpis-like row per measure and month with the figures of its trailing window."""
-    base = kpis.assign(month=pd.to_datetime(kpis["month"]))
-    anchors = base[["measure_id", "month"]]
-    members = pd.concat(
-        [base.assign(anchor=base["month"] + pd.DateOffset(months=k)) for k in range(window)],
-        ignore_index=True,
-    ).merge(anchors.rename(columns={"month": "anchor"}), on=["measure_id", "anchor"])
-    rows = []
-    for (measure_id, anchor), group in members.groupby(["measure_id", "anchor"]):
-        rows.append({"measure_id": measure_id, "month": anchor.date(), **_window_figures(group)})
-    if not rows:
+def _rolled_kpis(kpis: pd.DataFrame, window: int, months: list[str] | None) -> pd.DataFrame:
+    """One kpis-like row per measure and month with the figures of its trailing window.
+
+    Vectorised over all measures and months at once: member k of a window (k months before its
+    month) is a column block of its own, so every sum runs in the same order as over the rows of
+    one window (the month itself first), and the results match a per-window loop to the last bit.
+    """
+    if kpis.empty:
         return kpis.iloc[0:0].assign(window_months=pd.Series(dtype="int64"))
-    rolled = pd.DataFrame(rows)
+    base = kpis.assign(month=pd.to_datetime(kpis["month"]))
+    anchors = base[["measure_id", "month"]].sort_values(["measure_id", "month"], ignore_index=True)
+    if months is not None:
+        wanted = pd.PeriodIndex(months, freq="M")
+        anchors = anchors[anchors["month"].dt.to_period("M").isin(wanted)].reset_index(drop=True)
+    members = [_window_member(base, anchors, k) for k in range(window)]
+    reported = [(m["report_status"] == "reported").to_numpy() for m in members]
+    rolled = anchors.assign(
+        month=anchors["month"].dt.date, window_months=np.sum(reported, axis=0, dtype="int64")
+    )
+    for column in [*_COUNTS, "capacity"]:
+        total, known = _window_sum(members, reported, column)
+        rolled[column] = _divide(total, known)
+    for name, numerator, denominator, scale in _RATIOS:
+        rolled[name] = _ratio_of_sums(members, reported, numerator, denominator, scale)
+    rolled = rolled.assign(**_window_satisfaction(members))
     rolled["report_status"] = np.where(rolled["window_months"] > 0, "reported", "missing")
     return rolled
 
 
-def _window_figures(group: pd.DataFrame) -> dict[str, float | int | None]:
-    reported = group[group["report_status"] == "reported"]
-    months = len(reported)
-    out: dict[str, float | int | None] = {"window_months": months}
-    for column in [*_COUNTS, "capacity"]:
-        known = reported[column].dropna()
-        out[column] = known.sum() / len(known) if len(known) else None
-    out["utilisation"] = _ratio_of_sums(reported, "participants", "capacity", 100)
-    out["reach"] = _ratio_of_sums(reported, "target_group_participants", "target_population", 100)
-    out["cost_per_participant"] = _ratio_of_sums(reported, "cost_eur", "participants", 1)
-    quarters = group.assign(quarter=quarter_start(group["month"])).drop_duplicates("quarter")
-    n = int(quarters["satisfaction_n"].fillna(0).sum())
-    answered = quarters[quarters["satisfaction_n"].fillna(0) > 0]
-    weights = answered["satisfaction_n"].astype(float)
-    out["satisfaction_n"] = n
-    out["satisfaction_mean"] = (answered["satisfaction_mean"] * weights).sum() / n if n else None
-    out["satisfaction_top2"] = (answered["satisfaction_top2"] * weights).sum() / n if n else None
+_RATIOS = [
+    ("utilisation", "participants", "capacity", 100),
+    ("reach", "target_group_participants", "target_population", 100),
+    ("cost_per_participant", "cost_eur", "participants", 1),
+]
+
+
+def _window_member(base: pd.DataFrame, anchors: pd.DataFrame, k: int) -> pd.DataFrame:
+    """The kpis row `k` months before each anchor (all NULL where there is none), anchor order."""
+    shifted = base.assign(member_month=base["month"], month=base["month"] + pd.DateOffset(months=k))
+    return anchors.merge(shifted, on=["measure_id", "month"], how="left", validate="one_to_one")
+
+
+def _floats(member: pd.DataFrame, column: str) -> np.ndarray:
+    return member[column].to_numpy(dtype=float, na_value=np.nan)
+
+
+def _window_sum(
+    members: list[pd.DataFrame], use: list[np.ndarray], column: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Σ and count of the known values of `column` over the members in `use`, member 0 first."""
+    total, known = np.zeros(len(members[0])), np.zeros(len(members[0]), dtype="int64")
+    for member, mask in zip(members, use, strict=True):
+        values = np.where(mask, _floats(member, column), np.nan)
+        total = total + np.nan_to_num(values, nan=0.0)
+        known = known + ~np.isnan(values)
+    return total, known
+
+
+def _divide(numerator: np.ndarray, divisor: np.ndarray) -> np.ndarray:
+    """numerator / divisor, NULL where the divisor is not positive."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(divisor > 0, numerator / divisor, np.nan)
+
+
+def _ratio_of_sums(
+    members: list[pd.DataFrame],
+    reported: list[np.ndarray],
+    numerator: str,
+    denominator: str,
+    scale: float,
+) -> np.ndarray:
+    """Σ numerator / Σ denominator × scale over the reported months that have both parts."""
+    both = [
+        mask & ~np.isnan(_floats(m, numerator)) & ~np.isnan(_floats(m, denominator))
+        for m, mask in zip(members, reported, strict=True)
+    ]
+    top, _ = _window_sum(members, both, numerator)
+    bottom, _ = _window_sum(members, both, denominator)
+    return _divide(top, bottom) * scale
+
+
+def _window_satisfaction(members: list[pd.DataFrame]) -> dict[str, np.ndarray]:
+    """n, mean and top-2 share over the quarters the window touches, each quarter counted once.
+
+    Each month of a quarter repeats the quarter's figures, so only the latest month of each
+    quarter in the window counts (reported or not: surveys do not depend on reports).
+    """
+    quarters = [quarter_start(m["member_month"]) for m in members]
+    counted = []
+    for k, (member, quarter) in enumerate(zip(members, quarters, strict=True)):
+        seen = np.zeros(len(member), dtype=bool)
+        for j in range(k):
+            seen |= (members[j]["member_month"].notna() & (quarters[j] == quarter)).to_numpy()
+        counted.append(member["member_month"].notna().to_numpy() & ~seen)
+    n = [
+        np.where(use, np.nan_to_num(_floats(m, "satisfaction_n")), 0.0)
+        for m, use in zip(members, counted, strict=True)
+    ]
+    total_n = np.sum(n, axis=0)
+    out: dict[str, np.ndarray] = {"satisfaction_n": total_n.astype("int64")}
+    for column in ["satisfaction_mean", "satisfaction_top2"]:
+        weighted = np.zeros(len(total_n))
+        for member, weight in zip(members, n, strict=True):
+            weighted = weighted + np.nan_to_num(
+                np.where(weight > 0, _floats(member, column) * weight, 0.0)
+            )
+        out[column] = _divide(weighted, total_n)
     return out
-
-
-def _ratio_of_sums(rows: pd.DataFrame, numerator: str, denominator: str, scale: float):
-    both = rows[rows[numerator].notna() & rows[denominator].notna()]
-    total = both[denominator].astype(float).sum()
-    return both[numerator].astype(float).sum() / total * scale if total > 0 else None
 
 
 # -- goal view -----------------------------------------------------------------------------------
@@ -197,33 +295,36 @@ def goal_measure_status(
     measure listed under a goal without any KPI row in the month shows zeros and `none`.
     `indicator_id` joins the view to `goal_progress`.
     """
-    when = pd.Timestamp(month).date()
-    in_month = pd.to_datetime(kpi_status["month"]).dt.date == when
-    rows = kpi_status[in_month & kpi_status["target"].notna()]
+    return goal_measure_status_by_month(goals, kpi_status, [month])
+
+
+def goal_measure_status_by_month(
+    goals: Goals, kpi_status: pd.DataFrame, months: list[str | dt.date]
+) -> pd.DataFrame:
+    """`goal_measure_status` for each of `months`, month by month, in one pass over `kpi_status`."""
+    whens = [pd.Timestamp(month).date() for month in months]
+    rows = kpi_status[kpi_status["target"].notna()]
+    day = pd.to_datetime(rows["month"]).dt.normalize().rename("month")
     counts = (
-        rows.groupby(["measure_id", "traffic_light"])
+        rows.groupby([day, "measure_id", "traffic_light"])
         .size()
         .unstack(fill_value=0)
         .reindex(columns=list(LIGHTS), fill_value=0)
+        .reset_index()
     )
-    out = []
-    for goal in goals.goals:
-        for measure_id in goal.measures:
-            tally = (
-                counts.loc[measure_id].to_dict()
-                if measure_id in counts.index
-                else dict.fromkeys(LIGHTS, 0)
-            )
-            worst = next((lt for lt in ("red", "yellow", "green") if tally[lt] > 0), "none")
-            out.append(
-                dict(
-                    goal_id=goal.id,
-                    goal_title=goal.title,
-                    indicator_id=goal.indicator,
-                    measure_id=measure_id,
-                    month=when,
-                    **{lt: int(tally[lt]) for lt in LIGHTS},
-                    worst_light=worst,
-                )
-            )
-    return pd.DataFrame(out, columns=GOAL_COLUMNS)
+    counts["month"] = counts["month"].dt.date  # per group, not per row: dates are Python objects
+    listed = pd.DataFrame(
+        [
+            (goal.id, goal.title, goal.indicator, measure_id)
+            for goal in goals.goals
+            for measure_id in goal.measures
+        ],
+        columns=["goal_id", "goal_title", "indicator_id", "measure_id"],
+    )
+    out = pd.DataFrame({"month": whens}, dtype=object).merge(listed, how="cross")
+    out = out.merge(counts, on=["month", "measure_id"], how="left")
+    out[list(LIGHTS)] = out[list(LIGHTS)].fillna(0).astype("int64")
+    out["worst_light"] = np.select(
+        [out["red"] > 0, out["yellow"] > 0, out["green"] > 0], ["red", "yellow", "green"], "none"
+    ).astype(object)
+    return out[GOAL_COLUMNS]

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from assets.planning import Measure
+
 OPEN_END_AGE = 99
 """An `age_to` of 99 or more means "and older": the statistics stop at the 80+ band."""
 
@@ -79,48 +81,66 @@ def age_selection(age_from: int, age_to: int) -> AgeSelection:
     )
 
 
-def target_population_by_date(
-    population: pd.DataFrame, areas: list[str], terms: dict[str, int]
-) -> pd.DataFrame:
-    """Per population Stichtag: the target population summed over `areas` (reference_date, value).
+def measure_terms(measures: list[Measure]) -> pd.DataFrame:
+    """(measure_id, area_id, code, coefficient, needed) for every area and EW_* term of a measure.
+
+    `needed` is the number of (area, code) values the target population of a Stichtag sums.
+    """
+    rows = []
+    for measure in measures:
+        terms = age_selection(measure.age_from, measure.age_to).terms
+        needed = len(measure.areas) * len(terms)
+        rows.extend(
+            (measure.id, area_id, code, coefficient, needed)
+            for area_id in dict.fromkeys(measure.areas)
+            for code, coefficient in terms.items()
+        )
+    return pd.DataFrame(rows, columns=["measure_id", "area_id", "code", "coefficient", "needed"])
+
+
+def target_population_by_date(population: pd.DataFrame, terms: pd.DataFrame) -> pd.DataFrame:
+    """Per measure and population Stichtag: the target population summed over the measure's areas
+    (measure_id, reference_date, value), from `measure_terms`.
 
     The value is NULL at a Stichtag where any area lacks one of the codes or has no number for
     it (secret, unknown): a partial sum would understate the denominator and inflate the reach.
+    All measures go through one join and one grouping; within a group the values are summed in
+    the order of `population`.
     """
-    rows = population[population["area_id"].isin(areas) & population["code"].isin(terms.keys())]
-    if rows.empty:
-        return pd.DataFrame({"reference_date": pd.Series(dtype="datetime64[ns]"), "value": []})
+    rows = population.merge(terms, on=["area_id", "code"])
     rows = rows.assign(
-        reference_date=pd.to_datetime(rows["reference_date"]),
-        weighted=rows["value"].astype(float) * rows["code"].map(terms),
+        reference_date=pd.to_datetime(rows["reference_date"]).astype("datetime64[ns]"),
+        weighted=rows["value"].astype(float) * rows["coefficient"],
     )
-    by_date = rows.groupby("reference_date").agg(
-        value=("weighted", "sum"), known=("weighted", "count")
+    by_date = (
+        rows.groupby(["measure_id", "reference_date"])
+        .agg(value=("weighted", "sum"), known=("weighted", "count"), needed=("needed", "first"))
+        .reset_index()
     )
-    needed = len(areas) * len(terms)
-    value = by_date["value"].where(by_date["known"] == needed)
-    return value.rename("value").reset_index().sort_values("reference_date", ignore_index=True)
+    by_date["value"] = by_date["value"].where(by_date.pop("known") == by_date.pop("needed"))
+    return by_date
 
 
-def population_at(by_date: pd.DataFrame, months: pd.Series) -> pd.DataFrame:
-    """For each month (first day): the latest Stichtag at or before it and its target population.
+def population_at(by_date: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
+    """For each (measure_id, month) of `keys`: the latest Stichtag at or before the month's first
+    day and the measure's target population there (reference_date, value), in the order of `keys`.
 
     The month's first day is the comparison date, as everywhere else where a month is a key, so
     December still uses the previous year's 31.12. No older Stichtag is used when the latest one
-    is incomplete: a denominator never silently shifts in time.
+    is incomplete: a denominator never silently shifts in time. A measure without any Stichtag
+    gets NULLs.
     """
     # one resolution on both sides: DuckDB hands out microseconds, pandas defaults to nanoseconds
-    left = pd.DataFrame({"month": pd.to_datetime(months).astype("datetime64[ns]")}).reset_index()
-    by_date = by_date.assign(
-        reference_date=pd.to_datetime(by_date["reference_date"]).astype("datetime64[ns]")
+    left = keys[["measure_id", "month"]].assign(
+        month=pd.to_datetime(keys["month"]).astype("datetime64[ns]"), order=range(len(keys))
     )
-    if by_date.empty:
-        return left.assign(reference_date=pd.NaT, value=float("nan")).set_index("index")
     joined = pd.merge_asof(
         left.sort_values("month"),
-        by_date,
+        by_date.sort_values("reference_date"),
         left_on="month",
         right_on="reference_date",
+        by="measure_id",
         direction="backward",
     )
-    return joined.set_index("index").sort_index()[["month", "reference_date", "value"]]
+    joined = joined.sort_values("order").set_index(keys.index)
+    return joined[["reference_date", "value"]]
