@@ -1,10 +1,11 @@
 """Secondary suppression: by hand, and as properties over random tables (hypothesis)."""
 
+import duckdb
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assets.publish.disclosure import secondary_suppression, suppress_indicator_values
+from assets.publish.disclosure import suppressed_indicator_values
 
 K = 3
 
@@ -29,8 +30,20 @@ def table(numerators: list[int]) -> pd.DataFrame:
     )
 
 
+def protect(
+    frame: pd.DataFrame, min_count: int, min_denominator: float, count_numerators: set[str]
+) -> pd.DataFrame:
+    """`frame` after disclosure control, run by DuckDB as in publishing; rows and index kept."""
+    con = duckdb.connect()
+    con.register("cells", frame.rename_axis("_row").reset_index())
+    sql = suppressed_indicator_values("cells", min_count, min_denominator, count_numerators)
+    out = con.execute(f"SELECT * EXCLUDE (_primary, _secondary) FROM ({sql}) ORDER BY _row").df()
+    con.close()
+    return out.set_index("_row").rename_axis(frame.index.name)
+
+
 def published(frame: pd.DataFrame) -> pd.DataFrame:
-    return suppress_indicator_values(frame, K, 20, {"child_poverty"})
+    return protect(frame, K, 20, {"child_poverty"})
 
 
 def test_one_small_cell_takes_the_next_smallest_non_zero_cell_with_it():
@@ -54,10 +67,11 @@ def test_without_a_second_non_zero_cell_the_total_is_suppressed():
 
 
 def test_hidden_zero_cells_alone_need_no_partner():
-    mask, hide_total = secondary_suppression(
-        pd.Series([0.0, 4.0, 6.0]), pd.Series([True, False, False])
-    )
-    assert mask.tolist() == [True, False, False] and not hide_total
+    frame = table([0, 4, 6])
+    frame.loc[0, "denominator"] = 10.0  # below the minimum: the zero numerator is hidden
+    out = published(frame)
+    assert out["numerator"].isna().tolist() == [True, False, False, False]
+    assert out["status"].tolist() == ["suppressed", "ok", "ok", "ok"]
 
 
 @settings(max_examples=300, deadline=None)

@@ -8,11 +8,20 @@ import duckdb
 import pandas as pd
 import pytest
 
-from assets.publish.disclosure import suppress_indicator_values
-from assets.publish.swap import publish_atomically
-from assets.publish.tables import published_goal_progress
+from assets.publish.swap import publish_atomically, run_inside
+from assets.publish.tables import goal_progress_sql
+from tests.test_disclosure import protect
 
-DDL = {"t": "x INTEGER"}
+
+def publish(target, frame: pd.DataFrame, token: str) -> None:
+    """Publish `frame` as table `t` (with a view on it) the way the asset publishes."""
+    con = duckdb.connect()
+    with publish_atomically(con, target, token) as pub:
+        con.execute(f"CREATE TABLE {pub}.t (x INTEGER)")
+        con.register("incoming", frame)
+        con.execute(f"INSERT INTO {pub}.t SELECT * FROM incoming")
+        run_inside(con, pub, ["CREATE VIEW v AS SELECT sum(x) AS total FROM t"])
+    con.close()
 
 
 def test_primary_suppression_of_small_numerators_and_denominators():
@@ -28,7 +37,7 @@ def test_primary_suppression_of_small_numerators_and_denominators():
             "status": ["ok", "ok", "ok", "ok", "not_computable", "ok"],
         }
     )
-    out = suppress_indicator_values(values, min_count=3, min_denominator=20, count_numerators={"a"})
+    out = protect(values, min_count=3, min_denominator=20, count_numerators={"a"})
     assert out["status"].tolist() == [
         "ok",
         "suppressed",
@@ -55,7 +64,7 @@ READER = textwrap.dedent("""
 
 def test_swap_succeeds_while_an_analyst_holds_the_old_file_open(tmp_path):
     target = tmp_path / "sozialplanung.duckdb"
-    publish_atomically(target, {"t": pd.DataFrame({"x": [1, 2]})}, DDL, "first")
+    publish(target, pd.DataFrame({"x": [1, 2]}), "first")
     reader = subprocess.Popen(
         [sys.executable, "-c", READER, str(target)],
         stdin=subprocess.PIPE,
@@ -64,7 +73,7 @@ def test_swap_succeeds_while_an_analyst_holds_the_old_file_open(tmp_path):
     )
     try:
         assert reader.stdout.readline().strip() == "3"
-        publish_atomically(target, {"t": pd.DataFrame({"x": [10, 20]})}, DDL, "second")
+        publish(target, pd.DataFrame({"x": [10, 20]}), "second")
         reader.stdin.write("\n")
         reader.stdin.flush()
         assert reader.stdout.readline().strip() == "3"  # still the complete old state
@@ -72,16 +81,17 @@ def test_swap_succeeds_while_an_analyst_holds_the_old_file_open(tmp_path):
         reader.wait(timeout=30)
     con = duckdb.connect(str(target), read_only=True)
     assert con.execute("SELECT sum(x) FROM t").fetchone()[0] == 30  # a new connection: new state
+    assert con.execute("SELECT total FROM v").fetchone()[0] == 30  # the view reads this file
     con.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sozialplanung.duckdb"]  # no tmp, no .wal
 
 
 def test_failed_publish_leaves_the_previous_file_untouched(tmp_path):
     target = tmp_path / "sozialplanung.duckdb"
-    publish_atomically(target, {"t": pd.DataFrame({"x": [1]})}, DDL, "first")
+    publish(target, pd.DataFrame({"x": [1]}), "first")
     before = target.read_bytes()
     with pytest.raises(duckdb.Error):
-        publish_atomically(target, {"t": pd.DataFrame({"x": ["not a number"]})}, DDL, "broken")
+        publish(target, pd.DataFrame({"x": ["not a number"]}), "broken")
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sozialplanung.duckdb"]
 
@@ -96,20 +106,21 @@ def test_goal_progress_hides_figures_whose_indicator_value_is_suppressed():
             ('G1', '05999000', 'B', DATE '2025-12-31', 'child_poverty', 30.0, 25.0, 10.0, 0.25, true)
         ) t(goal_id, municipality_ags, area_id, reference_date, indicator_id, baseline, current,
             target, progress, on_track)""")
-    values = pd.DataFrame(
-        {
-            "municipality_ags": "05999000",
-            "area_id": ["A", "A", "B", "B"],
-            "reference_date": pd.to_datetime(["2024-12-31", "2025-12-31"] * 2),
-            "indicator_id": "child_poverty",
-            "status": ["ok", "suppressed", "suppressed", "ok"],
-        }
-    )
-    out = published_goal_progress(con, values).set_index(["area_id", "reference_date"])
+    con.execute("""
+        CREATE TABLE published_values AS SELECT * FROM (VALUES
+            ('05999000', 'A', DATE '2024-12-31', 'child_poverty', 'ok'),
+            ('05999000', 'A', DATE '2025-12-31', 'child_poverty', 'suppressed'),
+            ('05999000', 'B', DATE '2024-12-31', 'child_poverty', 'suppressed'),
+            ('05999000', 'B', DATE '2025-12-31', 'child_poverty', 'ok'),
+            ('05111000', 'A', DATE '2024-12-31', 'child_poverty', 'suppressed')
+        ) t(municipality_ags, area_id, reference_date, indicator_id, status)""")
+    out = con.execute(goal_progress_sql("published_values")).df()
+    out = out.set_index(["area_id", "reference_date"])
     a_now = out.loc[("A", pd.Timestamp("2025-12-31"))]  # the current value is suppressed
     assert a_now["status"] == "suppressed" and a_now["baseline"] == 20.0
     assert pd.isna(a_now["current"]) and pd.isna(a_now["progress"]) and pd.isna(a_now["on_track"])
     b_now = out.loc[("B", pd.Timestamp("2025-12-31"))]  # its baseline value is suppressed
     assert b_now["status"] == "suppressed" and b_now["current"] == 25.0
     assert pd.isna(b_now["baseline"]) and pd.isna(b_now["progress"])
+    # same area id in another municipality: not this row's value
     assert out.loc[("A", pd.Timestamp("2024-12-31")), "status"] == "ok"

@@ -16,12 +16,8 @@ from assets.planning import load_goals
 from assets.publish.docs import _literal, comment_statements, text
 from assets.publish.exports import write_exports
 from assets.publish.feedback import feedback_tables, write_feedback
-from assets.publish.swap import publish_atomically
-from assets.publish.tables import (
-    PUBLISHED_DDL,
-    build_published_tables,
-    published_metadata,
-)
+from assets.publish.swap import publish_atomically, run_inside
+from assets.publish.tables import published_columns, published_metadata, write_published_tables
 from assets.publish.views import VIEWS
 from assets.report import city_maps_png, render_report
 from assets.supply.assets import SUPPLY_ASSETS
@@ -45,25 +41,23 @@ def published_warehouse(
     open never blocks the refresh and never sees half of it.
     """
     settings = data_root.settings()
-    with warehouse.connect() as con:
-        area_ids = {r[0] for r in con.execute("SELECT area_id FROM areas").fetchall()}
-        goals = load_goals(data_root.path / "planning" / "goals.yaml", set(BY_ID), area_ids)
-        tables, suppressed = build_published_tables(con, settings, goals)
-        tables["metadata"] = published_metadata(con, context.run_id, str(data_root.path))
-        statements = [f"CREATE VIEW {name} AS {sql}" for name, (sql, _) in VIEWS.items()]
-        statements += [
-            f"COMMENT ON VIEW {name} IS {_literal(text(doc))}" for name, (_, doc) in VIEWS.items()
-        ]
-        statements += comment_statements({t: list(f.columns) for t, f in tables.items()})
-        # still holding the writer lock: one publisher at a time, so stale temp files of a
-        # killed run can be cleared safely
-        publish_atomically(
-            warehouse.published_path, tables, PUBLISHED_DDL, context.run_id, statements
-        )
-        exports = write_exports(warehouse.published_path, warehouse.path, list(tables))
-    values = tables["indicator_values"]
-    status = values.groupby("status").size().to_dict()
-    counts = {name: len(frame) for name, frame in tables.items()}
+    # the writer lock is held throughout: one publisher at a time, so stale temp files of a
+    # killed run can be cleared safely; the exports are written after the internal file is
+    # closed, so its cache is freed before they read the published file
+    with warehouse.exclusive():
+        with warehouse.connect() as con:
+            area_ids = {r[0] for r in con.execute("SELECT area_id FROM areas").fetchall()}
+            goals = load_goals(data_root.path / "planning" / "goals.yaml", set(BY_ID), area_ids)
+            metadata = published_metadata(con, context.run_id, str(data_root.path))
+            with publish_atomically(con, warehouse.published_path, context.run_id) as pub:
+                counts, suppressed = write_published_tables(con, pub, settings, goals, metadata)
+                run_inside(con, pub, documentation_statements(published_columns(con, pub)))
+                status = dict(
+                    con.execute(
+                        f"SELECT status, count(*) FROM {pub}.indicator_values GROUP BY status"
+                    ).fetchall()
+                )
+        exports = write_exports(warehouse.published_path, warehouse.path, list(counts))
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(warehouse.published_path)),
@@ -74,11 +68,20 @@ def published_warehouse(
             "tables": dg.MetadataValue.md(
                 markdown_table(pd.DataFrame(list(counts.items()), columns=["table", "rows"]))
             ),
-            "indicator_values_suppressed": int(status.get("suppressed", 0)),
+            "indicator_values_suppressed": status.get("suppressed", 0),
             **{f"suppressed_{k}": v for k, v in suppressed.items()},
-            "indicator_values_not_computable": int(status.get("not_computable", 0)),
+            "indicator_values_not_computable": status.get("not_computable", 0),
         }
     )
+
+
+def documentation_statements(columns: dict[str, list[str]]) -> list[str]:
+    """The convenience views and the `COMMENT ON` documentation of every table, column and view."""
+    statements = [f"CREATE VIEW {name} AS {sql}" for name, (sql, _) in VIEWS.items()]
+    statements += [
+        f"COMMENT ON VIEW {name} IS {_literal(text(doc))}" for name, (_, doc) in VIEWS.items()
+    ]
+    return statements + comment_statements(columns)
 
 
 PROVIDER_SOURCES = [PROVIDER_FILES, FACILITIES, REPORTS, SURVEYS]

@@ -9,128 +9,112 @@ exact figures.
   (numerator and denominator together would give the rate back).
 - Secondary suppression: a published total (the city-wide `ALL` row) minus the other published
   cells of its group must never give back a suppressed cell. Whenever a group has suppressed cells,
-  at least two non-zero cells are suppressed (the next smallest non-zero cells are added); if the
-  group has no second non-zero cell, the total is suppressed instead.
+  at least two non-zero cells are suppressed (the next smallest non-zero cell is added, ties going
+  to the smallest `area_id`); if the group has no second non-zero cell, the total is suppressed
+  instead.
 - A rate is NULL with `status = 'suppressed'` when its numerator or denominator is suppressed.
 Suppressed means NULL plus a status, never 0.
+
+The rules are SQL, so that millions of indicator values are protected inside DuckDB on their way
+into the published file, never copied into Python. Secondary suppression aggregates each group
+once and joins back only the few groups where it acts (no per-group loop, no window sort).
 """
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-
 SUPPRESSED = "suppressed"
+GROUP = "municipality_ags, reference_date, indicator_id"  # the cells that add up to one total
 
 
-def is_small_count(values: pd.Series, min_count: int) -> pd.Series:
-    """True where a count lies in 1 … min_count - 1."""
-    return (values > 0) & (values < min_count)
+def small_count(column: str, min_count: int) -> str:
+    """SQL: true where a count lies in 1 … min_count - 1 (false, never NULL, where it is NULL)."""
+    return f"coalesce({column} > 0 AND {column} < {min_count}, false)"
 
 
-def suppress_counts(values: pd.Series, min_count: int) -> pd.Series:
-    """A count column with every 1 … k-1 replaced by NULL (primary suppression only)."""
-    return values.where(~is_small_count(values, min_count))
+def _nonzero(column: str) -> str:
+    """SQL: a cell that reveals something when derived (NULL and NaN count as zero)."""
+    return f"coalesce(NOT isnan({column}) AND {column} <> 0, false)"
 
 
-def secondary_suppression(cells: pd.Series, suppressed: pd.Series) -> tuple[pd.Series, bool]:
-    """Extend the suppressed cells of one group so that none can be derived from the total.
+def _candidate(column: str) -> str:
+    """SQL: a cell secondary suppression may add (entered the total, not hidden, not zero)."""
+    return f"_cell AND NOT _{column}_primary AND {_nonzero(column)}"
 
-    `cells` are the values that add up to the group's published total; `suppressed` marks the
-    cells already suppressed. Returns the extended mask and whether the total must be suppressed.
+
+def _acting_groups(column: str) -> str:
+    """SQL: the groups where secondary suppression of `column` acts, with the cell it picks.
+
+    Reads the flags `_cell` (a row that entered the total), `_total` (the `ALL` row) and
+    `_{column}_primary` of `flagged`. A group acts only when it has a total that is not already
+    hidden and exactly one hidden non-zero cell (zeros reveal nothing; two already protect each
+    other). `_pick` is the area of its smallest other non-zero cell, NULL when there is none (then
+    the total is hidden instead). Only these few groups are joined back onto the rows.
     """
-    suppressed = suppressed.copy()
-    if not suppressed.any():
-        return suppressed, False
-    nonzero = cells.fillna(0) != 0
-    hidden_nonzero = int((suppressed & nonzero).sum())
-    if hidden_nonzero != 1:  # none hidden (zeros reveal nothing), or already two
-        return suppressed, False
-    candidates = cells[~suppressed & nonzero].abs().sort_values(kind="stable")
-    if candidates.empty:
-        return suppressed, True
-    suppressed[candidates.index[0]] = True
-    return suppressed, False
+    primary = f"_{column}_primary"
+    return f"""
+        SELECT {GROUP}, true AS _acts,
+               min({{'size': abs({column}), 'area': area_id}}) FILTER (WHERE {_candidate(column)}).area
+                   AS _pick
+        FROM flagged
+        GROUP BY {GROUP}
+        HAVING count(*) FILTER (WHERE _total AND NOT {primary}) > 0
+           AND count(*) FILTER (WHERE _cell AND {primary} AND {_nonzero(column)}) = 1"""
 
 
-def protect_group_column(
-    frame: pd.DataFrame,
-    column: str,
-    primary: pd.Series,
-    group_keys: list[str],
-    is_total: pd.Series,
-    contributes: pd.Series,
-) -> pd.Series:
-    """Suppression mask of one count column after secondary suppression within its groups.
-
-    `is_total` marks the total rows (e.g. `area_id = 'ALL'`), `contributes` the cell rows that
-    entered the total. A suppressed total is simply part of the mask.
-    """
-    mask = primary.copy()
-    group_id = frame.groupby(group_keys, sort=False, dropna=False).ngroup()
-    affected = set(group_id[primary & contributes & ~is_total])
-    values = frame[column]
-    for _, rows in frame[group_id.isin(affected)].groupby(group_id, sort=False):
-        index = rows.index
-        cells = index[contributes[index].to_numpy() & ~is_total[index].to_numpy()]
-        totals = index[is_total[index].to_numpy()]
-        if len(totals) == 0 or totals.isin(mask[mask].index).all():
-            continue
-        extended, hide_total = secondary_suppression(values[cells], mask[cells])
-        mask[cells] = extended
-        if hide_total:
-            mask[totals] = True
-    return mask
+def _hidden(column: str, groups: str) -> str:
+    """SQL: the final suppression mask of `column`, given its acting `groups` joined on."""
+    primary = f"_{column}_primary"
+    return (
+        f"{primary} OR coalesce({groups}._acts AND ("
+        f"({_candidate(column)} AND area_id = {groups}._pick)"
+        f" OR (_total AND {groups}._pick IS NULL)), false)"
+    )
 
 
-def suppress_indicator_values(
-    values: pd.DataFrame, min_count: int, min_denominator: float, count_numerators: set[str]
-) -> pd.DataFrame:
-    """Primary and secondary suppression of `indicator_values` (areas and their `ALL` rows).
+def _joined(groups: str) -> str:
+    return " AND ".join(f"f.{key} IS NOT DISTINCT FROM {groups}.{key}" for key in GROUP.split(", "))
+
+
+def suppressed_indicator_values(
+    source: str, min_count: int, min_denominator: float, count_numerators: set[str]
+) -> str:
+    """SQL: the rows of `source` (indicator values, areas and their `ALL` rows) after primary and
+    secondary suppression, with every other column of `source` passed through.
 
     `count_numerators` names the indicators whose numerator is a head count; differences such as
     population change are not, but they still add up to their total and are protected likewise.
-    Rows already `not_computable` keep that status and did not enter the total.
+    Rows already `not_computable` keep that status and did not enter the total. Two extra columns,
+    `_primary` and `_secondary`, say why a numerator was hidden (for the run's metadata).
     """
-    out = values.copy()
-    ok = out["status"] == "ok"
-    counts = out["indicator_id"].isin(count_numerators)
-    small_denominator = ok & (out["denominator"] < min_denominator)
-    numerator_primary = ok & (
-        (counts & is_small_count(out["numerator"], min_count)) | small_denominator
-    )
-    denominator_primary = ok & is_small_count(out["denominator"], min_count)
-    keys = ["municipality_ags", "reference_date", "indicator_id"]
-    is_total = out["area_id"] == "ALL"
-    numerator_hidden = protect_group_column(out, "numerator", numerator_primary, keys, is_total, ok)
-    denominator_hidden = protect_group_column(
-        out, "denominator", denominator_primary, keys, is_total, ok
-    )
-    hidden = numerator_hidden | denominator_hidden
-    out.loc[numerator_hidden, "numerator"] = np.nan
-    out.loc[denominator_hidden, "denominator"] = np.nan
-    out.loc[hidden, "value"] = np.nan
-    out.loc[hidden & ok, "status"] = SUPPRESSED
-    return out
-
-
-def suppression_counts(
-    before: pd.DataFrame,
-    after: pd.DataFrame,
-    min_count: int,
-    min_denominator: float,
-    count_numerators: set[str],
-) -> dict[str, int]:
-    """How many numerator cells primary and secondary suppression hid (for the run's metadata)."""
-    ok = before["status"] == "ok"
-    counts = before["indicator_id"].isin(count_numerators)
-    primary = ok & (
-        (counts & is_small_count(before["numerator"], min_count))
-        | (before["denominator"] < min_denominator)
-    )
-    hidden = ok & before["numerator"].notna() & after["numerator"].isna()
-    return {
-        "primary": int(primary.sum()),
-        "secondary": int((hidden & ~primary).sum()),
-        "rates_suppressed": int((after["status"] == SUPPRESSED).sum()),
-    }
+    counts = ", ".join(f"'{i}'" for i in sorted(count_numerators)) or "NULL"
+    return f"""
+        WITH flagged AS NOT MATERIALIZED (
+            SELECT *, _ok AND NOT _total AS _cell,
+                   _ok AND coalesce(denominator < {min_denominator}
+                       OR (indicator_id IN ({counts}) AND {small_count("numerator", min_count)}),
+                       false) AS _numerator_primary,
+                   _ok AND {small_count("denominator", min_count)} AS _denominator_primary
+            FROM (SELECT *, coalesce(status = 'ok', false) AS _ok,
+                         coalesce(area_id = 'ALL', false) AS _total
+                  FROM {source})),
+        numerator_groups AS ({_acting_groups("numerator")}),
+        denominator_groups AS ({_acting_groups("denominator")}),
+        protected AS (
+            SELECT f.*, {_hidden("numerator", "n")} AS _numerator_hidden,
+                   {_hidden("denominator", "d")} AS _denominator_hidden
+            FROM flagged f
+            LEFT JOIN numerator_groups n ON {_joined("n")}
+            LEFT JOIN denominator_groups d ON {_joined("d")})
+        SELECT * EXCLUDE (_ok, _total, _cell, _numerator_primary, _denominator_primary,
+                          _numerator_hidden, _denominator_hidden)
+                 REPLACE (
+                     CASE WHEN _numerator_hidden THEN NULL ELSE numerator END AS numerator,
+                     CASE WHEN _denominator_hidden THEN NULL ELSE denominator END AS denominator,
+                     CASE WHEN _numerator_hidden OR _denominator_hidden THEN NULL ELSE value END
+                         AS value,
+                     CASE WHEN _ok AND (_numerator_hidden OR _denominator_hidden)
+                          THEN '{SUPPRESSED}' ELSE status END AS status),
+               _numerator_primary AS _primary,
+               _ok AND _numerator_hidden AND NOT _numerator_primary
+                   AND numerator IS NOT NULL AS _secondary
+        FROM protected"""

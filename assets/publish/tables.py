@@ -1,4 +1,10 @@
-"""The published tables (DESIGN §8): their DDL and how each is derived from the internal file."""
+"""The published tables (DESIGN §8): their DDL and how each is derived from the internal file.
+
+Every table is a SQL query over the internal file, disclosure control included, and is written
+straight into the new published file attached to the same connection (`INSERT INTO pub.t SELECT`):
+no table passes through pandas except the two small ones made in Python (`measures`, `metadata`),
+so publishing needs little memory at any size. Rows keep the order of each query's `ORDER BY`.
+"""
 
 from __future__ import annotations
 
@@ -13,17 +19,12 @@ import pandas as pd
 from assets.indicators.catalog import INDICATORS
 from assets.planning import Goals
 from assets.publish.controlling import (
-    suppress_kpi_status,
-    suppress_measure_kpis,
-    suppress_rolling,
-    suppress_supply,
+    kpi_status_rolling_sql,
+    kpi_status_sql,
+    measure_kpis_sql,
+    supply_sql,
 )
-from assets.publish.disclosure import (
-    is_small_count,
-    suppress_counts,
-    suppress_indicator_values,
-    suppression_counts,
-)
+from assets.publish.disclosure import SUPPRESSED, small_count, suppressed_indicator_values
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -92,103 +93,147 @@ PUBLISHED_DDL = {
 }
 
 
-def published_areas(con: duckdb.DuckDBPyConnection, min_count: int) -> pd.DataFrame:
-    """Areas with their latest register population (small counts suppressed)."""
-    frame = con.execute("""
+def areas_sql(min_count: int) -> str:
+    """SQL: areas with their latest register population (small counts suppressed)."""
+    population = small_count("p.value", min_count)
+    return f"""
         SELECT a.municipality_ags, a.area_id, a.area_name, a.district_name, a.area_km2,
-               p.value AS population, p.reference_date AS population_date, a.geometry_wkt
+               CASE WHEN {population} THEN NULL ELSE p.value END AS population,
+               p.reference_date AS population_date, a.geometry_wkt
         FROM areas a
         LEFT JOIN (
             SELECT area_id, value, reference_date FROM small_area_statistics
             WHERE code = 'EW'
             QUALIFY row_number() OVER (PARTITION BY area_id ORDER BY reference_date DESC) = 1
         ) p USING (area_id)
-        ORDER BY a.municipality_ags, a.area_id""").df()
-    frame["population"] = suppress_counts(frame["population"], min_count)
-    return frame
+        ORDER BY a.municipality_ags, a.area_id"""
 
 
 COUNT_NUMERATORS = {i.indicator_id for i in INDICATORS if i.kind == "ratio"}
+BATCH_ROWS = 250_000
+VALUES_ORDER = "municipality_ags, area_id, indicator_id, reference_date"
 
 
-def published_indicator_values(
-    con: duckdb.DuckDBPyConnection, disclosure: dict
-) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Indicator values after disclosure control, and how many cells it suppressed."""
-    values = con.execute("""
-        SELECT municipality_ags, area_id, reference_date, indicator_id, numerator, denominator,
-               value, status, note
-        FROM indicator_values
-        ORDER BY municipality_ags, area_id, indicator_id, reference_date""").df()
-    args = (disclosure["min_count"], disclosure["min_denominator"], COUNT_NUMERATORS)
-    published = suppress_indicator_values(values, *args)
-    return published, suppression_counts(values, published, *args)
+def municipality_batches(
+    con: duckdb.DuckDBPyConnection, rows_per_batch: int = BATCH_ROWS
+) -> list[list[str | None]]:
+    """The municipalities of `indicator_values` in key order, grouped into batches of about
+    `rows_per_batch` rows (a municipality is never split).
 
-
-def published_data_quality(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """One row per landing file; checks are the source's latest expectation results."""
-    return con.execute("""
-        WITH latest AS (
-            SELECT source, check_name, expectation, success FROM check_results
-            QUALIFY rank() OVER (PARTITION BY source ORDER BY checked_at DESC) = 1),
-        checks AS (
-            SELECT source, count(*) FILTER (WHERE success) AS checks_passed,
-                   count(*) FILTER (WHERE NOT success) AS checks_failed
-            FROM latest GROUP BY source)
-        SELECT f.source, f.file, f.rows_in, f.rows_loaded, f.rows_quarantined,
-               coalesce(c.checks_passed, 0) AS checks_passed,
-               coalesce(c.checks_failed, 0) AS checks_failed, f.loaded_at
-        FROM ingest_files f LEFT JOIN checks c USING (source)
-        ORDER BY f.source, f.file""").df()
-
-
-def published_allocation(con: duckdb.DuckDBPyConnection, min_count: int) -> pd.DataFrame:
-    """Amounts are budget decisions and always published; a small basis count and the weight
-    derived from it are suppressed."""
-    frame = con.execute(
-        "SELECT * FROM allocation ORDER BY municipality_ags, reference_date, area_id"
-    ).df()
-    small = is_small_count(frame["basis_count"], min_count)
-    frame.loc[small, ["basis_count", "weight"]] = None
-    return frame
-
-
-def published_goal_progress(
-    con: duckdb.DuckDBPyConnection, published_values: pd.DataFrame
-) -> pd.DataFrame:
-    """Goal progress with area figures blanked where the underlying value is suppressed.
-
-    `current` follows the published status of the indicator value at the same reference date,
-    `baseline` that of the goal's first reference date (the baseline month itself whenever the
-    data has it).
+    Suppression groups never cross a municipality, so each batch is protected on its own; sorting
+    one batch at a time instead of all values keeps the memory small at state scale.
     """
-    frame = con.execute("""
-        SELECT g.*, b.baseline_date FROM goal_progress g
-        LEFT JOIN (SELECT goal_id, min(reference_date) AS baseline_date FROM goal_progress
-                   GROUP BY goal_id) b USING (goal_id)
-        ORDER BY goal_id, municipality_ags, area_id, reference_date""").df()
-    keys = ["municipality_ags", "area_id", "indicator_id"]
-    suppressed = (
-        published_values.loc[published_values["status"] == "suppressed", [*keys, "reference_date"]]
-        .drop_duplicates()
-        .assign(hidden=True)
-    )
+    batches: list[list[str | None]] = []
+    size = rows_per_batch
+    for ags, rows in con.execute(
+        "SELECT municipality_ags, count(*) FROM indicator_values GROUP BY ALL "
+        "ORDER BY municipality_ags"
+    ).fetchall():
+        if size + rows > rows_per_batch:
+            batches.append([])
+            size = 0
+        batches[-1].append(ags)
+        size += rows
+    return batches
 
-    def is_suppressed(date_column: str) -> pd.Series:
-        """Whether the published value of the row's area, indicator and `date_column` is hidden."""
-        found = frame[[*keys, date_column]].merge(
-            suppressed.rename(columns={"reference_date": date_column}), how="left"
+
+def _member_of(column: str, values: list[str | None]) -> str:
+    """SQL: `column` is one of `values` (a None among them matches NULL)."""
+    known = ", ".join("'" + v.replace("'", "''") + "'" for v in values if v is not None)
+    tests = [f"{column} IN ({known})"] if known else []
+    tests += [f"{column} IS NULL"] if None in values else []
+    return " OR ".join(tests)
+
+
+def write_indicator_values(
+    con: duckdb.DuckDBPyConnection, table: str, disclosure: dict
+) -> tuple[int, dict[str, int]]:
+    """Protect and write the indicator values batch by batch into `table` (in key order).
+
+    Each batch is protected once into a temporary table, from which its rows are written and the
+    suppression counts are taken. Returns the rows written and how many numerator cells primary
+    and secondary suppression hid (for the run's metadata).
+    """
+    rows, primary, secondary, rates = 0, 0, 0, 0
+    for batch in municipality_batches(con):
+        source = f"""(
+            SELECT municipality_ags, area_id, reference_date, indicator_id, numerator,
+                   denominator, value, status, note
+            FROM indicator_values WHERE {_member_of("municipality_ags", batch)})"""
+        protected = suppressed_indicator_values(
+            source, disclosure["min_count"], disclosure["min_denominator"], COUNT_NUMERATORS
         )
-        return pd.Series(found["hidden"].notna().to_numpy(), index=frame.index)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _protected AS {protected}")
+        try:
+            rows += con.execute(f"""
+                INSERT INTO {table} BY NAME
+                SELECT * EXCLUDE (_primary, _secondary) FROM _protected
+                ORDER BY {VALUES_ORDER}""").fetchone()[0]
+            counts = con.execute(f"""
+                SELECT count(*) FILTER (WHERE _primary), count(*) FILTER (WHERE _secondary),
+                       count(*) FILTER (WHERE status = '{SUPPRESSED}')
+                FROM _protected""").fetchone()
+        finally:
+            con.execute("DROP TABLE _protected")
+        primary, secondary, rates = primary + counts[0], secondary + counts[1], rates + counts[2]
+    return rows, {"primary": primary, "secondary": secondary, "rates_suppressed": rates}
 
-    current = is_suppressed("reference_date")
-    baseline = is_suppressed("baseline_date")
-    hidden = current | baseline
-    frame.loc[current, "current"] = None
-    frame.loc[baseline, "baseline"] = None
-    frame.loc[hidden, ["progress", "on_track"]] = None
-    frame["status"] = ["suppressed" if h else "ok" for h in hidden]
-    return frame.drop(columns="baseline_date")
+
+# one row per landing file; checks are the source's latest expectation results
+DATA_QUALITY = """
+    WITH latest AS (
+        SELECT source, check_name, expectation, success FROM check_results
+        QUALIFY rank() OVER (PARTITION BY source ORDER BY checked_at DESC) = 1),
+    checks AS (
+        SELECT source, count(*) FILTER (WHERE success) AS checks_passed,
+               count(*) FILTER (WHERE NOT success) AS checks_failed
+        FROM latest GROUP BY source)
+    SELECT f.source, f.file, f.rows_in, f.rows_loaded, f.rows_quarantined,
+           coalesce(c.checks_passed, 0) AS checks_passed,
+           coalesce(c.checks_failed, 0) AS checks_failed, f.loaded_at
+    FROM ingest_files f LEFT JOIN checks c USING (source)
+    ORDER BY f.source, f.file"""
+
+
+def allocation_sql(min_count: int) -> str:
+    """SQL: amounts are budget decisions and always published; a small basis count and the weight
+    derived from it are suppressed."""
+    small = small_count("basis_count", min_count)
+    return f"""
+        SELECT * REPLACE (CASE WHEN {small} THEN NULL ELSE basis_count END AS basis_count,
+                          CASE WHEN {small} THEN NULL ELSE weight END AS weight)
+        FROM allocation ORDER BY municipality_ags, reference_date, area_id"""
+
+
+def goal_progress_sql(published_values: str) -> str:
+    """SQL: goal progress with area figures blanked where the underlying value is suppressed.
+
+    `current` follows the published status (in `published_values`) of the indicator value at the
+    same reference date, `baseline` that of the goal's first reference date (the baseline month
+    itself whenever the data has it).
+    """
+    return f"""
+        WITH hidden AS (
+            SELECT DISTINCT municipality_ags, area_id, indicator_id, reference_date, true AS hit
+            FROM {published_values} WHERE status = '{SUPPRESSED}'),
+        flagged AS (
+            SELECT g.*, coalesce(c.hit, false) AS _current, coalesce(b.hit, false) AS _baseline
+            FROM goal_progress g
+            LEFT JOIN (SELECT goal_id, min(reference_date) AS baseline_date FROM goal_progress
+                       GROUP BY goal_id) d USING (goal_id)
+            LEFT JOIN hidden c
+                   ON c.municipality_ags = g.municipality_ags AND c.area_id = g.area_id
+                  AND c.indicator_id = g.indicator_id AND c.reference_date = g.reference_date
+            LEFT JOIN hidden b
+                   ON b.municipality_ags = g.municipality_ags AND b.area_id = g.area_id
+                  AND b.indicator_id = g.indicator_id AND b.reference_date = d.baseline_date)
+        SELECT * EXCLUDE (_current, _baseline) REPLACE (
+                   CASE WHEN _current THEN NULL ELSE current END AS current,
+                   CASE WHEN _baseline THEN NULL ELSE baseline END AS baseline,
+                   CASE WHEN _current OR _baseline THEN NULL ELSE progress END AS progress,
+                   CASE WHEN _current OR _baseline THEN NULL ELSE on_track END AS on_track),
+               CASE WHEN _current OR _baseline THEN '{SUPPRESSED}' ELSE 'ok' END AS status
+        FROM flagged ORDER BY goal_id, municipality_ags, area_id, reference_date"""
 
 
 def code_version() -> str:
@@ -267,65 +312,79 @@ def measures_frame(goals: Goals) -> pd.DataFrame:
     )
 
 
-def published_controlling(
-    con: duckdb.DuckDBPyConnection, settings: dict, goals: Goals
-) -> dict[str, pd.DataFrame]:
+def published_columns(con: duckdb.DuckDBPyConnection, database: str) -> dict[str, list[str]]:
+    """Table name -> column names of every table in `database`."""
+    rows = con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = ? "
+        "ORDER BY table_name, column_index",
+        [database],
+    ).fetchall()
+    columns: dict[str, list[str]] = {}
+    for table, column in rows:
+        columns.setdefault(table, []).append(column)
+    return columns
+
+
+def write_published_tables(
+    con: duckdb.DuckDBPyConnection,
+    pub: str,
+    settings: dict,
+    goals: Goals,
+    metadata: pd.DataFrame,
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Create and fill every published table in the attached database `pub`, one at a time.
+
+    Returns the rows per table and the suppression counts. Tables that depend on what is already
+    published (`goal_progress` on the suppressed indicator values, `kpi_status` on the shown
+    KPIs) read it back from `pub`, so they follow exactly what analysts see.
+    """
     disclosure = settings["disclosure"]
     k = disclosure["min_count"]
-    kpis = suppress_measure_kpis(
-        con.execute(
-            "SELECT * EXCLUDE (population_date) FROM measure_kpis ORDER BY measure_id, month"
-        ).df(),
-        k,
-        disclosure["min_survey_n"],
+    rows: dict[str, int] = {}
+
+    def put(table: str, source: str | pd.DataFrame) -> None:
+        con.execute(f"CREATE TABLE {pub}.{table} ({PUBLISHED_DDL[table]})")
+        if isinstance(source, pd.DataFrame):
+            rows[table] = len(source)
+            if not source.empty:
+                con.register("_incoming", source)
+                con.execute(f"INSERT INTO {pub}.{table} BY NAME SELECT * FROM _incoming")
+                con.unregister("_incoming")
+            return
+        rows[table] = con.execute(f"INSERT INTO {pub}.{table} BY NAME {source}").fetchone()[0]
+
+    put("areas", areas_sql(k))
+    put("indicator_catalog", "SELECT * FROM indicator_catalog ORDER BY indicator_id")
+    con.execute(f"CREATE TABLE {pub}.indicator_values ({PUBLISHED_DDL['indicator_values']})")
+    rows["indicator_values"], suppressed = write_indicator_values(
+        con, f"{pub}.indicator_values", disclosure
     )
-    shown = kpis.drop(columns=["provider_id", "report_status", "note", "status"])
-    return {
-        "supply": suppress_supply(
-            con.execute(
-                "SELECT * FROM supply ORDER BY municipality_ags, reference_date, offer_type, "
-                "area_id"
-            ).df(),
-            k,
-        ),
-        "measures": measures_frame(goals),
-        "measure_kpis": kpis,
-        "kpi_status": suppress_kpi_status(
-            con.execute("SELECT * FROM kpi_status ORDER BY measure_id, month, kpi").df(), shown
-        ),
-        "kpi_status_rolling": suppress_rolling(
-            con.execute("SELECT * FROM kpi_status_rolling ORDER BY measure_id, month, kpi").df(), k
-        ),
-        "goal_measure_status": con.execute(
-            "SELECT * FROM goal_measure_status ORDER BY goal_id, measure_id, month"
-        ).df(),
-        "needs_survey": con.execute(
-            "SELECT * FROM needs_survey ORDER BY municipality_ags, area_id, topic, respondent_group"
-        ).df(),
-    }
-
-
-def build_published_tables(
-    con: duckdb.DuckDBPyConnection, settings: dict, goals: Goals
-) -> tuple[dict[str, pd.DataFrame], dict[str, int]]:
-    """Every published table (after disclosure control) and the suppression counts."""
-    disclosure = settings["disclosure"]
-    values, suppressed = published_indicator_values(con, disclosure)
-    return {
-        "areas": published_areas(con, disclosure["min_count"]),
-        "indicator_catalog": con.execute(
-            "SELECT * FROM indicator_catalog ORDER BY indicator_id"
-        ).df(),
-        "indicator_values": values,
-        "facilities": con.execute("""
-            SELECT facility_id, provider_id, name, offer_type, municipality_ags, area_id,
-                   capacity, lon, lat, valid_from, valid_to, address
-            FROM facilities ORDER BY facility_id""").df(),
-        "social_index": con.execute(
-            "SELECT * FROM social_index ORDER BY municipality_ags, area_id, reference_date"
-        ).df(),
-        "allocation": published_allocation(con, disclosure["min_count"]),
-        "goal_progress": published_goal_progress(con, values),
-        "data_quality": published_data_quality(con),
-        **published_controlling(con, settings, goals),
-    }, suppressed
+    put(
+        "facilities",
+        """SELECT facility_id, provider_id, name, offer_type, municipality_ags, area_id,
+                  capacity, lon, lat, valid_from, valid_to, address
+           FROM facilities ORDER BY facility_id""",
+    )
+    put(
+        "social_index",
+        "SELECT * FROM social_index ORDER BY municipality_ags, area_id, reference_date",
+    )
+    put("allocation", allocation_sql(k))
+    put("goal_progress", goal_progress_sql(f"{pub}.indicator_values"))
+    put("data_quality", DATA_QUALITY)
+    put("supply", supply_sql(k))
+    put("measures", measures_frame(goals))
+    put("measure_kpis", measure_kpis_sql(k, disclosure["min_survey_n"]))
+    kpi_columns = published_columns(con, pub)["measure_kpis"]
+    put("kpi_status", kpi_status_sql(f"{pub}.measure_kpis", kpi_columns))
+    put("kpi_status_rolling", kpi_status_rolling_sql(k))
+    put(
+        "goal_measure_status",
+        "SELECT * FROM goal_measure_status ORDER BY goal_id, measure_id, month",
+    )
+    put(
+        "needs_survey",
+        "SELECT * FROM needs_survey ORDER BY municipality_ags, area_id, topic, respondent_group",
+    )
+    put("metadata", metadata)
+    return rows, suppressed
