@@ -53,23 +53,29 @@ ORDER BY a.municipality_ags, a.area_id""",
     ),
     "v_goal_overview": (
         """
-SELECT g.goal_id, m.goal_title, g.indicator_id, g.reference_date, g.baseline, g.current,
-       g.target, g.progress, g.on_track, m.month AS measures_month,
-       sum(m.green) AS kpis_green, sum(m.yellow) AS kpis_yellow, sum(m.red) AS kpis_red,
-       sum(m."none") AS kpis_without_value,
-       string_agg(m.measure_id, ', ' ORDER BY m.measure_id) FILTER (WHERE m.red > 0)
-           AS measures_red
-FROM goal_progress g
-JOIN goal_measure_status m ON m.goal_id = g.goal_id
- AND m.month = (SELECT max(month) FROM goal_measure_status)
-WHERE g.area_id = 'ALL'
-  AND g.reference_date = (SELECT max(reference_date) FROM goal_progress p
-                          WHERE p.goal_id = g.goal_id AND p.area_id = 'ALL')
-GROUP BY ALL
-ORDER BY g.goal_id""",
+WITH latest_measures AS (
+    SELECT goal_id, any_value(goal_title) AS goal_title, month AS measures_month,
+           sum(green) AS kpis_green, sum(yellow) AS kpis_yellow, sum(red) AS kpis_red,
+           sum("none") AS kpis_without_value,
+           string_agg(measure_id, ', ' ORDER BY measure_id) FILTER (WHERE red > 0)
+               AS measures_red
+    FROM goal_measure_status
+    WHERE month = (SELECT max(month) FROM goal_measure_status)
+    GROUP BY goal_id, month),
+latest_progress AS (
+    SELECT * FROM goal_progress WHERE area_id = 'ALL'
+    QUALIFY reference_date = max(reference_date) OVER (PARTITION BY goal_id))
+SELECT g.goal_id, g.municipality_ags, m.goal_title, g.indicator_id, g.reference_date, g.baseline, g.current,
+       g.target, g.progress, g.on_track, m.measures_month, m.kpis_green, m.kpis_yellow,
+       m.kpis_red, m.kpis_without_value, m.measures_red
+FROM latest_progress g JOIN latest_measures m USING (goal_id)
+ORDER BY g.goal_id, g.municipality_ags
+""",
         (
-            "Je Ziel: Fortschritt des Indikators (gesamt) neben den Ampeln seiner Maßnahmen",
-            "Per goal: indicator progress (city-wide) next to the lights of its measures",
+            "Je Ziel und Kommune: Fortschritt des Indikators (gesamt) neben den Ampeln der "
+            "Maßnahmen des Ziels",
+            "Per goal and municipality: indicator progress (city-wide) next to the lights of the "
+            "goal's measures",
         ),
     ),
     "v_red_kpis_latest": (
