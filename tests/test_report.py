@@ -19,6 +19,7 @@ import pytest
 from matplotlib.image import imread
 
 from assets.report import ReportSummary, city_maps_png, render_report
+from assets.report.data import load
 from assets.report.render import cell, number, page_files
 
 CHROMIUM = shutil.which("chromium") or (
@@ -39,7 +40,7 @@ def published(sample_refresh) -> Path:
 @pytest.fixture(scope="module")
 def report(published, tmp_path_factory) -> tuple[Path, ReportSummary]:
     out = tmp_path_factory.mktemp("report") / "report"
-    return out, render_report(published, out)
+    return out, render_report(load(published), out)
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +140,7 @@ def test_rendering_twice_gives_the_same_bytes_and_replaces_the_old_report(
     again = tmp_path / "again"
     (again / "areas").mkdir(parents=True)
     (again / "areas" / "stale.html").write_text("old")
-    render_report(published, again)
+    render_report(load(published), again)
     assert not (again / "areas" / "stale.html").exists()
     first = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     second = {p.relative_to(again): p.read_bytes() for p in again.rglob("*") if p.is_file()}
@@ -147,12 +148,12 @@ def test_rendering_twice_gives_the_same_bytes_and_replaces_the_old_report(
 
 
 def test_city_maps_are_deterministic_pngs(published):
-    maps = city_maps_png(published)
+    maps = city_maps_png(load(published))
     assert set(maps) == {"status_classes", "dynamics_classes", "child_poverty"}
     for png in maps.values():
         assert png.startswith(b"\x89PNG") and b"Software" not in png
         assert imread(io.BytesIO(png)).shape[1] > 300
-    assert maps == city_maps_png(published)
+    assert maps == city_maps_png(load(published))
 
 
 def test_page_files_are_safe_and_unique():

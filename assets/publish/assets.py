@@ -20,6 +20,7 @@ from assets.publish.swap import publish_atomically, run_inside
 from assets.publish.tables import published_columns, published_metadata, write_published_tables
 from assets.publish.views import VIEWS
 from assets.report import city_maps_png, render_report
+from assets.report.data import load as load_report_data
 from assets.supply.assets import SUPPLY_ASSETS
 from pipelines.resources import DataRoot, Warehouse
 
@@ -128,10 +129,12 @@ def area_profiles(warehouse: Warehouse) -> dg.MaterializeResult:
     inline), usable offline and printable (one area on two A4 pages).
     """
     started = time.perf_counter()
-    with warehouse.exclusive():  # the published file must not be swapped while it is read
-        summary = render_report(warehouse.published_path, warehouse.path / "report")
-        seconds = time.perf_counter() - started
-        maps = city_maps_png(warehouse.published_path)
+    # the published file must not be swapped while it is read, nor the report folder written twice
+    with warehouse.exclusive():
+        data = load_report_data(warehouse.published_path)
+        summary = render_report(data, warehouse.path / "report")
+    seconds = time.perf_counter() - started
+    maps = city_maps_png(data)  # the same data: read the published file once
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": summary.pages,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -20,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from assets.report import labels
-from assets.report.data import AREA_KEY, ReportData, load
+from assets.report.data import AREA_KEY, ReportData
 
 DPI = 100
 MAP_SIZE_IN = (6.0, 6.0)
@@ -51,13 +50,12 @@ class MapLayer:
         return replace(self, fill=self.fill.iloc[positions])
 
 
-def city_maps_png(published: Path) -> dict[str, bytes]:
-    """The three city maps of the published file, for the pipeline's asset metadata.
+def city_maps_png(data: ReportData) -> dict[str, bytes]:
+    """The three city maps of the published data, for the pipeline's asset metadata.
 
     Keys: `status_classes`, `dynamics_classes`, `child_poverty`. Several municipalities in one
     file are drawn on the same map.
     """
-    data = load(published)
     return {name: _map(data.areas, layer) for name, layer in map_layers(data, data.areas).items()}
 
 

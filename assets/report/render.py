@@ -28,7 +28,7 @@ from markupsafe import escape
 
 from assets.report import labels, svg
 from assets.report.charts import MAP_TITLES, MapLayer, latest_rows, map_layers
-from assets.report.data import AREA_KEY, CITY, load, records_by_area
+from assets.report.data import AREA_KEY, CITY, ReportData, records_by_area
 
 MAP_WIDTH = 360
 LOCATOR_WIDTH = 230
@@ -79,9 +79,8 @@ class Chip:
         )
 
 
-def render_report(published: Path, out: Path) -> ReportSummary:
-    """Writes `index.html` and `areas/<file>.html` for every area of `published` into `out`."""
-    data = load(published)
+def render_report(data: ReportData, out: Path) -> ReportSummary:
+    """Writes `index.html` and `areas/<file>.html` for every area of `data` into `out`."""
     env = _environment()
     staging = out.parent / f".{out.name}.staging"
     shutil.rmtree(staging, ignore_errors=True)
