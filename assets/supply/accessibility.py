@@ -75,12 +75,18 @@ def inhabited_cells(grid: pd.DataFrame, polygons: gpd.GeoDataFrame) -> Cells:
     )
 
 
-def nearest_distance(centres: np.ndarray, facilities: np.ndarray) -> np.ndarray:
-    """Metres from each centre to the nearest facility point (STRtree); infinite without any."""
+def nearest_distance(
+    centres: np.ndarray, facilities: np.ndarray, max_distance: float | None = None
+) -> np.ndarray:
+    """Metres from each centre to the nearest facility point (STRtree); infinite without any.
+
+    With `max_distance`, facilities farther away are not searched for (the distance is then
+    infinite): a bounded search is several times faster over a state's 600,000 grid cells.
+    """
     distance = np.full(len(centres), np.inf)
     if len(facilities) and len(centres):
         (cell, _), found = shapely.STRtree(facilities).query_nearest(
-            centres, return_distance=True, all_matches=False
+            centres, max_distance=max_distance, return_distance=True, all_matches=False
         )
         distance[cell] = found
     return distance
@@ -129,7 +135,8 @@ def accessibility(
                 sorted(zip(shapely.get_x(facilities), shapely.get_y(facilities), strict=True))
             )
             if key != last_key:
-                last_key, distance = key, nearest_distance(cells.centres, facilities)
+                reach = float(walking_m) + WITHIN_TOLERANCE_M
+                last_key, distance = key, nearest_distance(cells.centres, facilities, reach)
             parts.append(
                 cells.areas[AREA_KEY].assign(
                     reference_date=date,

@@ -32,20 +32,25 @@ def flag_gaps(rows: pd.DataFrame, supply_settings: dict) -> pd.DataFrame:
         False
     )
     low_reach = (rows["share_within_distance"] < min_share).fillna(False)
+    gap = (low_coverage | low_reach).astype(bool)
     walking = rows["offer_type"].map(supply_settings.get("walking_distance_m", {}))
-    reasons = [
+    reasons = np.full(
+        len(rows), None, dtype=object
+    )  # texts only for the gaps: a state has 400k rows
+    hit = gap.to_numpy()
+    reasons[hit] = [
         _reason(coverage, reach, places, city, share, walk, factor, min_share)
         for coverage, reach, places, city, share, walk in zip(
-            low_coverage,
-            low_reach,
-            rows["places_per_1000"],
-            rows["municipality_places_per_1000"],
-            rows["share_within_distance"],
-            walking,
+            low_coverage[hit],
+            low_reach[hit],
+            rows["places_per_1000"][hit],
+            rows["municipality_places_per_1000"][hit],
+            rows["share_within_distance"][hit],
+            walking[hit],
             strict=True,
         )
     ]
-    return rows.assign(gap=(low_coverage | low_reach).astype(bool), gap_reason=reasons)
+    return rows.assign(gap=gap, gap_reason=reasons)
 
 
 def _reason(coverage, reach, places, city, share, walk, factor, min_share) -> str | None:
