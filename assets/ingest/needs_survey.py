@@ -42,9 +42,9 @@ def read_needs_survey(
     rels = [path.relative_to(root).as_posix() for path in paths]
     batch = open_deliveries(paths, rels, SOURCE, COLUMNS)
     rows, reject = batch.rows, batch.rejections.reject
-    survey_id = rows["Befragung_ID"].astype(str).str.strip()
+    survey_id = rows["Befragung_ID"]
     reject(survey_id == "", "Befragung_ID", survey_id, "empty_value", "Befragung_ID fehlt")
-    group_text = rows["Befragtengruppe"].astype(str).str.strip()
+    group_text = rows["Befragtengruppe"]
     group = group_text.str.casefold().map(GROUPS)
     reject(
         group.isna(),
@@ -53,7 +53,7 @@ def read_needs_survey(
         "unknown_group",
         "Befragtengruppe muss 'Bewohner' oder 'Fachkraft' sein",
     )
-    area = rows["Raum_ID"].astype(str).str.strip()
+    area = rows["Raum_ID"]
     municipality = area.map(area_municipality)
     reject(
         municipality.isna(),
@@ -62,7 +62,7 @@ def read_needs_survey(
         "unknown_area",
         "Raum_ID ist in keiner Sozialraum-Geometrie enthalten",
     )
-    topic = rows["Themenfeld"].astype(str).str.strip()
+    topic = rows["Themenfeld"]
     reject(topic == "", "Themenfeld", topic, "empty_value", "Themenfeld fehlt")
     rating = parse_german_numbers(rows["Bewertung"], allow_symbols=False)
     reject(

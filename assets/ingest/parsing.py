@@ -93,6 +93,8 @@ def parse_semicolon(raw: bytes) -> Records:
     """
     text, encoding = decode_text(raw)
     lines = text.splitlines()
+    if _plain(text, lines):
+        return _split_plain(lines, encoding)
     reader = csv.reader(lines, delimiter=";")
     header: list[str] = []
     records: list[list[str]] = []
@@ -125,6 +127,46 @@ def parse_semicolon(raw: bytes) -> Records:
             bad.append((line_number, raw_line, reason))
             continue
         records.append([f.strip() for f in fields])
+        numbers.append(line_number)
+    return Records(header, records, numbers, bad, encoding)
+
+
+_SPACE_AT_FIELD_EDGE = re.compile(r"(?:^|;)\s|\s(?:;|$)")
+
+
+def _plain(text: str, lines: list[str]) -> bool:
+    """True when the csv module would only split at `;`: no quotes, no NUL, no over-long field.
+
+    Almost every delivery is like that; splitting its lines with `str.split` gives the same rows
+    as the csv module at a fraction of the cost (a state's needs survey has 1.9 million lines).
+    """
+    if '"' in text or "\0" in text:
+        return False
+    return max(map(len, lines), default=0) <= csv.field_size_limit()
+
+
+def _split_plain(lines: list[str], encoding: str) -> Records:
+    """The csv-module loop of `parse_semicolon` for plain text, with str.split."""
+    header: list[str] = []
+    records: list[list[str]] = []
+    numbers: list[int] = []
+    bad: list[tuple[int, str, str]] = []
+    edge = _SPACE_AT_FIELD_EDGE.search
+    for line_number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if not stripped or (stripped[0] == ";" and not stripped.replace(";", "").strip()):
+            continue
+        fields = line.split(";")
+        if edge(line):
+            fields = [f.strip() for f in fields]
+        if not header:
+            header = fields
+            continue
+        if len(fields) != len(header):
+            reason = f"{len(fields)} Felder statt {len(header)} (Trennzeichen ';' erwartet)"
+            bad.append((line_number, line, reason))
+            continue
+        records.append(fields)
         numbers.append(line_number)
     return Records(header, records, numbers, bad, encoding)
 

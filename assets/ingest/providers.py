@@ -246,7 +246,7 @@ def _counts(
     numbers = parse_german_numbers(text, allow_symbols=False)
     error = numbers.error
     if not required:
-        error = error.where(text.astype(str).str.strip() != "", None)
+        error = error.where(text != "", None)
     reject = batch.rejections.reject
     reject(error.notna(), spelled, text, "invalid_number", spelled + ": keine Zahl")
     reject(numbers.value < 0, spelled, text, "negative_value", spelled + " darf nicht negativ sein")
@@ -264,7 +264,7 @@ def _measure_rules(
     measures: dict[str, MeasureRef] | None,
     provider: pd.Series,
 ) -> None:
-    measure = batch.rows["Massnahme_ID"].astype(str).str.strip()
+    measure = batch.rows["Massnahme_ID"]
     frame["measure_id"] = measure
     reject = batch.rejections.reject
     reject(measure == "", "Massnahme_ID", measure, "empty_value", "Massnahme_ID fehlt")
@@ -308,7 +308,7 @@ def read_reports(
     provider = batch.of_file([f.provider_id for f in files])
     file_month = batch.of_file([f.month for f in files])
     _measure_rules(frame, batch, measures, provider)
-    month_text = rows["Berichtsmonat"].astype(str).str.strip()
+    month_text = rows["Berichtsmonat"]
     month = pd.to_datetime(month_text, format="%Y-%m", errors="coerce").fillna(
         pd.to_datetime(month_text, format="%m.%Y", errors="coerce")
     )
@@ -326,7 +326,7 @@ def read_reports(
         "month_mismatch",
         "Berichtsmonat passt nicht zum Dateinamen (" + file_month.astype(str) + ")",
     )
-    area = rows["Raum_ID"].astype(str).str.strip()
+    area = rows["Raum_ID"]
     frame["area_id"] = area
     reject(
         area.map(area_municipality).isna(),
@@ -424,9 +424,9 @@ def read_facilities(
     batch = _open(files, FACILITIES, FACILITY_COLUMNS)
     rows, reject = batch.rows, batch.rejections.reject
     frame = rows[["file_no", "row_number", "source_file"]].copy()
-    ids = rows["Einrichtung_ID"].astype(str).str.strip()
+    ids = rows["Einrichtung_ID"]
     frame["facility_id"] = ids
-    offer = rows["Angebotstyp"].astype(str).str.strip().str.lower()
+    offer = rows["Angebotstyp"].str.lower()
     frame["offer_type"] = offer
     coordinate_rules = []
     for column, target, low, high in (("Lon", "lon", -180, 180), ("Lat", "lat", -90, 90)):
@@ -437,10 +437,10 @@ def read_facilities(
     frame["area_id"] = located["area_id"]
     frame["municipality_ags"] = located["municipality_ags"]
     valid_from = parse_dates(rows["Gueltig_ab"])
-    to_text = rows["Gueltig_bis"].astype(str).str.strip()
+    to_text = rows["Gueltig_bis"]
     valid_to = parse_dates(to_text)
     capacity = parse_german_numbers(rows["Kapazitaet"], allow_symbols=False)
-    capacity_text = rows["Kapazitaet"].astype(str).str.strip()
+    capacity_text = rows["Kapazitaet"]
     later_defect = (
         (offer == "")
         | frame["area_id"].isna()
@@ -511,8 +511,8 @@ def read_facilities(
     )
     frame["valid_from"] = valid_from.dt.date
     frame["valid_to"] = valid_to.dt.date.where(valid_to.notna(), None)
-    frame["name"] = rows["Name"].astype(str).str.strip()
-    frame["address"] = rows["Adresse"].astype(str).str.strip()
+    frame["name"] = rows["Name"]
+    frame["address"] = rows["Adresse"]
     frame["provider_id"] = batch.of_file([f.provider_id for f in files])
     loaded = frame[batch.rejections.accepted()]
     return _with_context(batch.result(loaded, FACILITY_LOADED), files)
@@ -601,7 +601,7 @@ def read_surveys(
         "invalid_date",
         "Befragungsdatum ist kein Datum (JJJJ-MM-TT oder TT.MM.JJJJ)",
     )
-    question = rows["Frage_ID"].astype(str).str.strip()
+    question = rows["Frage_ID"]
     reject(question == "", "Frage_ID", question, "empty_value", "Frage_ID fehlt")
     answers = parse_german_numbers(rows["Antwort"], allow_symbols=False)
     reject(

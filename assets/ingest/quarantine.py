@@ -338,7 +338,8 @@ class DeliveryBatch:
     """Many deliveries of one source as one frame, with the file-level rules already applied.
 
     `rows` holds, per data row of every file whose header has all expected columns, the
-    expected columns (under their expected names, as strings), `source_file`, `row_number` and
+    expected columns (under their expected names, as stripped strings, never None: the parsers
+    strip every field), `source_file`, `row_number` and
     `file_no` (position in `files`). `delivered` gives per row the header as the file spelled it
     (quarantine entries name the column as the provider wrote it).
     """
