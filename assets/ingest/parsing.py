@@ -8,9 +8,11 @@ error text side by side, and the caller decides what goes to quarantine.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import functools
+import gc
 import re
 import zipfile
 from dataclasses import dataclass
@@ -85,12 +87,33 @@ class Records:
     encoding: str
 
 
+@contextlib.contextmanager
+def gc_paused():
+    """Pause Python's cycle collector while millions of small lists and strings are built.
+
+    Parsing allocates no reference cycles, but every few hundred allocations the collector walks
+    all live containers; over a 1.9-million-line delivery that more than doubles the parse time.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def parse_semicolon(raw: bytes) -> Records:
     """Split a `;`-delimited delivery into rows without interpreting any value.
 
     Empty lines (also trailing ones) are skipped and not counted as rows. Row numbers are line
     numbers as a clerk sees them in an editor: the header is line 1.
     """
+    with gc_paused():
+        return _parse_semicolon(raw)
+
+
+def _parse_semicolon(raw: bytes) -> Records:
     text, encoding = decode_text(raw)
     lines = text.splitlines()
     if _plain(text, lines):

@@ -18,6 +18,7 @@ from assets.ingest.parsing import (
     CsvTable,
     UnreadableFile,
     empty_table,
+    gc_paused,
     match_columns,
     read_records,
     read_table,
@@ -418,38 +419,39 @@ def open_deliveries(
     numbers: list[int] = []
     level: list[tuple] = []  # file_no, row_number, column, value, reason_code, reason
     sha, encodings, rows_in, headers = [], [], [], []
-    for index, path in enumerate(paths):
-        raw = path.read_bytes()
-        sha.append(hashlib.sha256(raw).hexdigest())
-        try:
-            parsed = read_records(path, expected, raw)
-        except UnreadableFile as exc:
-            level.append((index, None, None, None, "unreadable_file", str(exc)))
-            encodings.append("")
-            rows_in.append(0)
-            headers.append({})
-            continue
-        encodings.append(parsed.encoding)
-        rows_in.append(len(parsed.records) + len(parsed.bad))
-        level.extend((index, n, None, v, "wrong_field_count", r) for n, v, r in parsed.bad)
-        found, missing = match_columns(parsed.header, expected)
-        headers.append(found)
-        if missing:
-            reason = (
-                f"Spalte {missing[0]!r} fehlt in der Kopfzeile (erwartet: {';'.join(expected)})"
-            )
-            value = ";".join(parsed.header)
-            level.extend(
-                (index, n, missing[0], value, "missing_column", reason) for n in parsed.numbers
-            )
-            continue
-        if not parsed.records:
-            continue
-        positions = [parsed.header.index(found[name]) for name in expected]
-        for name, position in zip(expected, positions, strict=True):
-            columns[name].extend(record[position] for record in parsed.records)
-        numbers.extend(parsed.numbers)
-        file_no.extend([index] * len(parsed.records))
+    with gc_paused():  # lists of strings only; see gc_paused
+        for index, path in enumerate(paths):
+            raw = path.read_bytes()
+            sha.append(hashlib.sha256(raw).hexdigest())
+            try:
+                parsed = read_records(path, expected, raw)
+            except UnreadableFile as exc:
+                level.append((index, None, None, None, "unreadable_file", str(exc)))
+                encodings.append("")
+                rows_in.append(0)
+                headers.append({})
+                continue
+            encodings.append(parsed.encoding)
+            rows_in.append(len(parsed.records) + len(parsed.bad))
+            level.extend((index, n, None, v, "wrong_field_count", r) for n, v, r in parsed.bad)
+            found, missing = match_columns(parsed.header, expected)
+            headers.append(found)
+            if missing:
+                reason = (
+                    f"Spalte {missing[0]!r} fehlt in der Kopfzeile (erwartet: {';'.join(expected)})"
+                )
+                value = ";".join(parsed.header)
+                level.extend(
+                    (index, n, missing[0], value, "missing_column", reason) for n in parsed.numbers
+                )
+                continue
+            if not parsed.records:
+                continue
+            positions = [parsed.header.index(found[name]) for name in expected]
+            for name, position in zip(expected, positions, strict=True):
+                columns[name].extend(record[position] for record in parsed.records)
+            numbers.extend(parsed.numbers)
+            file_no.extend([index] * len(parsed.records))
     rows = pd.DataFrame(columns, dtype=object)
     rows["file_no"] = np.asarray(file_no, dtype="int64")
     rows["row_number"] = np.asarray(numbers, dtype="int64")
