@@ -103,3 +103,59 @@ def test_zensus_secret_cells_keep_their_symbol_and_bad_coordinates_are_quarantin
     assert result.loaded["population"].isna().tolist() == [False, True]
     assert result.loaded["symbol"].tolist()[1] == "–"
     assert quarantined(result) == {("z.csv", 4, "outside_area")}
+
+
+def test_quick_and_general_statistics_readers_give_identical_results(tmp_path, monkeypatch):
+    """Clean files go through pandas' C reader; the result must equal the csv-module path."""
+    import pandas as pd
+
+    from assets.ingest import statistics
+
+    files = {
+        "b.csv": ("\ufeff" + HEADER.replace("\n", "\r\n"))
+        + "2024-12-31;SR-A;EW;1.234\r\n\r\n 31.12.2024 ; SR-B ;HH; 7 \r\n"
+        + "2024-12-31;SR-X;EW;5\r\n2024-12-31;SR-A;EW_ALT;x\r\n2024-12-31;SR-A;HH;-4\r\n",
+        "a.csv": "\n\nraum-id;STICHTAG;Merkmal;Wert;Notiz\n"
+        + "SR-A;2024-12-31;EW;1000;\nSR-A;2024-12-31;ALO;*;x\n\nSR-B;2024-12-31;HH;–;\n",
+        "c.csv": HEADER + "2024-12-31;SR-B;HH;7\n2024-11-30;SR-B;HH;1.000,5\n",
+    }
+    paths = [write(tmp_path / name, text) for name, text in files.items()]
+    write(tmp_path / "d.csv", HEADER + "2024-11-30;SR-A;EW;ä\n", "cp1252")
+    paths.append(tmp_path / "d.csv")
+    assert all(statistics.read_clean(p.read_bytes()) for p in paths)
+    quick = read_small_area_statistics(paths, tmp_path, KNOWN)
+    monkeypatch.setattr(statistics, "read_clean", lambda raw: None)
+    general = read_small_area_statistics(paths, tmp_path, KNOWN)
+    for name in ("loaded", "quarantine", "files"):
+        pd.testing.assert_frame_equal(getattr(quick, name), getattr(general, name))
+    # Values for 2024-12-31 repeat across files: a.csv comes first by name and keeps them.
+    duplicates = quick.quarantine[quick.quarantine["reason_code"] == "duplicate"]
+    assert [(d.file, d.row_number, d.reason[-14:]) for d in duplicates.itertuples()] == [
+        ("b.csv", 2, " a.csv Zeile 4"),
+        ("b.csv", 4, " a.csv Zeile 7"),
+        ("c.csv", 2, " a.csv Zeile 7"),
+    ]
+    assert {type(d).__name__ for d in quick.loaded["reference_date"]} == {"date"}
+
+
+def test_files_the_quick_reader_refuses_go_the_general_way(tmp_path):
+    from assets.ingest.statistics import read_clean
+
+    row = "2024-12-31;SR-A;EW;5\n"
+    refused = {
+        "quote": HEADER + '"2024-12-31";SR-A;EW;5\n',
+        "too_few_fields": HEADER + row + "2024-12-31;SR-A;EW\n",
+        "too_many_fields": HEADER + row + "2024-12-31;SR-A;EW;5;6\n",
+        "separators_only": HEADER + row + ";;;\n",
+        "blanks_only": HEADER + row + "   \n",
+        "lone_carriage_return": HEADER + row + "2024-12-31;SR-B;EW;5\r" + row,
+        "form_feed": HEADER + "2024-12-31;SR-A;EW;5\x0c\n",
+        "line_separator": HEADER + "2024-12-31;SR-A;EW;5\u2028\n",
+        "nul": HEADER + "2024-12-31;SR-A;EW;5\x00\n",
+        "field_over_csv_limit": HEADER + "2024-12-31;SR-A;EW;" + "9" * 200_000 + "\n",
+        "duplicate_header": "Stichtag;Raum_ID;Merkmal;Wert;Wert\n2024-12-31;SR-A;EW;5;6\n",
+        "header_only": HEADER,
+    }
+    for case, text in refused.items():
+        assert read_clean(text.encode()) is None, case
+    assert read_clean((HEADER + row).encode()) is not None

@@ -249,3 +249,54 @@ def test_the_same_assets_run_with_the_multiprocess_executor(tmp_path, root, inst
     assert done.returncode == 0, done.stderr[-3000:]
     assert "multiprocess" in done.stdout + done.stderr
     assert table_checksums(tmp_path / "mp" / "sozialplanung.duckdb") == reference
+
+
+def test_archive_reads_again_only_files_that_may_have_changed(tmp_path, root, monkeypatch):
+    from assets.ingest import archive as archiving
+
+    monkeypatch.setattr(archiving, "SETTLED_NS", 0)  # the root was written a moment ago
+    read, store = [], archiving._store
+    monkeypatch.setattr(archiving, "_store", lambda *a: read.append(a[0]) or store(*a))
+    archive = tmp_path / "archive"
+    first = archive_landing_files(root, archive)
+    assert len(read) == len(first) > 0
+    read.clear()
+    assert archive_landing_files(root, archive).equals(first)
+    assert read == []  # nothing changed: size, mtime, ctime and inode as recorded
+    time.sleep(0.05)
+    report = root / "providers" / "TR-01" / "reports" / "2024-06.csv"
+    before, text = report.stat(), report.read_text(encoding="utf-8")
+    report.write_text(text.replace(";25;", ";52;"), encoding="utf-8")  # same size
+    os.utime(report, ns=(before.st_atime_ns, before.st_mtime_ns))  # as `cp -p` would
+    (archive / "objects" / first["sha256"][0][:2] / first["sha256"][0]).unlink()  # lost object
+    second = archive_landing_files(root, archive)
+    assert sorted(read) == sorted([str(report), str(root / first["path"][0])])
+    versions = second[second["path"] == "providers/TR-01/reports/2024-06.csv"]
+    assert versions["current"].tolist() == [False, True]
+    assert (archive / "objects" / first["sha256"][0][:2] / first["sha256"][0]).exists()
+
+
+def test_archive_keeps_no_stat_record_of_files_changed_just_before_the_run(tmp_path, root):
+    archive = tmp_path / "archive"
+    archive_landing_files(root, archive)  # every file was written within the last seconds
+    assert json.loads((archive / "stat_records.json").read_text(encoding="utf-8")) == {}
+
+
+def test_landing_files_are_ordered_like_paths_and_never_reached_through_links(tmp_path):
+    from assets.ingest.archive import landing_files
+
+    root = tmp_path / "root"
+    for rel in ["surveys/a/b.csv", "surveys/a-b/c.csv", "surveys/a/.hidden", "surveys/ab.csv"]:
+        write(root / rel, "x")
+    os.symlink(root / "surveys" / "a-b", root / "surveys" / "a" / "linked")
+    os.symlink(root / "surveys" / "ab.csv", root / "surveys" / "a" / "link.csv")
+    os.mkfifo(root / "surveys" / "a" / "pipe")
+    base = root / "surveys"
+    expected = sorted(p for p in base.rglob("*") if p.is_file() and not p.is_symlink())
+    assert landing_files(root) == expected
+    assert [p.relative_to(base).as_posix() for p in expected] == [
+        "a/.hidden",
+        "a/b.csv",
+        "a-b/c.csv",
+        "ab.csv",
+    ]

@@ -5,44 +5,76 @@ Layout in the warehouse folder: `archive/objects/<2 hex>/<sha256>` (the bytes, w
 arrival time) and `archive/current.json` (path -> sha256: the landing folders as of the last run).
 A provider overwriting a file adds a version and keeps the old one. `restore_root` rebuilds a data
 root from `current.json` alone, which is what `make rebuild` runs the pipeline on.
+`archive/stat_records.json` (path -> size, mtime, ctime, inode, sha256) lets the next run skip
+reading files that have not changed (see `_version`); losing it only costs time.
+
+A state's root holds ~120,000 files, so the per-file work is kept small: the object folders are
+listed once instead of probed per file, each file is read once (hashed from the bytes read, which
+are also what a new object is written from), reads run in a thread pool (file I/O and hashlib
+release the GIL), and a file unchanged since the last run is not read at all (see `_version`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import itertools
 import json
 import os
 import shutil
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
-from assets.ingest.quarantine import file_sha256
-
 WATCHED = ("areas", "statistics", "providers", "surveys", "planning")
 COLUMNS = ["sha256", "path", "provider_id", "size_bytes", "first_seen_utc", "current"]
+# path -> [size, mtime_ns, ctime_ns, inode, sha256] of files whose hash may be reused next run
+STAT_RECORDS = "stat_records.json"
+SETTLED_NS = 2 * 10**9  # a file changed less than this before a run is hashed again next run
+IN_MEMORY = 64 * 1024 * 1024  # larger files are streamed into a temporary object while hashed
+THREADS = 4  # more only contend for the GIL and for directory locks when objects are created
+BATCH = 512  # files per task: one future per file would cost more than a cached file
 
 
 def landing_files(root: Path) -> list[Path]:
     """Regular files in the watched folders; links are never followed (they could leave the root)."""
+    return [root / rel for rel in _landing_paths(root)]
+
+
+def _landing_paths(root: Path) -> list[str]:
+    """Relative paths of `landing_files`, in the same order (sorted by path parts per folder).
+
+    A linked folder is neither listed nor entered, so no file is reached through a link; the
+    directory listing (`os.scandir`) tells links and file types apart without a call per file.
+    """
     found = []
     for folder in WATCHED:
         base = root / folder
-        if not base.is_dir() or base.is_symlink():
-            continue
-        for path in sorted(base.rglob("*")):
-            if path.is_file() and not path.is_symlink() and not _through_link(path, root):
-                found.append(path)
+        if base.is_dir() and not base.is_symlink():
+            files = _regular_files(str(root), folder)
+            found.extend(sorted(files, key=lambda rel: rel.split("/")))
     return found
 
 
-def _through_link(path: Path, root: Path) -> bool:
-    """True if any folder between the root and the file is a link."""
-    return any(
-        (root / parent).is_symlink()
-        for parent in path.relative_to(root).parents
-        if parent != Path(".")
-    )
+def _regular_files(root: str, folder: str) -> list[str]:
+    files, pending = [], [folder]
+    while pending:
+        directory = pending.pop()
+        try:
+            listing = os.scandir(os.path.join(root, directory))
+        except PermissionError:  # skipped like `Path.rglob` skips it
+            continue
+        with listing as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(f"{directory}/{entry.name}")
+                elif entry.is_file(follow_symlinks=False):
+                    files.append(f"{directory}/{entry.name}")
+    return files
 
 
 def archive_landing_files(
@@ -50,22 +82,33 @@ def archive_landing_files(
 ) -> pd.DataFrame:
     """Copy new file versions into the archive and return the whole manifest as a frame."""
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    objects = archive / "objects"
+    started_ns = time.time_ns()
     manifest = archive / "manifest.jsonl"
     archive.mkdir(parents=True, exist_ok=True)
-    known = {(e["path"], e["sha256"]) for e in _entries(manifest)}
+    entries = _entries(manifest)
+    known = {(e["path"], e["sha256"]) for e in entries}
+    records = _read_records(archive / STAT_RECORDS)
+    objects = _Objects(archive / "objects")
+    rels = _landing_paths(root)
+    batches = [rels[i : i + BATCH] for i in range(0, len(rels), BATCH)]
+    with ThreadPoolExecutor(THREADS) as pool:
+        versions = [
+            version
+            for batch in pool.map(
+                lambda batch: [
+                    _version(os.path.join(root, rel), records.get(rel), objects, started_ns)
+                    for rel in batch
+                ],
+                batches,
+            )
+            for version in batch
+        ]
     current: dict[str, str] = {}
-    new_lines = []
-    for path in landing_files(root):
-        rel = path.relative_to(root).as_posix()
-        digest = file_sha256(path)
+    new_records, new_lines = {}, []
+    for rel, (digest, size, record) in zip(rels, versions, strict=True):
         current[rel] = digest
-        target = objects / digest[:2] / digest
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(digest + ".tmp")
-            shutil.copyfile(path, tmp)
-            os.replace(tmp, target)
+        if record:
+            new_records[rel] = record
         if (rel, digest) not in known:
             parts = rel.split("/")
             new_lines.append(
@@ -73,7 +116,7 @@ def archive_landing_files(
                     "sha256": digest,
                     "path": rel,
                     "provider_id": parts[1] if parts[0] == "providers" else None,
-                    "size_bytes": path.stat().st_size,
+                    "size_bytes": size,
                     "first_seen_utc": now.strftime("%Y-%m-%d %H:%M:%S"),
                 }
             )
@@ -83,11 +126,102 @@ def archive_landing_files(
             for line in new_lines:
                 handle.write(json.dumps(line, sort_keys=True) + "\n")
     _write_json(archive / "current.json", current)
-    frame = pd.DataFrame(_entries(manifest), columns=COLUMNS[:-1])
+    _write_json(archive / STAT_RECORDS, new_records, indent=None)
+    frame = pd.DataFrame(entries + new_lines, columns=COLUMNS[:-1])
     frame["current"] = [
         current.get(p) == s for p, s in zip(frame["path"], frame["sha256"], strict=True)
     ]
     return frame[COLUMNS]
+
+
+def _version(
+    path: str, record: list | None, objects: _Objects, started_ns: int
+) -> tuple[str, int, list | None]:
+    """(sha256, size, record to keep) of one landing file, reading it only if it may have changed.
+
+    The hash of the last run is reused when size, mtime, ctime and inode equal its record. A write
+    always sets ctime to the current time (user space cannot set it back, unlike mtime, which
+    `cp -p`, `touch -d` or rsync restore), and a replaced file has a new inode. The danger is a
+    write landing in the same timestamp tick as the recorded one (timestamps are coarse: kernel
+    ticks, 1-2 s on some file systems). So a record is kept only if the file's last change was at
+    least `SETTLED_NS` before the run started and its stat was taken before it was read: any later
+    write then carries a newer ctime. Files changed just before a run are hashed again next run.
+    A lost object (e.g. a damaged archive) is never assumed: the file is read and stored again.
+    """
+    stat = os.stat(path)  # before reading, so a change during the read shows next run
+    identity = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+    if record and record[:4] == identity and record[4] in objects:
+        return record[4], stat.st_size, record
+    digest, size = _store(path, stat.st_size, objects)
+    settled = max(stat.st_mtime_ns, stat.st_ctime_ns) < started_ns - SETTLED_NS
+    return digest, size, [*identity, digest] if settled else None
+
+
+def _store(path: str, size: int, objects: _Objects) -> tuple[str, int]:
+    """Hash a file from one read and archive it if its content is new; returns (sha256, size).
+
+    `size` is the stat size: a file within `IN_MEMORY` is read whole (one byte more shows whether
+    it grew since); a larger one, or one whose size changed meanwhile, is streamed.
+    """
+    with open(path, "rb") as handle:
+        data = handle.read(size + 1) if size <= IN_MEMORY else b""
+        if len(data) != size:
+            return objects.add_stream(data, handle)
+    digest = hashlib.sha256(data).hexdigest()
+    if digest not in objects:
+        objects.add_bytes(digest, data)
+    return digest, len(data)
+
+
+class _Objects:
+    """`archive/objects/`, listed once; adds objects atomically (temporary file, then rename).
+
+    Safe for the thread pool: two threads adding the same content write different temporary files
+    and rename the same bytes into place.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self.subfolders = {name for name in os.listdir(folder) if len(name) == 2}
+        self.present = {name for sub in self.subfolders for name in os.listdir(folder / sub)}
+
+    def __contains__(self, digest: str) -> bool:
+        return digest in self.present
+
+    def add_bytes(self, digest: str, data: bytes) -> None:
+        tmp = self._temporary(digest[:2])
+        with open(tmp, "wb") as out:
+            out.write(data)
+        self._adopt(tmp, digest)
+
+    def add_stream(self, head: bytes, handle: BinaryIO) -> tuple[str, int]:
+        """Copy `head` and the rest of `handle` to a new object while hashing it."""
+        digest, size, tmp = hashlib.sha256(), 0, self._temporary("")
+        with open(tmp, "wb") as out:
+            for chunk in itertools.chain([head], iter(lambda: handle.read(1 << 20), b"")):
+                digest.update(chunk)
+                out.write(chunk)
+                size += len(chunk)
+        if digest.hexdigest() in self:
+            os.unlink(tmp)
+        else:
+            self._adopt(tmp, digest.hexdigest())
+        return digest.hexdigest(), size
+
+    def _temporary(self, subfolder: str) -> str:
+        """A file name of this thread, in the object's own folder if known (a rename within one
+        folder is cheaper, and threads then rarely lock the same folder)."""
+        if subfolder and subfolder not in self.subfolders:
+            os.makedirs(os.path.join(self.folder, subfolder), exist_ok=True)
+            self.subfolders.add(subfolder)
+        name = f"{os.getpid()}-{threading.get_ident()}.tmp"
+        return os.path.join(self.folder, subfolder, name)
+
+    def _adopt(self, tmp: str, digest: str) -> None:
+        self._temporary(digest[:2])  # creates the folder if needed
+        os.replace(tmp, os.path.join(self.folder, digest[:2], digest))
+        self.present.add(digest)
 
 
 def restore_root(archive: Path, target: Path) -> int:
@@ -106,7 +240,16 @@ def _entries(manifest: Path) -> list[dict]:
     return [json.loads(line) for line in manifest.read_text(encoding="utf-8").splitlines() if line]
 
 
-def _write_json(path: Path, data: dict) -> None:
+def _read_records(path: Path) -> dict[str, list]:
+    """The stat records of the last run; none if the file is missing or damaged (then all files
+    are simply hashed again)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_json(path: Path, data: dict, indent: int | None = 1) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
+    tmp.write_text(json.dumps(data, indent=indent, sort_keys=True), encoding="utf-8")
     os.replace(tmp, path)

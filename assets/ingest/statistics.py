@@ -1,18 +1,33 @@
-"""Small-area statistics in long format: `Stichtag;Raum_ID;Merkmal;Wert` (DESIGN §4, §5)."""
+"""Small-area statistics in long format: `Stichtag;Raum_ID;Merkmal;Wert` (DESIGN §4, §5).
+
+A state's delivery has millions of rows but only a few thousand distinct strings per column (area
+ids, codes, dates, counts). Every column is therefore kept as codes into its distinct values and
+each rule is evaluated once per distinct value, then broadcast to the rows: the same decisions as
+row by row, at a fraction of the time and memory, and each string object exists once. Clean files
+are tokenised by pandas' C reader (`read_clean`); any file where that could differ from
+`read_semicolon_csv` (quotes, odd line breaks, wrong field counts, ...) is read by it, so that
+reader's behaviour stays the contract.
+"""
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from assets.ingest.parsing import (
+    decode_text,
     match_columns,
     parse_dates,
     parse_german_numbers,
     read_semicolon_csv,
 )
-from assets.ingest.quarantine import IngestResult, RowRejections, combine, file_record, file_sha256
+from assets.ingest.quarantine import IngestResult, RowRejections, combine, file_record
 
 SOURCE = "small_area_statistics"
 COLUMNS = ["Stichtag", "Raum_ID", "Merkmal", "Wert"]
@@ -46,15 +61,6 @@ CODES: dict[str, str] = {
     "GRUSI_65P": "Empfänger Grundsicherung im Alter 65+ (SGB XII Kap. 4)",
 }
 
-_CANDIDATE_COLUMNS = [
-    "row_number",
-    "area_id",
-    "reference_date",
-    "code",
-    "value",
-    "symbol",
-    "source_file",
-]
 LOADED_COLUMNS = [
     "municipality_ags",
     "area_id",
@@ -67,6 +73,152 @@ LOADED_COLUMNS = [
 ]
 
 
+_CODE_KEYS = pd.Index(list(CODES))
+# Where pandas' tokenizer and the csv module over `str.splitlines()` could cut a text differently:
+# quotes, NUL, carriage returns (a "\r\n" is normalised before the check), the seven other
+# characters `splitlines` breaks at, and a BOM that is not the file's first character.
+_IRREGULAR = '"\x00\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\ufeff'
+_DAY_NS = 86_400 * 10**9
+_DUPLICATE = "doppelter Wert für Raum, Stichtag und Merkmal; gilt bereits aus "
+
+
+@dataclass
+class Coded:
+    """A column as codes into its distinct stripped strings (each string object exists once)."""
+
+    codes: np.ndarray  # per row: position in `values`
+    values: np.ndarray  # object array of the distinct strings
+
+    @classmethod
+    def of(cls, strings: pd.Series) -> Coded:
+        """Codes by Python equality (`pd.factorize` would cut strings at a NUL character)."""
+        positions: dict[str, int] = {}
+        codes = np.fromiter(
+            (positions.setdefault(s, len(positions)) for s in strings),
+            dtype=np.intp,
+            count=len(strings),
+        )
+        values = np.empty(len(positions), dtype=object)
+        values[:] = list(positions)
+        return cls(codes, values)
+
+    @classmethod
+    def of_categorical(cls, fields: pd.Series) -> Coded:
+        """From raw fields as a categorical: strip the categories, merge those that become equal."""
+        stripped = cls.of(fields.cat.categories.to_series().str.strip())
+        return cls(stripped.codes[fields.cat.codes.to_numpy()], stripped.values)
+
+    def rows(
+        self, per_value: np.ndarray | pd.Series | None = None, keep: np.ndarray | None = None
+    ) -> np.ndarray:
+        """The string of every (kept) row, or `per_value` (one entry per distinct value) broadcast."""
+        codes = self.codes if keep is None else self.codes[keep]
+        return np.asarray(self.values if per_value is None else per_value)[codes]
+
+
+@dataclass
+class Table:
+    """What `read_semicolon_csv` returns, with every column coded (keyed by its column name)."""
+
+    header: list[str]
+    encoding: str
+    row_numbers: np.ndarray
+    width_errors: pd.DataFrame
+    columns: dict[str, Coded]
+
+
+def read_coded(path: Path, raw: bytes) -> Table:
+    """A statistics file (`raw` = its bytes) as a coded table: quickly if it is clean."""
+    return read_clean(raw) or _read_general(path)
+
+
+def _read_general(path: Path) -> Table:
+    table = read_semicolon_csv(path)
+    rows = table.rows
+    return Table(
+        header=table.header,
+        encoding=table.encoding,
+        row_numbers=rows["row_number"].to_numpy(),
+        width_errors=table.width_errors,
+        columns={name: Coded.of(rows[name]) for name in rows.columns if name != "row_number"},
+    )
+
+
+def read_clean(raw: bytes) -> Table | None:
+    """Parse with pandas' C tokenizer when the result is certain to equal `read_semicolon_csv`'s.
+
+    The file qualifies if its text has no `_IRREGULAR` character, no line longer than the csv
+    module's field size limit, a non-blank header with distinct names, at least one data row, every
+    non-empty line with the header's field count and none that consists of blanks and separators
+    only (those the csv path skips). Then pandas' rows are the non-empty lines after the header, in
+    order, which gives the line numbers. Returns None otherwise.
+    """
+    text, encoding = decode_text(raw)
+    text = text.replace("\r\n", "\n") if "\r" in text else text
+    if any(char in text for char in _IRREGULAR):
+        return None
+    data = text.encode("utf-8")
+    ends = np.append(np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n")), len(data))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    filled = np.flatnonzero(ends > starts)  # line indexes of the non-empty lines
+    if len(filled) < 2 or (ends - starts).max() > csv.field_size_limit():
+        return None
+    first = filled[0]
+    header = [f.strip() for f in data[starts[first] : ends[first]].decode("utf-8").split(";")]
+    if not any(header) or len(set(header)) < len(header):
+        return None
+    body = data[ends[first] + 1 :]
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(body),
+            sep=";",
+            header=None,
+            dtype="category",
+            na_filter=False,
+            quoting=csv.QUOTE_NONE,
+            engine="c",
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError):  # more fields than line 1; blanks
+        return None
+    width = len(header)
+    if frame.shape != (len(filled) - 1, width) or body.count(b";") != (width - 1) * len(frame):
+        return None  # pandas skipped a line of blanks, or a line has fewer fields
+    columns = {name: Coded.of_categorical(frame[i]) for i, name in enumerate(header)}
+    if _any_blank_row(list(columns.values())):
+        return None
+    return Table(
+        header=header,
+        encoding=encoding,
+        row_numbers=(filled[1:] + 1).astype("int64"),
+        width_errors=pd.DataFrame(columns=["row_number", "value", "reason"]),
+        columns=columns,
+    )
+
+
+def _any_blank_row(columns: list[Coded]) -> bool:
+    """True if some row is empty in every column (`read_semicolon_csv` skips such lines)."""
+    blank = np.ones(len(columns[0].codes), dtype=bool)
+    for column in columns:
+        empty = np.flatnonzero(column.values == "")
+        if len(empty) == 0:
+            return False
+        blank &= column.codes == empty[0]
+    return bool(blank.any())
+
+
+@dataclass
+class _File:
+    """One file after the per-file rules, waiting for the duplicate rule across files."""
+
+    rel: str
+    sha256: str
+    encoding: str
+    rows_in: int
+    rejections: RowRejections
+    candidates: dict[str, np.ndarray]  # LOADED_COLUMNS of the rows that passed every file rule
+    key: np.ndarray | None  # (area, date, code) of every candidate; None once duplicates ran
+
+
 def read_small_area_statistics(
     paths: list[Path], root: Path, area_municipality: dict[str, str]
 ) -> IngestResult:
@@ -74,130 +226,218 @@ def read_small_area_statistics(
 
     Rules, in order: field count, date, area id, Merkmal code, value (number or symbol), value not
     negative, one value per area, date and code across all files (later duplicates are quarantined
-    with a pointer to the row that was kept).
+    with a pointer to the row that was kept). `combine` assembles quarantine and file records; the
+    loaded rows are assembled here column by column (`_loaded`), as concatenating millions of rows
+    of per-file frames would copy them three times.
     """
-    parsed: list[tuple[str, pd.DataFrame, RowRejections, dict]] = []
-    for path in paths:
-        rel = path.relative_to(root).as_posix()
-        table = read_semicolon_csv(path)
-        rejections = RowRejections(SOURCE, rel)
-        rejections.add_frame(table.width_errors, "wrong_field_count")
-        rows = table.rows
-        found, missing = match_columns(table.header, COLUMNS)
-        info = {
-            "sha256": file_sha256(path),
-            "encoding": table.encoding,
-            "rows_in": len(rows) + len(table.width_errors),
-        }
-        if missing:
-            rejections.reject_all(
-                rows,
-                missing[0],
-                ";".join(table.header),
-                "missing_column",
-                f"Spalte {missing[0]!r} fehlt in der Kopfzeile",
-            )
-            parsed.append((rel, pd.DataFrame(columns=_CANDIDATE_COLUMNS), rejections, info))
-            continue
-        frame = pd.DataFrame(
-            {
-                "row_number": rows["row_number"],
-                "raw_date": rows[found["Stichtag"]],
-                "area_id": rows[found["Raum_ID"]].astype(str).str.strip(),
-                "code": rows[found["Merkmal"]].astype(str).str.strip(),
-                "raw_value": rows[found["Wert"]],
-            }
-        )
-        frame["reference_date"] = parse_dates(frame["raw_date"])
-        rejections.reject(
-            frame,
-            frame["reference_date"].isna(),
-            "Stichtag",
-            frame["raw_date"],
-            "invalid_date",
-            "kein gültiges Datum (erwartet JJJJ-MM-TT oder TT.MM.JJJJ)",
-        )
-        unknown_area = frame["area_id"].map(area_municipality).isna()
-        rejections.reject(
-            frame,
-            unknown_area,
-            "Raum_ID",
-            frame["area_id"],
-            "unknown_area",
-            "Raum_ID ist in keiner Sozialraum-Geometrie enthalten",
-        )
-        unknown_code = ~frame["code"].isin(CODES.keys())
-        rejections.reject(
-            frame,
-            unknown_code,
-            "Merkmal",
-            frame["code"],
-            "unknown_code",
-            "unbekannter Merkmal-Code (siehe Merkmalskatalog im README)",
-        )
-        numbers = parse_german_numbers(frame["raw_value"])
-        rejections.reject(
-            frame, numbers.error.notna(), "Wert", frame["raw_value"], "invalid_value", numbers.error
-        )
-        rejections.reject(
-            frame,
-            numbers.value < 0,
-            "Wert",
-            frame["raw_value"],
-            "negative_value",
-            "negative Anzahl",
-        )
-        frame["value"] = numbers.value
-        frame["symbol"] = numbers.symbol
-        frame["source_file"] = rel
-        keep = rejections.accepted(frame)
-        parsed.append((rel, frame[keep], rejections, info))
-
-    candidates = pd.concat([p[1] for p in parsed], ignore_index=True) if parsed else None
-    duplicate_info = _duplicates(candidates) if candidates is not None else None
-    results = []
-    for rel, frame, rejections, info in parsed:
-        if duplicate_info is not None and not frame.empty:
-            dups = duplicate_info[duplicate_info["source_file"] == rel]
-            mask = frame["row_number"].isin(dups["row_number"])
-            reasons = frame[["row_number"]].merge(dups, on="row_number", how="left")["reason"]
-            reasons.index = frame.index
-            rejections.reject(frame, mask, "Merkmal", frame["code"], "duplicate", reasons)
-            frame = frame[rejections.accepted(frame)]
-        frame = frame.assign(municipality_ags=frame["area_id"].map(area_municipality))
-        results.append(
-            (
-                frame,
-                rejections,
-                file_record(
-                    SOURCE,
-                    rel,
-                    info["sha256"],
-                    info["encoding"],
-                    info["rows_in"],
-                    len(frame),
-                    rejections.count,
-                ),
-            )
-        )
-    result = combine(results, LOADED_COLUMNS)
-    result.loaded["reference_date"] = pd.to_datetime(result.loaded["reference_date"]).dt.date
+    area_keys = pd.Index(list(area_municipality))
+    files = [
+        _read_file(path, path.relative_to(root).as_posix(), area_municipality, area_keys)
+        for path in paths
+    ]
+    duplicates = _duplicates(files)
+    result = combine(
+        [(pd.DataFrame(), file.rejections, _finish(file, duplicates)) for file in files],
+        LOADED_COLUMNS,
+    )
+    if any(len(file.candidates["row_number"]) for file in files):
+        result.loaded = _loaded(files)
     return result
 
 
-def _duplicates(candidates: pd.DataFrame) -> pd.DataFrame:
-    """Rows that repeat an (area, date, code) seen earlier (file order, then line order)."""
-    key = ["area_id", "reference_date", "code"]
-    ordered = candidates.sort_values(["source_file", "row_number"], kind="stable")
-    dup = ordered.duplicated(key, keep="first")
-    if not dup.any():
-        return pd.DataFrame(columns=["source_file", "row_number", "reason"])
-    first = ordered[~dup].set_index(key)[["source_file", "row_number"]]
-    later = ordered[dup].join(first, on=key, rsuffix="_first")
-    later["reason"] = (
-        "doppelter Wert für Raum, Stichtag und Merkmal; gilt bereits aus "
-        + later["source_file_first"]
-        + " Zeile "
-        + later["row_number_first"].astype(str)
+def _read_file(
+    path: Path, rel: str, area_municipality: dict[str, str], area_keys: pd.Index
+) -> _File:
+    raw = path.read_bytes()
+    table = read_coded(path, raw)
+    rejections = RowRejections(SOURCE, rel)
+    rejections.add_frame(table.width_errors, "wrong_field_count")
+    rows = pd.DataFrame({"row_number": table.row_numbers})
+    found, missing = match_columns(table.header, COLUMNS)
+    file = _File(
+        rel=rel,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        encoding=table.encoding,
+        rows_in=len(rows) + len(table.width_errors),
+        rejections=rejections,
+        candidates={"row_number": np.empty(0, dtype="int64")},
+        key=np.empty(0, dtype="int64"),
     )
-    return later[["source_file", "row_number", "reason"]]
+    if missing:
+        rejections.reject_all(
+            rows,
+            missing[0],
+            ";".join(table.header),
+            "missing_column",
+            f"Spalte {missing[0]!r} fehlt in der Kopfzeile",
+        )
+        return file
+    fields = [table.columns[found[name]] for name in COLUMNS]
+    file.candidates, file.key = _apply_rules(
+        rows, fields, rejections, rel, area_municipality, area_keys
+    )
+    return file
+
+
+def _apply_rules(
+    rows: pd.DataFrame,
+    fields: list[Coded],
+    rejections: RowRejections,
+    rel: str,
+    area_municipality: dict[str, str],
+    area_keys: pd.Index,
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The per-file rules, each evaluated per distinct value; the accepted rows and their keys."""
+    dates, areas, codes, values = fields
+    date = parse_dates(pd.Series(dates.values, dtype=object))
+    _reject(
+        rejections,
+        rows,
+        dates,
+        date.isna(),
+        "Stichtag",
+        "invalid_date",
+        "kein gültiges Datum (erwartet JJJJ-MM-TT oder TT.MM.JJJJ)",
+    )
+    ags = pd.Series(areas.values, dtype=object).map(area_municipality)
+    _reject(
+        rejections,
+        rows,
+        areas,
+        ags.isna(),
+        "Raum_ID",
+        "unknown_area",
+        "Raum_ID ist in keiner Sozialraum-Geometrie enthalten",
+    )
+    _reject(
+        rejections,
+        rows,
+        codes,
+        ~pd.Series(codes.values, dtype=object).isin(CODES.keys()),
+        "Merkmal",
+        "unknown_code",
+        "unbekannter Merkmal-Code (siehe Merkmalskatalog im README)",
+    )
+    numbers = parse_german_numbers(pd.Series(values.values, dtype=object))
+    _reject(rejections, rows, values, numbers.error.notna(), "Wert", "invalid_value", numbers.error)
+    _reject(
+        rejections, rows, values, numbers.value < 0, "Wert", "negative_value", "negative Anzahl"
+    )
+    keep = rejections.accepted(rows).to_numpy()
+    row_numbers = rows["row_number"].to_numpy()[keep]
+    candidates = {
+        "municipality_ags": areas.rows(ags.to_numpy(), keep),
+        "area_id": areas.rows(keep=keep),
+        "reference_date": dates.rows(date.dt.date, keep),
+        "code": codes.rows(keep=keep),
+        "value": values.rows(numbers.value.to_numpy(), keep),
+        "symbol": values.rows(numbers.symbol.to_numpy(), keep),
+        "source_file": np.array([rel], dtype=object).repeat(len(row_numbers)),  # one object
+        "row_number": row_numbers,
+    }
+    key = (
+        areas.rows(area_keys.get_indexer(areas.values).astype("int64") << 23, keep)
+        + dates.rows(_day_bits(date), keep)
+        + codes.rows(_CODE_KEYS.get_indexer(codes.values), keep)
+    )
+    return candidates, key
+
+
+def _day_bits(date: pd.Series) -> np.ndarray:
+    """A date's part of the duplicate key: bits 5 to 22 hold the day number + 2**17.
+
+    The key is area index (< 2**31) << 23 | day | code index (< 32): one int64 per row, no
+    collisions, because `parse_dates` yields midnights and datetime64[ns] spans ±106,752 days.
+    """
+    days, rest = np.divmod(date.to_numpy().astype("datetime64[ns]").view("int64"), _DAY_NS)
+    if rest[date.notna().to_numpy()].any():
+        raise ValueError("parse_dates returned a time of day; the duplicate key needs dates")
+    return (days + 2**17) << 5
+
+
+def _reject(
+    rejections: RowRejections,
+    rows: pd.DataFrame,
+    field: Coded,
+    hit: pd.Series,
+    column: str,
+    reason_code: str,
+    reason: str | pd.Series,
+) -> None:
+    """Quarantine the rows whose value is `hit` (per distinct value), the value as delivered.
+
+    `reason` is one text or one per distinct value; per-row arrays are built only on a hit.
+    """
+    mask = field.rows(hit.to_numpy(dtype=bool, na_value=False))
+    if not mask.any():
+        return
+    per_row = pd.Series(field.rows(), index=rows.index)
+    if not isinstance(reason, str):
+        reason = pd.Series(field.rows(reason.to_numpy(dtype=object)), index=rows.index)
+    rejections.reject(rows, mask, column, per_row, reason_code, reason)
+
+
+def _duplicates(files: list[_File]) -> pd.DataFrame:
+    """Rows that repeat an (area, date, code) seen earlier (file order, then line order).
+
+    Files are ordered by their relative path as text, lines by number (a stable sort, so a file
+    listed twice interleaves like it did row by row). The keys are released afterwards.
+    """
+    none = pd.DataFrame(columns=["source_file", "row_number", "reason"])
+    if not files:
+        return none
+    names = sorted({file.rel for file in files})
+    counts = [len(file.candidates["row_number"]) for file in files]
+    rank = np.repeat(pd.Index(names).get_indexer([file.rel for file in files]), counts)
+    row = np.concatenate([file.candidates["row_number"] for file in files])
+    order = np.lexsort((row, rank))
+    key = np.concatenate([file.key for file in files])[order]
+    for file in files:
+        file.key = None
+    dup = pd.Series(key).duplicated().to_numpy()
+    later = np.flatnonzero(dup)
+    if len(later) == 0:
+        return none
+    firsts = np.flatnonzero(~dup & pd.Series(key).isin(key[later]).to_numpy())
+    kept = order[firsts[pd.Index(key[firsts]).get_indexer(key[later])]]
+    later = order[later]
+    names = np.asarray(names, dtype=object)
+    reason = (
+        _DUPLICATE + pd.Series(names[rank[kept]]) + " Zeile " + pd.Series(row[kept]).astype(str)
+    )
+    return pd.DataFrame(
+        {"source_file": names[rank[later]], "row_number": row[later], "reason": reason}
+    )
+
+
+def _finish(file: _File, duplicates: pd.DataFrame) -> dict:
+    """Apply the duplicate rule to one file's candidates; returns the file record."""
+    dups = duplicates[duplicates["source_file"] == file.rel]
+    if not dups.empty:
+        frame = pd.DataFrame(
+            {"row_number": file.candidates["row_number"], "code": file.candidates["code"]}
+        )
+        mask = frame["row_number"].isin(dups["row_number"])
+        reasons = frame[["row_number"]].merge(dups, on="row_number", how="left")["reason"]
+        reasons.index = frame.index
+        file.rejections.reject(frame, mask, "Merkmal", frame["code"], "duplicate", reasons)
+        keep = file.rejections.accepted(frame).to_numpy()
+        file.candidates = {name: values[keep] for name, values in file.candidates.items()}
+    return file_record(
+        SOURCE,
+        file.rel,
+        file.sha256,
+        file.encoding,
+        file.rows_in,
+        len(file.candidates["row_number"]),
+        file.rejections.count,
+    )
+
+
+def _loaded(files: list[_File]) -> pd.DataFrame:
+    """All files' loaded rows; each column is concatenated once and the per-file arrays freed."""
+    files = [file for file in files if len(file.candidates["row_number"])]
+    frame = pd.DataFrame(index=pd.RangeIndex(sum(len(f.candidates["row_number"]) for f in files)))
+    for column in LOADED_COLUMNS:
+        frame[column] = np.concatenate([file.candidates.pop(column) for file in files])
+    return frame
