@@ -300,8 +300,13 @@ def fit_exponent(xs: list[float], ys: list[float]) -> float | None:
     return round(sum((p[0] - mx) * (p[1] - my) for p in pts) / sxx, 2) if sxx else None
 
 
+GROWTH_SIZES = ("quarter", "half", "full")  # the growth curve: ¼, ½ and 1× NRW
+
+
 def growth(sizes: dict) -> dict:
     present = [s for s in SCALE if s in sizes and sizes[s].get("full_ok")]
+    if sum(s in GROWTH_SIZES for s in present) >= 2:  # small fractions only when these are missing
+        present = [s for s in present if s in GROWTH_SIZES]
     rows = [sizes[s]["rows_in"] or SCALE[s] for s in present]
     floors = [s for s in SCALE if sizes.get(s, {}).get("floor_only_s")]
     floor_growth = {
