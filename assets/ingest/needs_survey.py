@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from assets.ingest.parsing import parse_german_numbers
+from assets.ingest.parsing import parse_scale
 from assets.ingest.quarantine import IngestResult, open_deliveries
 
 SOURCE = "needs_survey"
@@ -64,9 +64,9 @@ def read_needs_survey(
     )
     topic = rows["Themenfeld"]
     reject(topic == "", "Themenfeld", topic, "empty_value", "Themenfeld fehlt")
-    rating = parse_german_numbers(rows["Bewertung"], allow_symbols=False)
+    rating, off_scale = parse_scale(rows["Bewertung"])
     reject(
-        rating.error.notna() | ~rating.value.isin([1, 2, 3, 4, 5]),
+        off_scale,
         "Bewertung",
         rows["Bewertung"],
         "rating_out_of_range",
@@ -78,7 +78,7 @@ def read_needs_survey(
         municipality_ags=municipality,
         area_id=area,
         topic=topic,
-        rating=rating.value,
+        rating=rating,
     )
     repeats = _repeated_answers(frame[batch.rejections.accepted()])
     reject(repeats.notna(), "Befragung_ID", survey_id, "duplicate", repeats.reindex(frame.index))

@@ -266,6 +266,12 @@ def parse_german_numbers(text: pd.Series, allow_symbols: bool = True) -> ParsedN
     )
 
 
+def parse_scale(text: pd.Series, points=(1, 2, 3, 4, 5)) -> tuple[pd.Series, pd.Series]:
+    """Answers on a rating scale: the value, and True where the text is no point of the scale."""
+    parsed = parse_german_numbers(text, allow_symbols=False)
+    return parsed.value, parsed.error.notna() | ~parsed.value.isin(points)
+
+
 def _parse_distinct(text: pd.Series, allow_symbols: bool) -> ParsedNumbers:
     s = text.astype("string").str.strip().fillna("")
     is_symbol = (

@@ -26,6 +26,7 @@ from assets.ingest.parsing import (
     empty_table,
     parse_dates,
     parse_german_numbers,
+    parse_scale,
     read_table,
 )
 from assets.ingest.quarantine import (
@@ -232,6 +233,29 @@ def _open(files: list[ProviderFile], source: str, expected: list[str]) -> Delive
     return open_deliveries([f.path for f in files], [f.rel for f in files], source, expected)
 
 
+Rule = tuple  # (mask, column as delivered, offending values, reason_code, reason): one rejection
+
+
+def _count_rules(
+    batch: DeliveryBatch, column: str, whole: bool, required: bool = True
+) -> tuple[pd.Series, list[Rule]]:
+    """A count column's values and its rules: a number, not negative, (if `whole`) no fraction."""
+    text = batch.rows[column]
+    spelled = batch.delivered(column)
+    numbers = parse_german_numbers(text, allow_symbols=False)
+    error = numbers.error if required else numbers.error.where(text != "", None)
+    rules = [
+        (error.notna(), spelled, text, "invalid_number", spelled + ": keine Zahl"),
+        (numbers.value < 0, spelled, text, "negative_value", spelled + " darf nicht negativ sein"),
+    ]
+    if whole:
+        fractional = numbers.value.notna() & (numbers.value % 1 != 0)
+        rules.append(
+            (fractional, spelled, text, "not_whole_number", spelled + " muss eine ganze Zahl sein")
+        )
+    return numbers.value, rules
+
+
 def _counts(
     frame: pd.DataFrame,
     batch: DeliveryBatch,
@@ -240,22 +264,10 @@ def _counts(
     whole: bool,
     required: bool = True,
 ) -> None:
-    """Parse a count column; reject non-numbers, negatives and (if `whole`) fractions."""
-    text = batch.rows[column]
-    spelled = batch.delivered(column)
-    numbers = parse_german_numbers(text, allow_symbols=False)
-    error = numbers.error
-    if not required:
-        error = error.where(text != "", None)
-    reject = batch.rejections.reject
-    reject(error.notna(), spelled, text, "invalid_number", spelled + ": keine Zahl")
-    reject(numbers.value < 0, spelled, text, "negative_value", spelled + " darf nicht negativ sein")
-    if whole:
-        fractional = numbers.value.notna() & (numbers.value % 1 != 0)
-        reject(
-            fractional, spelled, text, "not_whole_number", spelled + " muss eine ganze Zahl sein"
-        )
-    frame[target] = numbers.value
+    """Parse a count column into `frame[target]` and apply its rules."""
+    frame[target], rules = _count_rules(batch, column, whole, required)
+    for rule in rules:
+        batch.rejections.reject(*rule)
 
 
 def _measure_rules(
@@ -428,31 +440,77 @@ def read_facilities(
     frame["facility_id"] = ids
     offer = rows["Angebotstyp"].str.lower()
     frame["offer_type"] = offer
-    coordinate_rules = []
+    rules: list[Rule] = [(offer == "", "Angebotstyp", offer, "empty_value", "Angebotstyp fehlt")]
     for column, target, low, high in (("Lon", "lon", -180, 180), ("Lat", "lat", -90, 90)):
         numbers = parse_german_numbers(rows[column], allow_symbols=False)
-        coordinate_rules.append((column, numbers, low, high))
+        spelled = batch.delivered(column)
+        rules.append(
+            (
+                numbers.error.notna(),
+                spelled,
+                rows[column],
+                "invalid_number",
+                f"{column}: keine Zahl (Dezimalkomma erwartet)",
+            )
+        )
+        rules.append(
+            (
+                (numbers.value < low) | (numbers.value > high),
+                spelled,
+                rows[column],
+                "invalid_coordinate",
+                f"{column} liegt außerhalb von {low} … {high} Grad (WGS84)",
+            )
+        )
         frame[target] = numbers.value
     located = _locate(frame, polygons)
     frame["area_id"] = located["area_id"]
     frame["municipality_ags"] = located["municipality_ags"]
+    rules.append(
+        (
+            frame["area_id"].isna(),
+            "Lon/Lat",
+            rows["Lon"] + " / " + rows["Lat"],
+            "outside_municipality",
+            "Koordinaten liegen in keinem Sozialraum der Kommune",
+        )
+    )
+    frame["capacity"], capacity_rules = _count_rules(
+        batch, "Kapazitaet", whole=True, required=False
+    )
+    rules.extend(capacity_rules)
     valid_from = parse_dates(rows["Gueltig_ab"])
     to_text = rows["Gueltig_bis"]
     valid_to = parse_dates(to_text)
-    capacity = parse_german_numbers(rows["Kapazitaet"], allow_symbols=False)
-    capacity_text = rows["Kapazitaet"]
-    later_defect = (
-        (offer == "")
-        | frame["area_id"].isna()
-        | (capacity.error.notna() & (capacity_text != ""))
-        | (capacity.value < 0)
-        | (capacity.value.notna() & (capacity.value % 1 != 0))
-        | valid_from.isna()
-        | ((to_text != "") & valid_to.isna())
-        | (valid_to < valid_from)
+    spelled_from, spelled_to = batch.delivered("Gueltig_ab"), batch.delivered("Gueltig_bis")
+    rules += [
+        (
+            valid_from.isna(),
+            spelled_from,
+            rows["Gueltig_ab"],
+            "invalid_date",
+            "Gueltig_ab ist kein Datum (JJJJ-MM-TT oder TT.MM.JJJJ)",
+        ),
+        (
+            (to_text != "") & valid_to.isna(),
+            spelled_to,
+            to_text,
+            "invalid_date",
+            "Gueltig_bis ist kein Datum (leer lassen, wenn offen)",
+        ),
+        (
+            valid_to < valid_from,
+            spelled_to,
+            to_text,
+            "invalid_period",
+            "Gueltig_bis liegt vor Gueltig_ab",
+        ),
+    ]
+    # an id is claimed only by a row that loads, so the later rules must be known first
+    later_defect = np.logical_or.reduce(
+        [pd.Series(r[0]).fillna(False).to_numpy(bool) for r in rules]
     )
     repeated, earlier = _facility_duplicates(frame, (ids == "") | later_defect)
-
     reject(ids == "", "Einrichtung_ID", ids, "empty_value", "Einrichtung_ID fehlt")
     reject(
         repeated,
@@ -461,54 +519,8 @@ def read_facilities(
         "duplicate",
         "Einrichtung_ID ist doppelt (bereits in " + earlier + ")",
     )
-    reject(offer == "", "Angebotstyp", offer, "empty_value", "Angebotstyp fehlt")
-    for column, numbers, low, high in coordinate_rules:
-        spelled = batch.delivered(column)
-        reject(
-            numbers.error.notna(),
-            spelled,
-            rows[column],
-            "invalid_number",
-            f"{column}: keine Zahl (Dezimalkomma erwartet)",
-        )
-        reject(
-            (numbers.value < low) | (numbers.value > high),
-            spelled,
-            rows[column],
-            "invalid_coordinate",
-            f"{column} liegt außerhalb von {low} … {high} Grad (WGS84)",
-        )
-    position = rows["Lon"].astype(str) + " / " + rows["Lat"].astype(str)
-    reject(
-        frame["area_id"].isna(),
-        "Lon/Lat",
-        position,
-        "outside_municipality",
-        "Koordinaten liegen in keinem Sozialraum der Kommune",
-    )
-    _counts(frame, batch, "Kapazitaet", "capacity", whole=True, required=False)
-    spelled_from, spelled_to = batch.delivered("Gueltig_ab"), batch.delivered("Gueltig_bis")
-    reject(
-        valid_from.isna(),
-        spelled_from,
-        rows["Gueltig_ab"],
-        "invalid_date",
-        "Gueltig_ab ist kein Datum (JJJJ-MM-TT oder TT.MM.JJJJ)",
-    )
-    reject(
-        (to_text != "") & valid_to.isna(),
-        spelled_to,
-        to_text,
-        "invalid_date",
-        "Gueltig_bis ist kein Datum (leer lassen, wenn offen)",
-    )
-    reject(
-        valid_to < valid_from,
-        spelled_to,
-        to_text,
-        "invalid_period",
-        "Gueltig_bis liegt vor Gueltig_ab",
-    )
+    for rule in rules:
+        reject(*rule)
     frame["valid_from"] = valid_from.dt.date
     frame["valid_to"] = valid_to.dt.date.where(valid_to.notna(), None)
     frame["name"] = rows["Name"]
@@ -603,9 +615,9 @@ def read_surveys(
     )
     question = rows["Frage_ID"]
     reject(question == "", "Frage_ID", question, "empty_value", "Frage_ID fehlt")
-    answers = parse_german_numbers(rows["Antwort"], allow_symbols=False)
+    answers, off_scale = parse_scale(rows["Antwort"])
     reject(
-        answers.error.notna() | ~answers.value.isin([1, 2, 3, 4, 5]),
+        off_scale,
         batch.delivered("Antwort"),
         rows["Antwort"],
         "answer_out_of_range",
@@ -613,7 +625,7 @@ def read_surveys(
     )
     frame["survey_date"] = dates.dt.date
     frame["question_id"] = question
-    frame["answer"] = answers.value
+    frame["answer"] = answers
     frame["provider_id"] = provider
     loaded = frame[batch.rejections.accepted()]
     return _with_context(batch.result(loaded, SURVEY_LOADED), files)

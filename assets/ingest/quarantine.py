@@ -246,6 +246,10 @@ class Delivery:
         )
 
 
+def missing_column_reason(missing: list[str], expected: list[str]) -> str:
+    return f"Spalte {missing[0]!r} fehlt in der Kopfzeile (erwartet: {';'.join(expected)})"
+
+
 def open_delivery(path: Path, rel: str, source: str, expected: list[str]) -> Delivery:
     """Read a CSV/XLSX delivery and apply the file-level rules every reader shares.
 
@@ -266,7 +270,7 @@ def open_delivery(path: Path, rel: str, source: str, expected: list[str]) -> Del
             missing[0],
             ";".join(table.header),
             "missing_column",
-            f"Spalte {missing[0]!r} fehlt in der Kopfzeile (erwartet: {';'.join(expected)})",
+            missing_column_reason(missing, expected),
         )
     return Delivery(source, rel, table, rejections, found, missing, file_sha256(path))
 
@@ -437,9 +441,7 @@ def open_deliveries(
             found, missing = match_columns(parsed.header, expected)
             headers.append(found)
             if missing:
-                reason = (
-                    f"Spalte {missing[0]!r} fehlt in der Kopfzeile (erwartet: {';'.join(expected)})"
-                )
+                reason = missing_column_reason(missing, expected)
                 value = ";".join(parsed.header)
                 level.extend(
                     (index, n, missing[0], value, "missing_column", reason) for n in parsed.numbers
