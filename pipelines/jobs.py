@@ -2,6 +2,8 @@
 
 import dagster as dg
 
+from pipelines.partitions import range_keys
+
 REFRESH_JOB_NAME = "refresh"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
@@ -15,4 +17,7 @@ refresh_job = dg.define_asset_job(
 
 
 def range_tags(first: str, last: str) -> dict[str, str]:
-    return {RANGE_START_TAG: first, RANGE_END_TAG: last}
+    """Tags of one run over the months `first` … `last` (keys such as `2025-10-01`), for every
+    municipality when the monthly assets are also partitioned by municipality."""
+    start, end = range_keys(first, last)
+    return {RANGE_START_TAG: start, RANGE_END_TAG: end}

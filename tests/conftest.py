@@ -130,7 +130,9 @@ def add_provider_files(root: Path) -> None:
     )
 
 
-def run_pipeline(data_dir: Path, warehouse_dir: Path, tmp_path: Path) -> str:
+def run_pipeline(
+    data_dir: Path, warehouse_dir: Path, tmp_path: Path, extra_env: dict | None = None
+) -> str:
     """`make run`'s entry point in its own process, pointed at another root by env vars."""
     home = tmp_path / "dagster_home"
     home.mkdir(exist_ok=True)
@@ -140,6 +142,7 @@ def run_pipeline(data_dir: Path, warehouse_dir: Path, tmp_path: Path) -> str:
         "DAGSTER_HOME": str(home),
         "SOZIALPLANUNG_DATA_DIR": str(data_dir),
         "SOZIALPLANUNG_WAREHOUSE_DIR": str(warehouse_dir),
+        **(extra_env or {}),
     }
     done = subprocess.run(
         [sys.executable, "-m", "pipelines.run"],
@@ -158,3 +161,15 @@ def sample_refresh(tmp_path_factory) -> tuple[str, Path]:
     """One real `make run` of the sample for every test that reads its outputs (read only)."""
     tmp = tmp_path_factory.mktemp("sample_run")
     return run_pipeline(SAMPLE, tmp / "wh", tmp), tmp / "wh"
+
+
+def generate_root(root: Path, **params) -> Path:
+    """A data root from the sample generator (`data/generate_sample.py`, fixed seed)."""
+    args = [f"--{name}={value}" for name, value in params.items()]
+    subprocess.run(
+        [sys.executable, "data/generate_sample.py", "--out", str(root), *args],
+        cwd=REPO,
+        check=True,
+        timeout=300,
+    )
+    return root

@@ -25,7 +25,7 @@ from assets.ingest.assets import (
 from assets.metadata import markdown_table, table_metadata
 from assets.planning import Goals, load_goals
 from assets.warehouse import insert_frame, replace_table
-from pipelines.partitions import monthly, months_of
+from pipelines.partitions import monthly_assets_partitions, slice_of
 from pipelines.resources import DataRoot, Warehouse
 
 GROUP = "controlling"
@@ -58,7 +58,7 @@ def _replace_months(con, table: str, frame, months: list[str]) -> None:
     kinds={"pandas", "duckdb"},
     owners=OWNERS,
     deps=[measure_reports, satisfaction_responses, small_area_statistics],
-    partitions_def=monthly,
+    partitions_def=monthly_assets_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def measure_kpis(
@@ -72,7 +72,7 @@ def measure_kpis(
     share, n) from the surveys of the month's quarter. A planned measure that did not report is a
     row with `report_status = 'missing'`, never zero participants.
     """
-    months = months_of(context.partition_keys)
+    months = slice_of(context.partition_keys).months
     with warehouse.connect() as con:
         goals = _goals(con, data_root)
         kpis = compute_measure_kpis(
@@ -102,7 +102,7 @@ def measure_kpis(
     kinds={"pandas", "duckdb"},
     owners=OWNERS,
     deps=[measure_kpis],
-    partitions_def=monthly,
+    partitions_def=monthly_assets_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def kpi_status(
@@ -116,7 +116,7 @@ def kpi_status(
     ceiling is good when below), in percent; green and yellow thresholds from settings
     `traffic_light`; KPIs without a target or value get `none`.
     """
-    months = months_of(context.partition_keys)
+    months = slice_of(context.partition_keys).months
     lights = data_root.settings()["traffic_light"]
     with warehouse.connect() as con:
         goals = _goals(con, data_root)

@@ -12,7 +12,7 @@ from assets.ingest.assets import OWNERS, areas, small_area_statistics
 from assets.metadata import markdown_table, table_metadata
 from assets.planning import load_goals
 from assets.warehouse import replace_table
-from pipelines.partitions import monthly, months_of
+from pipelines.partitions import monthly_assets_partitions, slice_of
 from pipelines.resources import DataRoot, Warehouse
 
 GROUP = "indicators"
@@ -33,7 +33,7 @@ def indicator_catalog(warehouse: Warehouse) -> dg.MaterializeResult:
     kinds={"duckdb"},
     owners=OWNERS,
     deps=[areas, small_area_statistics, indicator_catalog],
-    partitions_def=monthly,
+    partitions_def=monthly_assets_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def indicator_values(
@@ -43,15 +43,23 @@ def indicator_values(
 
     A month's slice holds the values whose numerator date falls in that month: Bundesagentur
     indicators every month, population indicators at the 31.12. Stichtag (December). The slice is
-    deleted and rewritten, so re-running a month or a backfill never adds rows twice.
+    deleted and rewritten, so re-running a month or a backfill never adds rows twice. With
+    per-municipality partitions (`pipelines/partitions.py`) the slice is also cut by AGS.
     """
-    months = months_of(context.partition_keys)
+    scope = slice_of(context.partition_keys)
+    months = scope.months
+    where, params = "list_contains(?, strftime(reference_date, '%Y-%m'))", [months]
+    if scope.municipalities is not None:
+        where, params = (
+            f"{where} AND list_contains(?, municipality_ags)",
+            [*params, scope.municipalities],
+        )
     with warehouse.connect() as con:
-        build_indicator_values(con, INDICATORS, months, "_new_indicator_values")
-        placeholders = ", ".join("?" for _ in months)
-        where = f"strftime(reference_date, '%Y-%m') IN ({placeholders})"
+        build_indicator_values(
+            con, INDICATORS, months, "_new_indicator_values", scope.municipalities
+        )
         con.execute("BEGIN TRANSACTION")
-        con.execute(f"DELETE FROM indicator_values WHERE {where}", months)
+        con.execute(f"DELETE FROM indicator_values WHERE {where}", params)
         con.execute("INSERT INTO indicator_values BY NAME SELECT * FROM _new_indicator_values")
         con.execute("COMMIT")
         status = con.execute(
@@ -62,8 +70,11 @@ def indicator_values(
         con.execute("DROP TABLE _new_indicator_values")
         return dg.MaterializeResult(
             metadata={
-                **table_metadata(con, "indicator_values", where, months),
+                **table_metadata(con, "indicator_values", where, params),
                 "months": f"{months[0]} … {months[-1]}" if months else "",
+                "municipalities": "alle"
+                if scope.municipalities is None
+                else ", ".join(scope.municipalities),
                 "status_by_indicator": dg.MetadataValue.md(markdown_table(status)),
             }
         )

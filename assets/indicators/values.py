@@ -107,20 +107,30 @@ def _values_sql(terms: dict[str, float]) -> str:
     return ", ".join(f"('{code}', {float(coef)!r})" for code, coef in terms.items())
 
 
-def _month_filter(months: list[str] | None, column: str) -> tuple[str, list]:
-    if months is None:
-        return "TRUE", []
-    placeholders = ", ".join("?" for _ in months)
-    return f"strftime({column}, '%Y-%m') IN ({placeholders})", list(months)
+def _scope_filter(
+    months: list[str] | None, municipalities: list[str] | None, column: str
+) -> tuple[str, list]:
+    """SQL condition on the numerator's date column (and the area's `a.municipality_ags`)."""
+    conditions, params = ["TRUE"], []
+    if months is not None:
+        conditions.append(f"list_contains(?, strftime({column}, '%Y-%m'))")
+        params.append(list(months))
+    if municipalities is not None:
+        conditions.append("list_contains(?, a.municipality_ags)")
+        params.append(list(municipalities))
+    return " AND ".join(conditions), params
 
 
-def _indicator_sql(indicator: Indicator, months: list[str] | None) -> tuple[str, list]:
-    """The SELECT of one indicator for all areas, at the numerator's dates within `months`."""
+def _indicator_sql(
+    indicator: Indicator, months: list[str] | None, municipalities: list[str] | None
+) -> tuple[str, list]:
+    """The SELECT of one indicator for the areas of `municipalities` (None: all), at the
+    numerator's dates within `months` (None: all)."""
     if indicator.kind == "yearly_change":
-        month_filter, params = _month_filter(months, "e.reference_date")
+        month_filter, params = _scope_filter(months, municipalities, "e.reference_date")
         sql = _CHANGE_SQL.format(month_filter=month_filter)
     else:
-        month_filter, params = _month_filter(months, "n.reference_date")
+        month_filter, params = _scope_filter(months, municipalities, "n.reference_date")
         sql = _RATIO_SQL.format(
             num_terms=_values_sql(indicator.numerator),
             den_terms=_values_sql(indicator.denominator),
@@ -165,8 +175,11 @@ def build_indicator_values(
     indicators: list[Indicator],
     months: list[str] | None = None,
     table: str = "_new_indicator_values",
+    municipalities: list[str] | None = None,
 ) -> int:
     """Compute every indicator into the temporary `table`, city-wide rows included; row count.
+
+    `months` (`YYYY-MM`) and `municipalities` (AGS) restrict the slice; None means all.
 
     Everything stays inside DuckDB: a state-wide run has millions of values, and a round trip
     through pandas would hold them all in Python memory twice.
@@ -178,7 +191,7 @@ def build_indicator_values(
     areas = f"{table}_areas"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {areas} ({_SCHEMA})")
     for indicator in indicators:
-        sql, params = _indicator_sql(indicator, months)
+        sql, params = _indicator_sql(indicator, months, municipalities)
         con.execute(f"INSERT INTO {areas} BY NAME {sql}", params)
     columns = ", ".join(COLUMNS)
     con.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,39 @@ def area_files(root: Path) -> list[Path]:
         if folder.is_dir()
         else []
     )
+
+
+def municipalities_in(root: Path) -> list[str]:
+    """The distinct well-formed AGS of the area files' features, without reading geometry.
+
+    For the per-municipality partitions, which are fixed when the code location loads; features
+    the `areas` asset would reject for their AGS are left out here as well.
+    """
+    found: set[str] = set()
+    for path in area_files(root):
+        try:
+            found.update(_municipalities_in_file(path))
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
+            continue  # unreadable: the `areas` asset quarantines the file with its reason
+    return sorted(found)
+
+
+def _municipalities_in_file(path: Path) -> set[str]:
+    layers = (
+        [name for name, _ in pyogrio.list_layers(path)]
+        if path.suffix.lower() == ".gpkg"
+        else [None]
+    )
+    found = set()
+    for layer in layers:
+        if "municipality_ags" not in list(pyogrio.read_info(path, layer=layer)["fields"]):
+            continue
+        frame = pyogrio.read_dataframe(
+            path, layer=layer, columns=["municipality_ags"], read_geometry=False
+        )
+        values = _text(frame["municipality_ags"]).dropna()
+        found.update(v for v in values if re.fullmatch(r"\d{8}", v))
+    return found
 
 
 def read_areas(paths: list[Path], root: Path) -> tuple[IngestResult, gpd.GeoDataFrame]:

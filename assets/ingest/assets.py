@@ -15,7 +15,7 @@ from assets.ingest.quarantine import IngestResult, split_oversized
 from assets.metadata import markdown_table, table_metadata
 from assets.planning import load_goals
 from assets.warehouse import insert_frame, replace_source, replace_table
-from pipelines.partitions import monthly, months_of
+from pipelines.partitions import monthly_assets_partitions, slice_of
 from pipelines.resources import DataRoot, Warehouse
 
 GROUP = "ingest"
@@ -315,7 +315,7 @@ def facilities(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResul
     owners=OWNERS,
     freshness_policy=MONTHLY_FRESHNESS,
     deps=[areas],
-    partitions_def=monthly,
+    partitions_def=monthly_assets_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def measure_reports(
@@ -326,7 +326,7 @@ def measure_reports(
     A month's slice (rows, quarantine, file bookkeeping) is deleted and rewritten, so a corrected
     resubmission replaces the earlier delivery and re-running a month never adds twice.
     """
-    months = months_of(context.partition_keys)
+    months = slice_of(context.partition_keys).months
     inventory = providers.discover(data_root.path)
     files, oversized = _provider_oversized(
         inventory.of_kind("report", months), data_root, providers.REPORTS
