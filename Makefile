@@ -9,7 +9,7 @@ export SOZIALPLANUNG_WAREHOUSE_DIR ?= $(CURDIR)/data/warehouse
 export GX_ANALYTICS_ENABLED := False
 export DAGSTER_DISABLE_TELEMETRY := 1
 
-.PHONY: install run rebuild test test-slow lint format ui sample bench clean
+.PHONY: install run update rebuild test test-slow lint format ui sample bench clean
 
 install: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 
@@ -25,6 +25,10 @@ $(DAGSTER_HOME)/dagster.yaml: pipelines/dagster.yaml
 
 run: install
 	$(PY) -m pipelines.run
+
+# Runs only what the landing files changed since the last complete run (see pipelines/run.py).
+update: install
+	$(PY) -m pipelines.run --changed
 
 # Recreates internal.duckdb and the published file from the landing-file archive alone.
 rebuild: install

@@ -12,7 +12,6 @@ from pathlib import Path
 import pandas as pd
 
 from assets.ingest.parsing import parse_dates
-from assets.ingest.providers import REPORT_NAME
 from assets.ingest.statistics import read_coded
 from pipelines.partitions import monthly
 
@@ -64,22 +63,3 @@ def partition_range(months: list[str]) -> tuple[str, str] | None:
     first = max(f"{months[0]}-01", keys[0])
     last = min(f"{months[-1]}-01", keys[-1])
     return (first, last) if first <= last else None
-
-
-def affected_months(root: Path, changed: list[str]) -> list[str]:
-    """The months a set of changed landing files (relative paths) requires to recompute."""
-    statistics = [p for p in changed if p.startswith("statistics/small_area/")]
-    provider = [p for p in changed if p.startswith("providers/")]
-    if len(statistics) + len(provider) < len(changed):  # areas, control totals, planning, ...
-        return months_in_statistics(statistics_files(root))
-    months = set(months_in_statistics([root / p for p in statistics]))
-    for rel in provider:
-        parts = rel.split("/")
-        is_report = len(parts) == 4 and parts[2] == "reports"
-        match = REPORT_NAME.match(parts[-1]) if is_report else None
-        months.add(f"{match.group(1)}-{match.group(2)}" if match else _latest_month())
-    return sorted(months)
-
-
-def _latest_month() -> str:
-    return monthly.get_partition_keys()[-1][:7]

@@ -1,7 +1,14 @@
-"""`make run`: materialize every asset for all months of the data root, then print a summary.
+"""`make run` and `make update`: refresh the warehouse from the data root, then print a summary.
+
+    python -m pipelines.run            # everything, all months of the data root (`make run`)
+    python -m pipelines.run --changed  # what changed since the last complete run (`make update`)
 
 The run is recorded in the Dagster instance of `DAGSTER_HOME`, so `make ui` shows it. All months
-are processed in one run (the indicator asset has a single-run backfill policy).
+are processed in one run (the partitioned assets have a single-run backfill policy). `--changed`
+compares the landing folders with the state of the last run that completed (`archive/
+refreshed.json`) and runs only the assets that read changed files, everything downstream of them,
+and the months the change touches (`pipelines/incremental.py`); without such a state, or after an
+update of the pipeline's code, it is a full refresh.
 """
 
 import gc
@@ -10,7 +17,9 @@ import sys
 import dagster as dg
 import duckdb
 
+from assets.ingest.archive import changed_since_refresh, mark_refreshed
 from pipelines.definitions import defs
+from pipelines.incremental import assets_to_refresh, code_version, months_to_refresh
 from pipelines.jobs import REFRESH_JOB_NAME, range_tags
 from pipelines.landing import months_in_statistics, partition_range, statistics_files
 from pipelines.resources import DATA_DIR_ENV, WAREHOUSE_DIR_ENV, DataRoot, Warehouse
@@ -19,9 +28,14 @@ from pipelines.resources import DATA_DIR_ENV, WAREHOUSE_DIR_ENV, DataRoot, Wareh
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
     data_root = DataRoot(data_dir=dg.EnvVar(DATA_DIR_ENV).get_value())
     warehouse = Warehouse(warehouse_dir=dg.EnvVar(WAREHOUSE_DIR_ENV).get_value())
+    if argv == ["--changed"]:
+        return refresh_changed(data_root, warehouse)
+    if argv:
+        print(__doc__)
+        return 2
     return refresh(data_root, warehouse)
 
 
@@ -35,11 +49,52 @@ def refresh(data_root: DataRoot, warehouse: Warehouse) -> int:
     repaired = warehouse.prepare_full_refresh()
     if repaired:
         print(repaired)
+    return _execute(data_root, warehouse, bounds, None)
+
+
+def refresh_changed(data_root: DataRoot, warehouse: Warehouse) -> int:
+    """Run what the landing files changed since the last complete run requires; 0 on success."""
+    changed = changed_since_refresh(data_root.path, warehouse.path / "archive", code_version())
+    if changed is None or not warehouse.internal_path.exists():
+        print("Kein vollständiger Lauf dieses Programmstands bekannt: alles wird aktualisiert.")
+        return refresh(data_root, warehouse)
+    if not changed:
+        print(f"Keine neuen oder geänderten Dateien in {data_root.path} seit dem letzten Lauf.")
+        print(summary(warehouse))
+        return 0
+    selection = assets_to_refresh(changed, defs.resolve_asset_graph())
+    repaired = warehouse.prepare_full_refresh()
+    if repaired:
+        print(repaired)
+    if selection is None or repaired:
+        return refresh(data_root, warehouse)
+    months = months_to_refresh(data_root.path, changed)
+    bounds = partition_range(months or months_in_statistics(statistics_files(data_root.path))[-1:])
+    if bounds is None:
+        print(f"Keine Monate mit Daten in {data_root.path}/statistics/small_area gefunden.")
+        return 1
+    names = ", ".join(key.to_user_string() for key in selection)
+    print(
+        f"Datenwurzel: {data_root.path}\n{len(changed)} neue oder geänderte Dateien; "
+        f"Monate: {bounds[0][:7]} bis {bounds[1][:7]}\nAssets: {names}"
+    )
+    return _execute(data_root, warehouse, bounds, selection)
+
+
+def _execute(
+    data_root: DataRoot,
+    warehouse: Warehouse,
+    bounds: tuple[str, str],
+    selection: list[dg.AssetKey] | None,
+) -> int:
     # Move the objects of the imports (Dagster, pandas, GX: millions) out of the cycle
     # collector's reach: otherwise each of its full passes walks them all again.
     gc.freeze()
     with dg.DagsterInstance.get() as instance:
-        result = defs.resolve_job_def(REFRESH_JOB_NAME).execute_in_process(
+        job = defs.resolve_job_def(REFRESH_JOB_NAME)
+        if selection is not None:
+            job = job.get_subset(asset_selection=set(selection))
+        result = job.execute_in_process(
             instance=instance,
             tags=range_tags(*bounds),
             run_config=QUIET,
@@ -49,6 +104,7 @@ def refresh(data_root: DataRoot, warehouse: Warehouse) -> int:
     if not result.success:
         print(f"Lauf {result.run_id} fehlgeschlagen; Details in `make ui`.")
         return 1
+    mark_refreshed(warehouse.path / "archive", code_version())
     print(summary(warehouse))
     return 0
 
@@ -89,4 +145,4 @@ def _status(status: str) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -1,11 +1,11 @@
-"""Sensor on the landing folders: a new or changed file triggers a refresh of the months it touches.
+"""Sensor on the landing folders: a new or changed file triggers a refresh of what it touches.
 
 The cursor is JSON: relative path -> "size:mtime_ns" of every watched file. The first evaluation
-only records the current state (the initial load is `make run` or a backfill). A changed
-small-area statistics file re-runs the months it contains; a change anywhere else (areas, control
-totals, grid, planning files, needs survey) re-runs every month the data root has. A provider's
-monthly report re-runs its month only; a changed facility inventory or survey re-runs the latest
-month (facilities and surveys are not partitioned, so any run reloads them).
+only records the current state (the initial load is `make run` or a backfill). The run covers the
+assets that read the changed files and everything downstream of them, and the months from the
+earliest one the change touches to the data root's last (`pipelines/incremental.py`): a provider's
+new monthly report runs its month's controlling; a changed area file or planning file runs
+everything.
 """
 
 import hashlib
@@ -13,8 +13,14 @@ import json
 
 import dagster as dg
 
+from pipelines.incremental import assets_to_refresh, months_to_refresh
 from pipelines.jobs import REFRESH_JOB_NAME, range_tags
-from pipelines.landing import affected_months, fingerprint, partition_range
+from pipelines.landing import (
+    fingerprint,
+    months_in_statistics,
+    partition_range,
+    statistics_files,
+)
 from pipelines.resources import DataRoot
 
 
@@ -33,9 +39,14 @@ def landing_files_sensor(context: dg.SensorEvaluationContext, data_root: DataRoo
     changed = sorted(p for p, fp in current.items() if previous.get(p) != fp)
     if not changed:
         return dg.SkipReason("keine neuen oder geänderten Dateien")
-    bounds = partition_range(affected_months(root, changed))
+    selection = assets_to_refresh(changed, context.repository_def.asset_graph)
+    bounds = partition_range(months_to_refresh(root, changed))
     context.update_cursor(json.dumps(current, sort_keys=True))
+    if bounds is None:  # the job's partitioned assets need a range even when not selected
+        bounds = partition_range(months_in_statistics(statistics_files(root)))
     if bounds is None:
-        return dg.SkipReason(f"{len(changed)} geänderte Dateien, aber keine Monate darin")
+        return dg.SkipReason(
+            f"{len(changed)} geänderte Dateien, aber keine Monate in der Statistik"
+        )
     run_key = hashlib.sha256(json.dumps([(p, current[p]) for p in changed]).encode()).hexdigest()
-    return dg.RunRequest(run_key=run_key[:16], tags=range_tags(*bounds))
+    return dg.RunRequest(run_key=run_key[:16], asset_selection=selection, tags=range_tags(*bounds))

@@ -131,7 +131,11 @@ def add_provider_files(root: Path) -> None:
 
 
 def run_pipeline(
-    data_dir: Path, warehouse_dir: Path, tmp_path: Path, extra_env: dict | None = None
+    data_dir: Path,
+    warehouse_dir: Path,
+    tmp_path: Path,
+    extra_env: dict | None = None,
+    argv: list[str] = (),
 ) -> str:
     """`make run`'s entry point in its own process, pointed at another root by env vars."""
     home = tmp_path / "dagster_home"
@@ -145,7 +149,7 @@ def run_pipeline(
         **(extra_env or {}),
     }
     done = subprocess.run(
-        [sys.executable, "-m", "pipelines.run"],
+        [sys.executable, "-m", "pipelines.run", *argv],
         cwd=REPO,
         env=env,
         capture_output=True,

@@ -51,12 +51,14 @@ def test_schedule_requests_the_month_that_just_closed():
 
 def test_sensor_records_baseline_then_runs_only_the_months_of_a_changed_file(tiny_root):
     resources = {"data_root": DataRoot(data_dir=str(tiny_root))}
-    with dg.build_sensor_context(resources=resources) as context:
+    with dg.build_sensor_context(definitions=defs, resources=resources) as context:
         first = landing_files_sensor(context)
         assert isinstance(first, dg.SkipReason)
         cursor = json.loads(context.cursor)
         assert "statistics/small_area/ba_2024.csv" in cursor
-    with dg.build_sensor_context(resources=resources, cursor=context.cursor) as context:
+    with dg.build_sensor_context(
+        definitions=defs, resources=resources, cursor=context.cursor
+    ) as context:
         assert isinstance(landing_files_sensor(context), dg.SkipReason)
         write(
             tiny_root / "statistics" / "small_area" / "ba_2025.csv",
@@ -73,7 +75,7 @@ def test_sensor_records_baseline_then_runs_only_the_months_of_a_changed_file(tin
 
 def test_sensor_reruns_all_months_when_areas_change(tiny_root):
     resources = {"data_root": DataRoot(data_dir=str(tiny_root))}
-    with dg.build_sensor_context(resources=resources) as context:
+    with dg.build_sensor_context(definitions=defs, resources=resources) as context:
         landing_files_sensor(context)
         areas = tiny_root / "areas" / "sozialraeume.geojson"
         os.utime(areas, ns=(0, areas.stat().st_mtime_ns + 10**9))
@@ -84,7 +86,7 @@ def test_sensor_reruns_all_months_when_areas_change(tiny_root):
 
 def test_sensor_runs_only_the_month_of_a_new_provider_report(tiny_root):
     resources = {"data_root": DataRoot(data_dir=str(tiny_root))}
-    with dg.build_sensor_context(resources=resources) as context:
+    with dg.build_sensor_context(definitions=defs, resources=resources) as context:
         landing_files_sensor(context)
         write(tiny_root / "providers" / "TR-01" / "reports" / "2025-09.csv", "Massnahme_ID\n")
         request = landing_files_sensor(context)

@@ -7,6 +7,8 @@ A provider overwriting a file adds a version and keeps the old one. `restore_roo
 root from `current.json` alone, which is what `make rebuild` runs the pipeline on.
 `archive/stat_records.json` (path -> size, mtime, ctime, inode, sha256) lets the next run skip
 reading files that have not changed (see `_version`); losing it only costs time.
+`archive/refreshed.json` is `current.json` as of the last run that completed: an incremental
+refresh (`pipelines/incremental.py`) runs what changed since then.
 
 A state's root holds ~120,000 files, so the per-file work is kept small: the object folders are
 listed once instead of probed per file, each file is read once (hashed from the bytes read, which
@@ -34,6 +36,7 @@ WATCHED = ("areas", "statistics", "providers", "surveys", "planning")
 COLUMNS = ["sha256", "path", "provider_id", "size_bytes", "first_seen_utc", "current"]
 # path -> [size, mtime_ns, ctime_ns, inode, sha256] of files whose hash may be reused next run
 STAT_RECORDS = "stat_records.json"
+REFRESHED = "refreshed.json"  # the landing state of the last complete refresh
 SETTLED_NS = 2 * 10**9  # a file changed less than this before a run is hashed again next run
 IN_MEMORY = 64 * 1024 * 1024  # larger files are streamed into a temporary object while hashed
 THREADS = 4  # more only contend for the GIL and for directory locks when objects are created
@@ -132,6 +135,52 @@ def archive_landing_files(
         current.get(p) == s for p, s in zip(frame["path"], frame["sha256"], strict=True)
     ]
     return frame[COLUMNS]
+
+
+def changed_since_refresh(root: Path, archive: Path, code_version: str) -> list[str] | None:
+    """Landing paths added, changed or removed since the last complete refresh, sorted.
+
+    The state of that refresh is `archive/refreshed.json` (written by `mark_refreshed` once a run
+    has succeeded; `current.json` is already advanced when a run starts, so a failed run's files
+    count as changed again). None when there is no such state or it was made by another
+    `code_version`: then there is nothing to compare with. Unchanged files are recognised by
+    their stat record like in `archive_landing_files`; the others are hashed, not stored
+    (storing is the `landing_archive` asset's job).
+    """
+    state = archive / REFRESHED
+    if not state.is_file():
+        return None
+    refreshed = json.loads(state.read_text(encoding="utf-8"))
+    if refreshed.get("code_version") != code_version:
+        return None
+    previous: dict[str, str] = refreshed["landing"]
+    records = _read_records(archive / STAT_RECORDS)
+    rels = _landing_paths(root)
+    changed = []
+    for rel in rels:
+        path = os.path.join(root, rel)
+        stat = os.stat(path)
+        record = records.get(rel)
+        identity = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+        digest = record[4] if record and record[:4] == identity else _sha256(path)
+        if previous.get(rel) != digest:
+            changed.append(rel)
+    changed.extend(set(previous) - set(rels))
+    return sorted(changed)
+
+
+def mark_refreshed(archive: Path, code_version: str) -> None:
+    """Record the landing state (`current.json`) and code version of a run that has completed."""
+    current = json.loads((archive / "current.json").read_text(encoding="utf-8"))
+    _write_json(archive / REFRESHED, {"code_version": code_version, "landing": current})
+
+
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _version(
