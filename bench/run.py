@@ -4,8 +4,10 @@
                                   [--timeout 1500] [--repeat N]
 
 Per size: a full refresh (`python -m pipelines.run`, all months) in a fresh warehouse and Dagster
-instance, then a one-month refresh of the latest month (`python -m bench.one_month`) on top of it,
-and the floor (`bench/floor.py`: the same indicator aggregations in plain DuckDB SQL). Each run is
+instance; then the arrival of a new month (`bench/new_month.py`): a second warehouse is refreshed
+fully without the latest month's statistics rows and report files, they land, and the one-month
+refresh (`python -m pipelines.run --changed`, what `make update` runs) is timed and its published
+tables compared with the full refresh's; and the floor (`bench/floor.py`: the same indicator aggregations in plain DuckDB SQL). Each run is
 a child of a fresh `bench.measure` helper, so its peak RSS is its own. Per-asset times come from the
 Dagster instance's step stats. Prints tables and PASS/FAIL per target of issue 9 and merges the
 numbers into `bench/results.json` (sizes not run this time keep their previous numbers).
@@ -27,7 +29,9 @@ from pathlib import Path
 
 import duckdb
 
-from bench.roots import REPO, SIZES, root_for
+from bench.new_month import hold_back, let_land
+from bench.roots import REPO, ROOTS, SIZES, root_for
+from tests.checksums import table_checksums
 
 BENCH = Path(__file__).resolve().parent
 WORK = BENCH / "work"
@@ -166,6 +170,8 @@ def run_floor(root: Path, work: Path, month: str | None, timeout: float) -> dict
 
 def one_repetition(size: str, root: Path, rep: int, timeout: float) -> dict:
     work = WORK / size / f"rep{rep}"
+    stash = ROOTS / f"{root.name}.held_back"  # outside `work`, which is wiped below
+    let_land(root, stash)  # after an interrupted benchmark
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     rec: dict = {}
@@ -184,27 +190,53 @@ def one_repetition(size: str, root: Path, rep: int, timeout: float) -> dict:
         f"    {full['wall_s']:.1f} s, peak {full['maxrss_kib'] / 1024**2:.2f} GiB, "
         f"rc={full['returncode']}{' TIMEOUT' if full['timed_out'] else ''}"
     )
-    inc = None
+    stats = _stats(env)
+    if stats["runs"]:
+        rec["full"]["steps"] = step_table(stats["runs"][0], full["rss_timeline"], stats["groups"])
+        rec["full"]["dagster_run_s"] = _run_span(stats["runs"][0])
     if full["returncode"] == 0 and not full["timed_out"]:
-        log(f"  [{size} rep {rep + 1}] one month ({month_key}) ...")
-        inc = measure([PY, "-m", "bench.one_month", month_key], env, work / "month.json", timeout)
-        rec["one_month"] = _summary(inc) | {"month": month_key}
-        log(f"    {inc['wall_s']:.1f} s, peak {inc['maxrss_kib'] / 1024**2:.2f} GiB")
-    stats = json.loads(
-        subprocess.run(
-            [PY, "-m", "bench.stats"], env=env, cwd=REPO, capture_output=True, text=True, check=True
-        ).stdout
-    )
-    groups = stats["groups"]
-    runs = stats["runs"]
-    if runs:
-        rec["full"]["steps"] = step_table(runs[0], full["rss_timeline"], groups)
-        rec["full"]["dagster_run_s"] = _run_span(runs[0])
-    if inc is not None and len(runs) > 1:
-        rec["one_month"]["steps"] = step_table(runs[1], inc["rss_timeline"], groups)
-        rec["one_month"]["dagster_run_s"] = _run_span(runs[1])
+        rec["one_month"] = new_month(size, rep, root, work, stash, month_key[:7], timeout)
     rec["published"] = published_numbers(work / "warehouse")
     return rec
+
+
+def new_month(size: str, rep: int, root: Path, work: Path, stash: Path, month: str, timeout):
+    """The latest month arrives: base refresh without it, then `pipelines.run --changed`."""
+    if size == "sample":  # the committed sample is never edited: a copy of it is
+        shutil.copytree(root, work / "sample_root")
+        root, stash = work / "sample_root", work / "held_back"
+    env = instance_env(work / "month", root)
+    held = hold_back(root, month, stash)
+    try:
+        log(f"  [{size} rep {rep + 1}] base refresh without {month} ({held}) ...")
+        base = measure([PY, "-m", "pipelines.run"], env, work / "base.json", timeout)
+    finally:
+        let_land(root, stash)
+    if base["returncode"] != 0 or base["timed_out"]:
+        return {"month": month, "base": _summary(base)}
+    log(f"  [{size} rep {rep + 1}] one new month ({month}) ...")
+    inc = measure([PY, "-m", "pipelines.run", "--changed"], env, work / "month.json", timeout)
+    rec = _summary(inc) | {"month": month, "held_back": held, "base_wall_s": base["wall_s"]}
+    published = "sozialplanung.duckdb"
+    rec["equals_full_refresh"] = inc["returncode"] == 0 and table_checksums(
+        work / "month" / "warehouse" / published
+    ) == table_checksums(work / "warehouse" / published)
+    log(
+        f"    {inc['wall_s']:.1f} s, peak {inc['maxrss_kib'] / 1024**2:.2f} GiB, "
+        f"same tables as the full refresh: {rec['equals_full_refresh']}"
+    )
+    stats = _stats(env)
+    if len(stats["runs"]) > 1:
+        rec["steps"] = step_table(stats["runs"][1], inc["rss_timeline"], stats["groups"])
+        rec["dagster_run_s"] = _run_span(stats["runs"][1])
+    return rec
+
+
+def _stats(env: dict) -> dict:
+    done = subprocess.run(
+        [PY, "-m", "bench.stats"], env=env, cwd=REPO, capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout)
 
 
 def _run_span(run: dict) -> float | None:
@@ -244,6 +276,10 @@ def median_record(reps: list[dict]) -> dict:
         "one_month_wall_s": med(("one_month", "wall_s")),
         "one_month_wall_s_all": [_get(r, ("one_month", "wall_s")) for r in reps],
         "one_month_peak_rss_gib": med(("one_month", "peak_rss_gib")),
+        "one_month_equals_full_refresh": all(
+            _get(r, ("one_month", "equals_full_refresh")) for r in reps
+        ),
+        "one_month_held_back": _get(reps[0], ("one_month", "held_back")),
         "floor_s": med(("floor", "total_s_median")),
         "floor_peak_rss_mib": med(("floor", "peak_rss_mib")),
         "floor_month_s": med(("floor_month", "total_s")),
@@ -498,7 +534,9 @@ def print_size(name: str, r: dict) -> None:
     if r["one_month_wall_s"]:
         log(
             f"one month: {r['one_month_wall_s']} s (runs: {r['one_month_wall_s_all']}), peak "
-            f"{r['one_month_peak_rss_gib']} GiB = {100 * r.get('one_month_share', 0):.1f} % of full"
+            f"{r['one_month_peak_rss_gib']} GiB = {100 * r.get('one_month_share', 0):.1f} % of full; "
+            f"held back and landed: {r.get('one_month_held_back')}; published tables equal "
+            f"the full refresh's: {r.get('one_month_equals_full_refresh')}"
         )
         top = r["one_month_steps"][:6]
         log("  one-month top steps: " + ", ".join(f"{s['step']} {s['wall_s']:.1f}s" for s in top))
