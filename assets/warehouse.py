@@ -13,6 +13,7 @@ import duckdb
 import pandas as pd
 
 DDL = {
+    "asset_inputs": "asset VARCHAR, fingerprint VARCHAR",  # see assets/inputs.py
     "quarantine": """
         source VARCHAR, file VARCHAR, row_number BIGINT, "column" VARCHAR, value VARCHAR,
         reason_code VARCHAR, reason VARCHAR, provider_id VARCHAR, period VARCHAR""",

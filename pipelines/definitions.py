@@ -19,7 +19,7 @@ from pipelines.alerts import refresh_failure_alert
 from pipelines.jobs import refresh_job
 from pipelines.resources import default_resources
 from pipelines.schedules import monthly_refresh_schedule
-from pipelines.sensors import landing_files_sensor
+from pipelines.sensors import landing_files_sensor, refresh_completed
 
 EXECUTOR_ENV = "SOZIALPLANUNG_EXECUTOR"
 
@@ -51,7 +51,7 @@ defs = dg.Definitions(
     asset_checks=ASSET_CHECKS,
     jobs=[refresh_job],
     schedules=[monthly_refresh_schedule],
-    sensors=[landing_files_sensor, refresh_failure_alert],
+    sensors=[landing_files_sensor, refresh_completed, refresh_failure_alert],
     resources=default_resources(),
     executor=executor_from_env(),
 )

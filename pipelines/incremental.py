@@ -1,34 +1,60 @@
-"""Incremental refresh: which assets a set of changed landing files requires to run.
+"""Incremental refresh: what the landing files changed since the last completed refresh require.
 
-Each landing folder is read by one source asset; a changed file re-runs that asset and everything
-downstream of it, and the archive (`landing_archive`) always runs so that every new file version
-is kept. Tables of the assets left out stay as the last run wrote them, which is correct because
-their input files did not change. A change to the area polygons or to `planning/` (settings,
-goals) can touch any figure, so it — like any file outside the known folders — runs everything.
+Base: `archive/refreshed.json`, the landing state (path -> SHA-256) of the last refresh that
+completed and the pipeline's code version then. Every refresh saves its own landing state when
+it archives the files (`landing_archive`, metadata `landing_state`); when a planned refresh has
+succeeded, `complete_refresh` makes that state the new base: `pipelines/run.py` does so for
+`make run` and `make update`, the `refresh_completed` sensor for runs started by the landing
+sensor. A run that fails leaves the base where it was, so its changes are planned again; a run
+started another way (the schedule, the UI) does not move it.
 
-The partitioned assets run from the earliest month a change touches through the data root's last
-month: population figures are the denominators of every later month (as-of join), and the
-rolling KPI view looks two months back. A changed satisfaction survey can concern any quarter,
-so it runs every month.
+Which assets: each landing folder is read by one source asset; a changed file re-runs that asset
+and everything downstream of it, and the archive (`landing_archive`) always runs so that every
+new file version is kept. Tables of the assets left out stay as the last run wrote them, which
+is correct because their input files did not change. A change to the area polygons or to
+`planning/` (settings, goals) can touch any figure, so it — like any file outside the known
+folders — runs everything, and so does a changed code version.
 
-The same code version is assumed: after an update of the pipeline itself, run a full refresh
-(`make run`), which rebuilds every table.
+Which months: the partitioned assets run from the earliest month a change touches through the
+data root's last month: population figures are the denominators of every later month (as-of
+join), and the rolling KPI view looks two months back. For a statistics file only the months of
+rows that differ from its archived previous content count (the Bundesagentur's new month is
+usually appended to a yearly file). A changed satisfaction survey can concern any quarter, so it
+runs every month.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 
+from assets.ingest.archive import (
+    LANDING_STATE,
+    changed_since_refresh,
+    mark_refreshed,
+    refreshed_contents,
+    refreshed_state,
+)
 from assets.ingest.providers import _classify
-from pipelines.landing import months_in_statistics, statistics_files
+from pipelines.jobs import range_tags
+from pipelines.landing import (
+    changed_months,
+    months_in_statistics,
+    partition_range,
+    statistics_files,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 # what decides the tables besides the landing files: the code and the pinned dependencies
 CODE = ("assets", "checks", "pipelines", "requirements.lock")
 ARCHIVE_ASSET = "landing_archive"
+PLAN_TAG = "sozialplanung/plan"  # `full` or `changes`: a run planned here
+BASE_TAG = "sozialplanung/base_state"  # the refreshed state a `changes` run was planned from
 _PROVIDER_KINDS = {
     "facilities": "facilities",
     "report": "measure_reports",
@@ -85,15 +111,22 @@ def assets_to_refresh(
     return sorted(selected.resolve(asset_graph), key=lambda key: key.to_user_string())
 
 
-def months_to_refresh(root: Path, changed: list[str]) -> list[str]:
-    """`YYYY-MM` months the partitioned assets recompute for `changed` (maybe none)."""
+def months_to_refresh(
+    root: Path, changed: list[str], previous: Callable[[str], bytes | None] | None = None
+) -> list[str]:
+    """`YYYY-MM` months the partitioned assets recompute for `changed` (maybe none).
+
+    `previous` gives a file's content as of the last run, so that only the months of the rows
+    that differ count; without it every month in a changed statistics file does.
+    """
     all_months = months_in_statistics(statistics_files(root))
     touched: list[str] = []
     for rel in changed:
         parts = tuple(rel.split("/"))
         if parts[:2] == ("statistics", "small_area"):
             path = root / rel
-            touched.extend(months_in_statistics([path]) if path.is_file() else all_months[:1])
+            old = previous(rel) if previous else None
+            touched.extend(changed_months(path, old) if path.is_file() else all_months[:1])
         elif parts[0] == "providers" and len(parts) >= 3:
             kind, month = _classify(parts[2:])
             if kind == "report":
@@ -106,3 +139,79 @@ def months_to_refresh(root: Path, changed: list[str]) -> list[str]:
         return []
     first, last = min(touched), max([*touched, *all_months[-1:]])
     return sorted({m for m in all_months if first <= m <= last} | {first, last})
+
+
+@dataclass(frozen=True)
+class RefreshPlan:
+    """One refresh run: its assets (None: all), its months and its tags."""
+
+    changed: list[str]
+    selection: list[dg.AssetKey] | None
+    bounds: tuple[str, str] | None
+    tags: dict[str, str]
+
+
+def plan_full(root: Path) -> RefreshPlan:
+    """Every asset over every month of the data root (`make run`)."""
+    bounds = partition_range(months_in_statistics(statistics_files(root)))
+    tags = {**(range_tags(*bounds) if bounds else {}), PLAN_TAG: "full"}
+    return RefreshPlan([], None, bounds, tags)
+
+
+def plan_changes(root: Path, archive: Path, asset_graph: dg.BaseAssetGraph) -> RefreshPlan:
+    """The run the changes since the last completed refresh require (`changed` may be empty).
+
+    A full plan when there is no completed refresh of this code version to start from.
+    """
+    changed = changed_since_refresh(root, archive, code_version())
+    if changed is None:
+        return plan_full(root)
+    selection = assets_to_refresh(changed, asset_graph)
+    if selection is None:
+        return RefreshPlan(changed, None, plan_full(root).bounds, plan_full(root).tags)
+    months = months_to_refresh(root, changed, refreshed_contents(archive))
+    # the job's partitioned assets need a range even when none of them runs
+    bounds = partition_range(months or months_in_statistics(statistics_files(root))[-1:])
+    tags = {
+        **(range_tags(*bounds) if bounds else {}),
+        PLAN_TAG: "changes",
+        BASE_TAG: refreshed_state(archive) or "",
+    }
+    return RefreshPlan(changed, selection, bounds, tags)
+
+
+def complete_refresh(instance: dg.DagsterInstance, run: dg.DagsterRun, archive: Path) -> bool:
+    """After `run` succeeded: make its landing state the base of the next incremental refresh.
+
+    Only runs planned here count: a full plan always, a plan of changes only while the base it
+    was planned from is still the base (otherwise another run has moved it, and what changed
+    since is planned again). Returns whether the base moved.
+    """
+    plan = run.tags.get(PLAN_TAG)
+    if plan is None or (
+        plan == "changes" and run.tags.get(BASE_TAG) != (refreshed_state(archive) or "")
+    ):
+        return False
+    records = instance.get_records_for_run(
+        run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+    ).records
+    states = [
+        materialization.metadata[LANDING_STATE].value
+        for record in records
+        if (materialization := record.event_log_entry.asset_materialization) is not None
+        and materialization.asset_key == dg.AssetKey(ARCHIVE_ASSET)
+        and LANDING_STATE in materialization.metadata
+    ]
+    if not states:
+        return False
+    return mark_refreshed(archive, code_version(), states[-1])
+
+
+def plan_key(plan: RefreshPlan, root: Path) -> str:
+    """A run key for `plan`: the same changes (paths, sizes, mtimes) give the same key."""
+    stats = []
+    for rel in plan.changed:
+        path = root / rel
+        stat = path.stat() if path.is_file() else None
+        stats.append([rel, stat.st_size if stat else None, stat.st_mtime_ns if stat else None])
+    return hashlib.sha256(json.dumps([plan.tags, stats]).encode()).hexdigest()[:16]

@@ -15,21 +15,6 @@ from assets.ingest.parsing import parse_dates
 from assets.ingest.statistics import read_coded
 from pipelines.partitions import monthly
 
-WATCHED_FOLDERS = ("areas", "statistics", "planning", "providers", "surveys")
-
-
-def fingerprint(root: Path) -> dict[str, str]:
-    """relative path -> "size:mtime_ns" for every file in the watched folders."""
-    prints = {}
-    for folder in WATCHED_FOLDERS:
-        base = root / folder
-        if not base.is_dir():
-            continue
-        for path in sorted(base.rglob("*")):
-            if path.is_file():
-                stat = path.stat()
-                prints[path.relative_to(root).as_posix()] = f"{stat.st_size}:{stat.st_mtime_ns}"
-    return prints
 
 
 def months_in_statistics(paths: list[Path]) -> list[str]:
@@ -39,13 +24,40 @@ def months_in_statistics(paths: list[Path]) -> list[str]:
     """
     months: set[str] = set()
     for path in paths:
-        table = read_coded(path, path.read_bytes())
-        column = next((h for h in table.header if h.strip().lower() == "stichtag"), None)
-        if column is None:
-            continue
-        dates = parse_dates(pd.Series(table.columns[column].values, dtype=object)).dropna()
-        months.update(dates.dt.strftime("%Y-%m").unique())
+        months.update(months_in_data(path, path.read_bytes()))
     return sorted(months)
+
+
+def months_in_data(path: Path, data: bytes) -> list[str]:
+    """`months_in_statistics` of one file's content (`path` names it in messages)."""
+    table = read_coded(path, data)
+    column = next((h for h in table.header if h.strip().lower() == "stichtag"), None)
+    if column is None:
+        return []
+    dates = parse_dates(pd.Series(table.columns[column].values, dtype=object)).dropna()
+    return sorted(dates.dt.strftime("%Y-%m").unique())
+
+
+def changed_months(path: Path, previous: bytes | None) -> list[str]:
+    """Months of the rows that differ between the `previous` content of a statistics file and
+    its current one (all its months without a previous content or when the header changed).
+
+    The Bundesagentur's months are usually appended to a yearly file; the new month's rows are
+    then the only difference.
+    """
+    current = path.read_bytes()
+    if previous is None:
+        return months_in_data(path, current)
+    header, _, body = current.partition(b"\n")
+    old_header, _, old_body = previous.partition(b"\n")
+    if header.strip() != old_header.strip():
+        return sorted(set(months_in_data(path, current)) | set(months_in_data(path, previous)))
+    lines = {line.rstrip(b"\r") for line in body.split(b"\n")}
+    old_lines = {line.rstrip(b"\r") for line in old_body.split(b"\n")}
+    differing = sorted((lines ^ old_lines) - {b""})
+    if not differing:
+        return []
+    return months_in_data(path, b"\n".join([header, *differing]) + b"\n")
 
 
 def statistics_files(root: Path) -> list[Path]:

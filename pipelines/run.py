@@ -17,11 +17,15 @@ import sys
 import dagster as dg
 import duckdb
 
-from assets.ingest.archive import changed_since_refresh, mark_refreshed
 from pipelines.definitions import defs
-from pipelines.incremental import assets_to_refresh, code_version, months_to_refresh
-from pipelines.jobs import REFRESH_JOB_NAME, range_tags
-from pipelines.landing import months_in_statistics, partition_range, statistics_files
+from pipelines.incremental import (
+    PLAN_TAG,
+    RefreshPlan,
+    complete_refresh,
+    plan_changes,
+    plan_full,
+)
+from pipelines.jobs import REFRESH_JOB_NAME
 from pipelines.resources import DATA_DIR_ENV, WAREHOUSE_DIR_ENV, DataRoot, Warehouse
 
 # Step events go to the Dagster UI; the terminal only shows warnings and the summary.
@@ -41,70 +45,56 @@ def main(argv: list[str]) -> int:
 
 def refresh(data_root: DataRoot, warehouse: Warehouse) -> int:
     """Run the refresh job over every month of `data_root` into `warehouse`; 0 on success."""
-    bounds = partition_range(months_in_statistics(statistics_files(data_root.path)))
-    if bounds is None:
-        print(f"Keine Monate mit Daten in {data_root.path}/statistics/small_area gefunden.")
-        return 1
-    print(f"Datenwurzel: {data_root.path}\nMonate: {bounds[0][:7]} bis {bounds[1][:7]}")
     repaired = warehouse.prepare_full_refresh()
     if repaired:
         print(repaired)
-    return _execute(data_root, warehouse, bounds, None)
+    return _execute(data_root, warehouse, plan_full(data_root.path))
 
 
 def refresh_changed(data_root: DataRoot, warehouse: Warehouse) -> int:
-    """Run what the landing files changed since the last complete run requires; 0 on success."""
-    changed = changed_since_refresh(data_root.path, warehouse.path / "archive", code_version())
-    if changed is None or not warehouse.internal_path.exists():
-        print("Kein vollständiger Lauf dieses Programmstands bekannt: alles wird aktualisiert.")
+    """Run what the landing files changed since the last completed run require; 0 on success."""
+    if not warehouse.internal_path.exists():
         return refresh(data_root, warehouse)
-    if not changed:
+    plan = plan_changes(data_root.path, warehouse.path / "archive", defs.resolve_asset_graph())
+    if plan.tags[PLAN_TAG] == "changes" and not plan.changed:
         print(f"Keine neuen oder geänderten Dateien in {data_root.path} seit dem letzten Lauf.")
         print(summary(warehouse))
         return 0
-    selection = assets_to_refresh(changed, defs.resolve_asset_graph())
     repaired = warehouse.prepare_full_refresh()
     if repaired:
         print(repaired)
-    if selection is None or repaired:
-        return refresh(data_root, warehouse)
-    months = months_to_refresh(data_root.path, changed)
-    bounds = partition_range(months or months_in_statistics(statistics_files(data_root.path))[-1:])
-    if bounds is None:
+        plan = plan_full(data_root.path)
+    if plan.selection is None:
+        print("Alles wird aktualisiert (kein abgeschlossener Lauf dieses Programmstands, oder")
+        print("Sozialräume oder Planung geändert).")
+    print(f"{len(plan.changed)} neue oder geänderte Dateien seit dem letzten Lauf.")
+    return _execute(data_root, warehouse, plan)
+
+
+def _execute(data_root: DataRoot, warehouse: Warehouse, plan: RefreshPlan) -> int:
+    if plan.bounds is None:
         print(f"Keine Monate mit Daten in {data_root.path}/statistics/small_area gefunden.")
         return 1
-    names = ", ".join(key.to_user_string() for key in selection)
-    print(
-        f"Datenwurzel: {data_root.path}\n{len(changed)} neue oder geänderte Dateien; "
-        f"Monate: {bounds[0][:7]} bis {bounds[1][:7]}\nAssets: {names}"
-    )
-    return _execute(data_root, warehouse, bounds, selection)
-
-
-def _execute(
-    data_root: DataRoot,
-    warehouse: Warehouse,
-    bounds: tuple[str, str],
-    selection: list[dg.AssetKey] | None,
-) -> int:
+    print(f"Datenwurzel: {data_root.path}\nMonate: {plan.bounds[0][:7]} bis {plan.bounds[1][:7]}")
+    job = defs.resolve_job_def(REFRESH_JOB_NAME)
+    if plan.selection is not None:
+        print("Assets: " + ", ".join(key.to_user_string() for key in plan.selection))
+        job = job.get_subset(asset_selection=set(plan.selection))
     # Move the objects of the imports (Dagster, pandas, GX: millions) out of the cycle
     # collector's reach: otherwise each of its full passes walks them all again.
     gc.freeze()
     with dg.DagsterInstance.get() as instance:
-        job = defs.resolve_job_def(REFRESH_JOB_NAME)
-        if selection is not None:
-            job = job.get_subset(asset_selection=set(selection))
         result = job.execute_in_process(
             instance=instance,
-            tags=range_tags(*bounds),
+            tags=plan.tags,
             run_config=QUIET,
             raise_on_error=False,
             resources={"data_root": data_root, "warehouse": warehouse},
         )
-    if not result.success:
-        print(f"Lauf {result.run_id} fehlgeschlagen; Details in `make ui`.")
-        return 1
-    mark_refreshed(warehouse.path / "archive", code_version())
+        if not result.success:
+            print(f"Lauf {result.run_id} fehlgeschlagen; Details in `make ui`.")
+            return 1
+        complete_refresh(instance, result.dagster_run, warehouse.path / "archive")
     print(summary(warehouse))
     return 0
 

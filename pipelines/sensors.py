@@ -1,52 +1,51 @@
-"""Sensor on the landing folders: a new or changed file triggers a refresh of what it touches.
+"""Sensors of the refresh: changed landing files start one, a completed one becomes the base.
 
-The cursor is JSON: relative path -> "size:mtime_ns" of every watched file. The first evaluation
-only records the current state (the initial load is `make run` or a backfill). The run covers the
-assets that read the changed files and everything downstream of them, and the months from the
-earliest one the change touches to the data root's last (`pipelines/incremental.py`): a provider's
-new monthly report runs its month's controlling; a changed area file or planning file runs
-everything.
+`landing_files_sensor` compares the landing folders with the state of the last completed refresh
+(`archive/refreshed.json`, see `pipelines/incremental.py`) and requests a run of the assets and
+months the changes require: a provider's new monthly report runs its month's controlling, a new
+Bundesagentur month the statistics, indicators, index, supply and controlling; a changed area
+or planning file runs everything. The run key is derived from the changes, so the same changes
+are requested once, also when their run fails (the alert says so; `make update` or the next
+change plans them again). Without a completed refresh it waits for the first `make run`.
+
+`refresh_completed` makes the landing state of every run it planned (and of `make run`/`make
+update` runs seen by the daemon) the new base once the run has succeeded.
 """
-
-import hashlib
-import json
 
 import dagster as dg
 
-from pipelines.incremental import assets_to_refresh, months_to_refresh
-from pipelines.jobs import REFRESH_JOB_NAME, range_tags
-from pipelines.landing import (
-    fingerprint,
-    months_in_statistics,
-    partition_range,
-    statistics_files,
-)
-from pipelines.resources import DataRoot
+from pipelines.incremental import PLAN_TAG, complete_refresh, plan_changes, plan_key
+from pipelines.jobs import REFRESH_JOB_NAME, refresh_job
+from pipelines.resources import DataRoot, Warehouse
 
 
 @dg.sensor(
     job_name=REFRESH_JOB_NAME,
     minimum_interval_seconds=60,
-    description="Starts a refresh when a landing file is added or changed.",
+    description="Starts a refresh of what the landing files changed since the last completed one.",
 )
-def landing_files_sensor(context: dg.SensorEvaluationContext, data_root: DataRoot):
-    root = data_root.path
-    current = fingerprint(root)
-    if context.cursor is None:
-        context.update_cursor(json.dumps(current, sort_keys=True))
-        return dg.SkipReason(f"Ausgangszustand erfasst: {len(current)} Dateien")
-    previous = json.loads(context.cursor)
-    changed = sorted(p for p, fp in current.items() if previous.get(p) != fp)
-    if not changed:
-        return dg.SkipReason("keine neuen oder geänderten Dateien")
-    selection = assets_to_refresh(changed, context.repository_def.asset_graph)
-    bounds = partition_range(months_to_refresh(root, changed))
-    context.update_cursor(json.dumps(current, sort_keys=True))
-    if bounds is None:  # the job's partitioned assets need a range even when not selected
-        bounds = partition_range(months_in_statistics(statistics_files(root)))
-    if bounds is None:
-        return dg.SkipReason(
-            f"{len(changed)} geänderte Dateien, aber keine Monate in der Statistik"
-        )
-    run_key = hashlib.sha256(json.dumps([(p, current[p]) for p in changed]).encode()).hexdigest()
-    return dg.RunRequest(run_key=run_key[:16], asset_selection=selection, tags=range_tags(*bounds))
+def landing_files_sensor(
+    context: dg.SensorEvaluationContext, data_root: DataRoot, warehouse: Warehouse
+):
+    archive = warehouse.path / "archive"
+    if not (archive / "refreshed.json").is_file():
+        return dg.SkipReason("noch kein abgeschlossener Lauf: zuerst `make run`")
+    plan = plan_changes(data_root.path, archive, context.repository_def.asset_graph)
+    if plan.tags[PLAN_TAG] == "changes" and not plan.changed:
+        return dg.SkipReason("keine neuen oder geänderten Dateien seit dem letzten Lauf")
+    if plan.bounds is None:
+        return dg.SkipReason("keine Monate mit Daten in statistics/small_area")
+    return dg.RunRequest(
+        run_key=plan_key(plan, data_root.path), asset_selection=plan.selection, tags=plan.tags
+    )
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[refresh_job],
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Makes the landing state of a completed planned refresh the base of the next.",
+)
+def refresh_completed(context: dg.RunStatusSensorContext, warehouse: Warehouse) -> None:
+    complete_refresh(context.instance, context.dagster_run, warehouse.path / "archive")

@@ -1,15 +1,15 @@
 """The code location loads with its job, schedule, sensor and checks; the sensor reacts to files."""
 
 import datetime as dt
-import json
-import os
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from assets.ingest.archive import archive_landing_files, mark_refreshed, save_state
 from pipelines.definitions import defs
+from pipelines.incremental import code_version
 from pipelines.jobs import RANGE_END_TAG, RANGE_START_TAG
-from pipelines.resources import DataRoot
+from pipelines.resources import DataRoot, Warehouse
 from pipelines.sensors import landing_files_sensor
 from tests.conftest import write
 
@@ -49,16 +49,35 @@ def test_schedule_requests_the_month_that_just_closed():
     assert [r.partition_key for r in requests] == ["2026-10-01"]
 
 
-def test_sensor_records_baseline_then_runs_only_the_months_of_a_changed_file(tiny_root):
-    resources = {"data_root": DataRoot(data_dir=str(tiny_root))}
+def _completed_refresh(root, warehouse_dir) -> dict:
+    """Sensor resources for `root` whose warehouse has a completed refresh of its current files."""
+    archive = warehouse_dir / "archive"
+    archive_landing_files(root, archive)
+    assert mark_refreshed(archive, code_version(), save_state(archive))
+    return {
+        "data_root": DataRoot(data_dir=str(root)),
+        "warehouse": Warehouse(warehouse_dir=str(warehouse_dir)),
+    }
+
+
+def _selected(request: dg.RunRequest) -> set[str] | None:
+    if request.asset_selection is None:
+        return None
+    return {key.to_user_string() for key in request.asset_selection}
+
+
+def test_sensor_waits_for_a_first_completed_refresh(tiny_root, tmp_path):
+    resources = {
+        "data_root": DataRoot(data_dir=str(tiny_root)),
+        "warehouse": Warehouse(warehouse_dir=str(tmp_path / "wh")),
+    }
     with dg.build_sensor_context(definitions=defs, resources=resources) as context:
-        first = landing_files_sensor(context)
-        assert isinstance(first, dg.SkipReason)
-        cursor = json.loads(context.cursor)
-        assert "statistics/small_area/ba_2024.csv" in cursor
-    with dg.build_sensor_context(
-        definitions=defs, resources=resources, cursor=context.cursor
-    ) as context:
+        assert "make run" in landing_files_sensor(context).skip_message
+
+
+def test_sensor_runs_only_the_months_and_assets_of_a_changed_file(tiny_root, tmp_path):
+    resources = _completed_refresh(tiny_root, tmp_path / "wh")
+    with dg.build_sensor_context(definitions=defs, resources=resources) as context:
         assert isinstance(landing_files_sensor(context), dg.SkipReason)
         write(
             tiny_root / "statistics" / "small_area" / "ba_2025.csv",
@@ -68,29 +87,32 @@ def test_sensor_records_baseline_then_runs_only_the_months_of_a_changed_file(tin
         assert isinstance(request, dg.RunRequest)
         assert request.tags[RANGE_START_TAG] == "2025-02-01"
         assert request.tags[RANGE_END_TAG] == "2025-03-01"
-        # the same state again does not trigger a second run
-        again = landing_files_sensor(context)
-        assert isinstance(again, dg.SkipReason)
+        selected = _selected(request)
+        assert {"small_area_statistics", "indicator_values", "published_warehouse"} <= selected
+        assert not selected & {"areas", "facilities", "needs_survey_responses", "zensus_grid"}
+        # the same changes again: the same run key, so Dagster does not start a second run
+        assert landing_files_sensor(context).run_key == request.run_key
 
 
-def test_sensor_reruns_all_months_when_areas_change(tiny_root):
-    resources = {"data_root": DataRoot(data_dir=str(tiny_root))}
+def test_sensor_reruns_everything_when_areas_change(tiny_root, tmp_path):
+    resources = _completed_refresh(tiny_root, tmp_path / "wh")
     with dg.build_sensor_context(definitions=defs, resources=resources) as context:
-        landing_files_sensor(context)
         areas = tiny_root / "areas" / "sozialraeume.geojson"
-        os.utime(areas, ns=(0, areas.stat().st_mtime_ns + 10**9))
+        areas.write_text(areas.read_text().replace("Gebiet SR-A", "Gebiet A"))
         request = landing_files_sensor(context)
+        assert _selected(request) is None
         assert request.tags[RANGE_START_TAG] == "2023-12-01"
         assert request.tags[RANGE_END_TAG] == "2024-06-01"
 
 
-def test_sensor_runs_only_the_month_of_a_new_provider_report(tiny_root):
-    resources = {"data_root": DataRoot(data_dir=str(tiny_root))}
+def test_sensor_runs_only_the_month_of_a_new_provider_report(tiny_root, tmp_path):
+    resources = _completed_refresh(tiny_root, tmp_path / "wh")
     with dg.build_sensor_context(definitions=defs, resources=resources) as context:
-        landing_files_sensor(context)
         write(tiny_root / "providers" / "TR-01" / "reports" / "2025-09.csv", "Massnahme_ID\n")
         request = landing_files_sensor(context)
         assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == (
             "2025-09-01",
             "2025-09-01",
         )
+        assert "measure_reports" in _selected(request)
+        assert "small_area_statistics" not in _selected(request)

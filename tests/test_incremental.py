@@ -11,10 +11,21 @@ from assets.ingest.archive import (
     archive_landing_files,
     changed_since_refresh,
     mark_refreshed,
+    refreshed_state,
+    save_state,
 )
+from assets.ingest.assets import landing_archive
 from bench.new_month import hold_back, let_land
 from pipelines.definitions import defs
-from pipelines.incremental import assets_to_refresh, months_to_refresh, source_assets
+from pipelines.incremental import (
+    BASE_TAG,
+    PLAN_TAG,
+    assets_to_refresh,
+    complete_refresh,
+    months_to_refresh,
+    source_assets,
+)
+from pipelines.resources import DataRoot, Warehouse
 from tests.checksums import table_checksums
 from tests.conftest import generate_root, run_pipeline, write
 
@@ -83,11 +94,34 @@ def test_months_run_from_the_earliest_touched_month_to_the_last(tiny_root):
     assert (survey[0], survey[-1]) == ("2023-12", "2024-06")
 
 
+def test_only_the_months_of_rows_that_differ_from_the_last_run_count(tiny_root):
+    rel = "statistics/small_area/ba_2025.csv"
+    before = (
+        b"Stichtag;Raum_ID;Merkmal;Wert\n"
+        b"31.01.2025;SR-A;ALO;20\n28.02.2025;SR-A;ALO;21\n31.03.2025;SR-A;ALO;22\n"
+    )
+    write(tiny_root / rel, (before + b"30.04.2025;SR-A;ALO;23\n").decode())
+    previous = {rel: before}.get
+    # without the previous content, every month of the file counts
+    assert months_to_refresh(tiny_root, [rel])[:1] == ["2025-01"]
+    assert months_to_refresh(tiny_root, [rel], previous) == ["2025-04"]
+    # a corrected value of an earlier month: from that month to the last
+    write(
+        tiny_root / rel,
+        (before.replace(b"ALO;21", b"ALO;19") + b"30.04.2025;SR-A;ALO;23\n").decode(),
+    )
+    assert months_to_refresh(tiny_root, [rel], previous) == ["2025-02", "2025-03", "2025-04"]
+    # the same rows in another order change nothing
+    lines = before.split(b"\n")
+    write(tiny_root / rel, b"\n".join([lines[0], *reversed(lines[1:])]).decode())
+    assert months_to_refresh(tiny_root, [rel], previous) == []
+
+
 def test_changes_are_counted_from_the_last_completed_run(tmp_path, tiny_root):
     archive = tmp_path / "archive"
     assert changed_since_refresh(tiny_root, archive, "v1") is None  # nothing to compare with
     archive_landing_files(tiny_root, archive)
-    mark_refreshed(archive, "v1")
+    assert mark_refreshed(archive, "v1", save_state(archive))
     assert changed_since_refresh(tiny_root, archive, "v1") == []
     assert changed_since_refresh(tiny_root, archive, "v2") is None  # another code version
 
@@ -125,6 +159,12 @@ def test_a_new_month_refreshed_incrementally_equals_a_full_refresh(tmp_path):
     last_assets = _materialized_assets(tmp_path / "dagster_home")
     assert "needs_survey_responses" not in last_assets and "areas" not in last_assets
     assert {"small_area_statistics", "measure_reports", "published_warehouse"} <= last_assets
+    # a month between two population Stichtage leaves supply and the index as they were
+    assert _recomputed(tmp_path / "dagster_home") == {
+        "supply": False,
+        "social_index": False,
+        "allocation": False,
+    }
     # and nothing changed since: nothing runs
     again = run_pipeline(root, tmp_path / "incremental", tmp_path, argv=["--changed"])
     assert "Keine neuen oder geänderten Dateien" in again
@@ -138,3 +178,38 @@ def _materialized_assets(home: Path) -> set[str]:
             run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
         ).records
         return {r.event_log_entry.dagster_event.asset_key.to_user_string() for r in records}
+
+
+def test_only_a_planned_run_from_the_current_base_moves_the_base(tmp_path, tiny_root):
+    """`complete_refresh` on real runs of the archive asset in an ephemeral instance."""
+    warehouse = Warehouse(warehouse_dir=str(tmp_path / "wh"))
+    archive = warehouse.path / "archive"
+    resources = {"data_root": DataRoot(data_dir=str(tiny_root)), "warehouse": warehouse}
+    instance = dg.DagsterInstance.ephemeral()
+
+    def run(tags):
+        result = dg.materialize(
+            [landing_archive], resources=resources, instance=instance, tags=tags
+        )
+        return complete_refresh(instance, result.dagster_run, archive)
+
+    assert not run({})  # not planned (the UI, the schedule): the base stays
+    assert refreshed_state(archive) is None
+    assert run({PLAN_TAG: "full"})
+    first = refreshed_state(archive)
+    write(tiny_root / "surveys" / "needs" / "neu.csv", "Befragung_ID\n")
+    assert not run({PLAN_TAG: "changes", BASE_TAG: "another-base"})
+    assert refreshed_state(archive) == first
+    assert run({PLAN_TAG: "changes", BASE_TAG: first})
+    assert refreshed_state(archive) not in (None, first)
+
+
+def _recomputed(home: Path) -> dict[str, bool]:
+    """The `recomputed` metadata of the latest materializations of the skippable assets."""
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        return {
+            name: instance.get_latest_materialization_event(dg.AssetKey(name))
+            .asset_materialization.metadata["recomputed"]
+            .value
+            for name in ("supply", "social_index", "allocation")
+        }

@@ -3,6 +3,7 @@
 import dagster as dg
 import pandas as pd
 
+from assets import inputs
 from assets.indicators.allocation import compute_allocation
 from assets.indicators.catalog import BY_ID, INDICATORS, catalog_frame
 from assets.indicators.goals import compute_goal_progress
@@ -80,8 +81,8 @@ def indicator_values(
         )
 
 
-def _status_values(con, settings: dict) -> pd.DataFrame:
-    """Area values of the status indicators in the months the index is computed for.
+def _status_values(con, settings: dict) -> tuple[str, list]:
+    """Query of the area values of the status indicators in the months the index is computed for.
 
     Those are the months of a population Stichtag and the same months `dynamics_years` earlier
     (for the dynamics); the monthly values in between are most of the table and never used.
@@ -93,12 +94,17 @@ def _status_values(con, settings: dict) -> pd.DataFrame:
         "FROM small_area_statistics WHERE code = 'EW'"
     ).fetchall()
     months = sorted({f"{y - back:04d}-{m:02d}" for y, m in stichtag_months for back in (0, lag)})
-    return con.execute(
-        f"SELECT * FROM indicator_values WHERE area_id <> 'ALL' "
+    return (
+        "SELECT * FROM indicator_values WHERE area_id <> 'ALL' "
         f"AND indicator_id IN ({', '.join('?' for _ in indicators)}) "
         "AND list_contains(?, strftime(reference_date, '%Y-%m'))",
         [*indicators, months],
-    ).df()
+    )
+
+
+_POPULATION = """
+    SELECT municipality_ags, area_id, reference_date, value AS population
+    FROM small_area_statistics WHERE code = 'EW'"""
 
 
 @dg.asset(
@@ -113,23 +119,29 @@ def social_index(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeRes
     Status indicators (settings `index.status_indicators`) are z-standardised across the valid
     areas of each municipality, averaged and standardised again; classes by the settings'
     cutoffs; `needs_action` marks areas with low status or medium status and negative dynamics.
-    Only Stichtage whose month has values of the status indicators are computed.
+    Only Stichtage whose month has values of the status indicators are computed. When those
+    values, the population and the settings are what the last run used, the stored index is
+    kept (`assets/inputs.py`): a new Bundesagentur month between two Stichtage changes nothing.
     """
     settings = data_root.settings()["index"]
     with warehouse.connect() as con:
-        values = _status_values(con, settings)
-        population = con.execute("""
-            SELECT municipality_ags, area_id, reference_date, value AS population
-            FROM small_area_statistics WHERE code = 'EW'""").df()
-        months = set(pd.to_datetime(values["reference_date"]).dt.to_period("M"))
-        population = population[
-            pd.to_datetime(population["reference_date"]).dt.to_period("M").isin(months)
-        ]
-        index, components = compute_social_index(values, population, settings)
-        con.execute("BEGIN TRANSACTION")
-        replace_table(con, "social_index", index)
-        replace_table(con, "social_index_components", components)
-        con.execute("COMMIT")
+        values_query = _status_values(con, settings)
+        key = inputs.fingerprint(con, [values_query, (_POPULATION, [])], settings)
+        recomputed = not inputs.unchanged(con, "social_index", key)
+        if recomputed:
+            values = con.execute(*values_query).df()
+            population = con.execute(_POPULATION).df()
+            months = set(pd.to_datetime(values["reference_date"]).dt.to_period("M"))
+            population = population[
+                pd.to_datetime(population["reference_date"]).dt.to_period("M").isin(months)
+            ]
+            index, components = compute_social_index(values, population, settings)
+            con.execute("BEGIN TRANSACTION")
+            replace_table(con, "social_index", index)
+            replace_table(con, "social_index_components", components)
+            inputs.record(con, "social_index", key)
+            con.execute("COMMIT")
+        index = con.execute("SELECT * FROM social_index").df()
         latest = index[index["reference_date"] == index["reference_date"].max()]
         classes = latest["status_class"].fillna("ohne Klasse").value_counts()
         return dg.MaterializeResult(
@@ -140,6 +152,7 @@ def social_index(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeRes
                     markdown_table(classes.rename_axis("status_class").reset_index(name="areas"))
                 ),
                 "needs_action_latest": int(latest["needs_action"].fillna(False).sum()),
+                "recomputed": recomputed,
             }
         )
 
@@ -156,18 +169,31 @@ def allocation(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResul
     weight = need basis count (the numerator of settings `allocation.basis`, by default children
     under 15 in SGB II households) × class weight of the area's status class; amounts are whole
     euros by the largest-remainder method, so they add up exactly to the budget (per municipality).
+    Only the counts in the months of the index's Stichtage matter; when they, the index and the
+    settings are what the last run used, the stored split is kept (`assets/inputs.py`).
     """
     settings = data_root.settings()["allocation"]
+    counts_query = (
+        """
+        SELECT municipality_ags, area_id, reference_date, numerator AS basis_count
+        FROM indicator_values WHERE indicator_id = ? AND area_id <> 'ALL'
+          AND strftime(reference_date, '%Y-%m') IN (
+              SELECT DISTINCT strftime(reference_date, '%Y-%m') FROM social_index)""",
+        [settings["basis"]],
+    )
+    index_query = ("SELECT * FROM social_index", [])
     with warehouse.connect() as con:
-        index = con.execute("SELECT * FROM social_index").df()
-        counts = con.execute(
-            """
-            SELECT municipality_ags, area_id, reference_date, numerator AS basis_count
-            FROM indicator_values WHERE indicator_id = ? AND area_id <> 'ALL'""",
-            [settings["basis"]],
-        ).df()
-        result = compute_allocation(index, counts, settings)
-        replace_table(con, "allocation", result)
+        key = inputs.fingerprint(con, [index_query, counts_query], settings)
+        recomputed = not inputs.unchanged(con, "allocation", key)
+        if recomputed:
+            result = compute_allocation(
+                con.execute(*index_query).df(), con.execute(*counts_query).df(), settings
+            )
+            con.execute("BEGIN TRANSACTION")
+            replace_table(con, "allocation", result)
+            inputs.record(con, "allocation", key)
+            con.execute("COMMIT")
+        result = con.execute("SELECT * FROM allocation").df()
         latest = result[result["reference_date"] == result["reference_date"].max()]
         top = latest.sort_values("amount_eur", ascending=False).head(5)[
             ["area_id", "status_class", "basis_count", "weight", "share", "amount_eur"]
@@ -177,6 +203,7 @@ def allocation(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResul
                 **table_metadata(con, "allocation"),
                 "budget_eur": settings["budget_eur"],
                 "largest_amounts_latest": dg.MetadataValue.md(markdown_table(top)),
+                "recomputed": recomputed,
             }
         )
 

@@ -7,8 +7,9 @@ A provider overwriting a file adds a version and keeps the old one. `restore_roo
 root from `current.json` alone, which is what `make rebuild` runs the pipeline on.
 `archive/stat_records.json` (path -> size, mtime, ctime, inode, sha256) lets the next run skip
 reading files that have not changed (see `_version`); losing it only costs time.
-`archive/refreshed.json` is `current.json` as of the last run that completed: an incremental
-refresh (`pipelines/incremental.py`) runs what changed since then.
+`archive/states/<sha256>.json` keeps each run's `current.json`; `archive/refreshed.json` is the
+state of the last run that completed, with the code version: an incremental refresh
+(`pipelines/incremental.py`) runs what changed since then.
 
 A state's root holds ~120,000 files, so the per-file work is kept small: the object folders are
 listed once instead of probed per file, each file is read once (hashed from the bytes read, which
@@ -26,6 +27,7 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
@@ -37,6 +39,8 @@ COLUMNS = ["sha256", "path", "provider_id", "size_bytes", "first_seen_utc", "cur
 # path -> [size, mtime_ns, ctime_ns, inode, sha256] of files whose hash may be reused next run
 STAT_RECORDS = "stat_records.json"
 REFRESHED = "refreshed.json"  # the landing state of the last complete refresh
+STATES = "states"  # landing states of runs, by content hash, until one is promoted
+LANDING_STATE = "landing_state"  # the `landing_archive` metadata entry naming a run's state
 SETTLED_NS = 2 * 10**9  # a file changed less than this before a run is hashed again next run
 IN_MEMORY = 64 * 1024 * 1024  # larger files are streamed into a temporary object while hashed
 THREADS = 4  # more only contend for the GIL and for directory locks when objects are created
@@ -169,10 +173,60 @@ def changed_since_refresh(root: Path, archive: Path, code_version: str) -> list[
     return sorted(changed)
 
 
-def mark_refreshed(archive: Path, code_version: str) -> None:
-    """Record the landing state (`current.json`) and code version of a run that has completed."""
-    current = json.loads((archive / "current.json").read_text(encoding="utf-8"))
-    _write_json(archive / REFRESHED, {"code_version": code_version, "landing": current})
+def refreshed_contents(archive: Path) -> Callable[[str], bytes | None]:
+    """A lookup of each landing path's content as of the last complete refresh (None: none)."""
+    state = archive / REFRESHED
+    landing = json.loads(state.read_text(encoding="utf-8"))["landing"] if state.is_file() else {}
+
+    def content(rel: str) -> bytes | None:
+        digest = landing.get(rel)
+        path = archive / "objects" / digest[:2] / digest if digest else None
+        return path.read_bytes() if path and path.is_file() else None
+
+    return content
+
+
+def save_state(archive: Path) -> str:
+    """Keep this run's landing state (`current.json`) as `states/<sha256>.json`; its id.
+
+    A run that completes promotes its own state with `mark_refreshed`, even when another run has
+    archived newer files in the meantime.
+    """
+    data = (archive / "current.json").read_bytes()
+    state = hashlib.sha256(data).hexdigest()
+    path = archive / STATES / f"{state}.json"
+    if not path.is_file():
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    return state
+
+
+def mark_refreshed(archive: Path, code_version: str, state: str) -> bool:
+    """Record the landing state `state` (from `save_state`) and the code version of a run that
+    has completed; states saved before it are no longer needed. False when the state is gone
+    (a later one was recorded already)."""
+    path = archive / STATES / f"{state}.json"
+    if not path.is_file():
+        return False
+    landing = json.loads(path.read_text(encoding="utf-8"))
+    _write_json(
+        archive / REFRESHED, {"code_version": code_version, "landing": landing, "state": state}
+    )
+    saved = path.stat().st_mtime_ns
+    for other in (archive / STATES).glob("*.json"):
+        if other != path and other.stat().st_mtime_ns < saved:
+            other.unlink(missing_ok=True)
+    return True
+
+
+def refreshed_state(archive: Path) -> str | None:
+    """The id of the landing state of the last completed refresh, None without one."""
+    try:
+        return json.loads((archive / REFRESHED).read_text(encoding="utf-8")).get("state")
+    except (OSError, ValueError):
+        return None
 
 
 def _sha256(path: str) -> str:

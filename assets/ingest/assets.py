@@ -10,7 +10,7 @@ import pandas as pd
 from assets.indicators.catalog import BY_ID
 from assets.ingest import areas as areas_reader
 from assets.ingest import genesis, needs_survey, providers, statistics, zensus
-from assets.ingest.archive import archive_landing_files
+from assets.ingest.archive import LANDING_STATE, archive_landing_files, save_state
 from assets.ingest.quarantine import IngestResult, split_oversized
 from assets.metadata import markdown_table, table_metadata
 from assets.planning import load_goals
@@ -86,16 +86,20 @@ def landing_archive(data_root: DataRoot, warehouse: Warehouse) -> dg.Materialize
 
     New versions are copied to `archive/objects/`, listed in `archive/manifest.jsonl` with path,
     provider and first arrival time, and `archive/current.json` records the state of this run;
-    `make rebuild` recreates the warehouse from the archive alone.
+    `make rebuild` recreates the warehouse from the archive alone. The metadata's
+    `landing_state` names this run's state, which becomes the base of the next incremental
+    refresh once the run has completed.
     """
     with warehouse.exclusive(), warehouse.connect() as con:
         manifest = archive_landing_files(data_root.path, warehouse.path / "archive")
+        state = save_state(warehouse.path / "archive")
         replace_table(con, "archive", manifest)
         return dg.MaterializeResult(
             metadata={
                 **table_metadata(con, "archive", '"current"'),
                 "versions_archived": len(manifest),
                 "files_current": int(manifest["current"].sum()),
+                LANDING_STATE: state,
             }
         )
 

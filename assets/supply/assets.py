@@ -5,6 +5,7 @@ import base64
 import dagster as dg
 import pandas as pd
 
+from assets import inputs
 from assets.indicators.assets import social_index
 from assets.ingest.assets import (
     OWNERS,
@@ -46,30 +47,43 @@ def supply(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     open facility, and gaps (coverage below `gap_coverage_factor` × the municipality's value or
     reach below `gap_min_share_within`) ranked by need: areas with `needs_action` first, then by
     status index, then by unserved target population. A map per offer type is attached below and
-    written to `maps/` in the warehouse folder.
+    written to `maps/` in the warehouse folder. When its inputs (areas, facilities, population
+    Stichtage, grid, social index, settings) are what the last run used and the maps are there,
+    the stored table and maps are kept (`assets/inputs.py`).
     """
     settings = data_root.settings()["supply"]
     # Only population counts matter here; the monthly Bundesagentur rows are most of the table.
     codes = sorted({"EW"} | {c for group in settings["target_groups"].values() for c in group})
+    queries = {
+        "facilities": ("SELECT * FROM facilities", []),
+        "population": (
+            "SELECT municipality_ags, area_id, reference_date, code, value "
+            "FROM small_area_statistics WHERE list_contains(?, code)",
+            [codes],
+        ),
+        "grid": ("SELECT cell_id, x_3035, y_3035, population FROM zensus_grid", []),
+        "social_index": ("SELECT * FROM social_index", []),
+    }
+    areas_query = ("SELECT municipality_ags, area_id, geometry_wkt FROM areas", [])
     with warehouse.connect() as con:
-        polygons = area_polygons(con)
-        result = compute_supply(
-            polygons,
-            con.execute("SELECT * FROM facilities").df(),
-            con.execute(
-                "SELECT municipality_ags, area_id, reference_date, code, value "
-                "FROM small_area_statistics WHERE list_contains(?, code)",
-                [codes],
-            ).df(),
-            con.execute("SELECT cell_id, x_3035, y_3035, population FROM zensus_grid").df(),
-            con.execute("SELECT * FROM social_index").df(),
-            settings,
-        )
-        replace_table(con, "supply", result)
-        facility_frame = con.execute("SELECT * FROM facilities").df()
+        key = inputs.fingerprint(con, [areas_query, *queries.values()], settings)
+        maps = _stored_maps(warehouse)
+        recomputed = not (maps and inputs.unchanged(con, "supply", key))
+        if recomputed:
+            polygons = area_polygons(con)
+            frames = {name: con.execute(*query).df() for name, query in queries.items()}
+            result = compute_supply(polygons, *frames.values(), settings)
+            con.execute("BEGIN TRANSACTION")
+            replace_table(con, "supply", result)
+            inputs.forget(con, "supply")  # until the maps match the table again
+            con.execute("COMMIT")
+        result = con.execute("SELECT * FROM supply").df()
         metadata = table_metadata(con, "supply")
-    with warehouse.exclusive():
-        maps = _write_maps(warehouse, polygons, result, facility_frame)
+    if recomputed:
+        with warehouse.exclusive():
+            maps = _write_maps(warehouse, polygons, result, frames["facilities"])
+        with warehouse.connect() as con:
+            inputs.record(con, "supply", key)  # only now are table and maps complete
     latest = result[result["reference_date"] == result["reference_date"].max()]
     top = (
         latest[latest["gap"]]
@@ -97,6 +111,7 @@ def supply(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
                 f"map_{offer}": dg.MetadataValue.md(_inline_png(png, offer))
                 for offer, png in maps.items()
             },
+            "recomputed": recomputed,
         }
     )
 
@@ -115,6 +130,17 @@ def _write_maps(
         maps[offer] = png
     replace_folder(staging, folder)
     return maps
+
+
+def _stored_maps(warehouse: Warehouse) -> dict[str, bytes]:
+    """The maps of the last run, by offer type (empty when the folder is missing)."""
+    folder = warehouse.path / "maps"
+    if not folder.is_dir():
+        return {}
+    return {
+        path.stem.removeprefix("supply_"): path.read_bytes()
+        for path in sorted(folder.glob("supply_*.png"))
+    }
 
 
 def _inline_png(png: bytes, offer: str) -> str:
