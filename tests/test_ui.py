@@ -91,5 +91,6 @@ def test_dagster_dev_serves_the_asset_graph_schedule_and_sensor(dagster_dev):
     assert [s["name"] for s in repo["schedules"]] == ["monthly_refresh"]
     assert sorted(s["name"] for s in repo["sensors"]) == [
         "landing_files_sensor",
+        "refresh_completed",
         "refresh_failure_alert",
     ]
