@@ -7,6 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from assets.report import render_report
+from assets.report.data import load as load_report_data
 from tests.conftest import REPO, SAMPLE, run_pipeline
 
 
@@ -100,6 +102,21 @@ def test_another_data_root_with_two_municipalities_runs_without_code_changes(tmp
     values = con.execute("SELECT count(*) FROM indicator_values WHERE status = 'ok'").fetchone()[0]
     con.close()
     assert municipalities == 2 and values > 0
+    # the report of a state is rendered by several processes: the same pages as by one
+    data = load_report_data(tmp_path / "wh" / "sozialplanung.duckdb")
+    render_report(data, tmp_path / "serial" / "report", workers=1)
+    render_report(data, tmp_path / "forked" / "report", workers=2)
+    serial = {
+        p.relative_to(tmp_path / "serial"): p.read_bytes() for p in _files(tmp_path / "serial")
+    }
+    forked = {
+        p.relative_to(tmp_path / "forked"): p.read_bytes() for p in _files(tmp_path / "forked")
+    }
+    assert len(serial) == 12 + 1 and forked == serial
+
+
+def _files(folder: Path) -> list[Path]:
+    return [path for path in folder.rglob("*") if path.is_file()]
 
 
 def test_sample_index_classes_spread_and_allocation_adds_up(sample_run):

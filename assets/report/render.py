@@ -13,8 +13,11 @@ city maps and every locator map, and the templates are compiled once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
+import multiprocessing
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -79,48 +82,44 @@ class Chip:
         )
 
 
-def render_report(data: ReportData, out: Path) -> ReportSummary:
-    """Writes `index.html` and `areas/<file>.html` for every area of `data` into `out`."""
+def render_report(data: ReportData, out: Path, workers: int | None = None) -> ReportSummary:
+    """Writes `index.html` and `areas/<file>.html` for every area of `data` into `out`.
+
+    The municipalities' pages are rendered by `workers` processes (default: one per core from
+    `PARALLEL_FROM_AREAS` areas on, else one); the pages are the same either way.
+    """
     env = _environment()
     staging = out.parent / f".{out.name}.staging"
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "areas").mkdir(parents=True)
 
     files = page_files(data.areas)
-    values = _ValueIndex(data.values)
     catalog = _ordered_catalog(data.catalog)
     datenstand = _datenstand(data.published_at)
-    measures = _measures_by_area(data.measures, data.kpi_status)
-    context = {
-        "index_by_area": records_by_area(data.social_index),
-        "facilities_by_area": records_by_area(_open_facilities(data.facilities, data.published_at)),
-        "supply_by_area": records_by_area(data.supply),
-        "needs_by_area": records_by_area(data.needs),
-    }
-    area_template = env.get_template("area.html")
-    municipalities = []
-    spread = _Spread(data.values)
-    layers = map_layers(data, data.areas)
-    index_by_ags = _by_municipality(data.social_index)
-    by_ags = data.areas.groupby("municipality_ags").indices
-    for ags, positions in sorted(by_ags.items()):
-        areas = data.areas.iloc[positions]
-        frame = svg.Frame.around(areas.geometry.to_numpy(), MAP_WIDTH)
-        paths = [frame.path(geometry) for geometry in areas.geometry]
-        base = svg.base_layer(_locator_outlines(areas, frame, paths))
-        for area, path in zip(areas.itertuples(index=False), paths, strict=True):
-            key = (ags, area.area_id)
-            page = _area_view(area, key, catalog, values, measures, context)
-            page["locator"] = svg.locator_map(frame, base, path, area.area_name, LOCATOR_WIDTH)
-            html = area_template.render(area=page, ags=ags, datenstand=datenstand)
-            (staging / "areas" / files[key]).write_text(html, encoding="utf-8")
-        maps = [
-            (MAP_TITLES[name], _city_map(layer.take(positions), areas, frame, paths))
-            for name, layer in layers.items()
-        ]
-        index = latest_rows(index_by_ags.get(ags, data.social_index.iloc[:0]))
-        view = _municipality_view(ags, areas, index, maps, catalog, values, spread, files)
-        municipalities.append(view)
+    by_ags = sorted(data.areas.groupby("municipality_ags").indices.items())
+    job = _Job(
+        data=data,
+        staging=staging,
+        files=files,
+        values=_ValueIndex(data.values),
+        catalog=catalog,
+        datenstand=datenstand,
+        measures=_measures_by_area(data.measures, data.kpi_status),
+        context={
+            "index_by_area": records_by_area(data.social_index),
+            "facilities_by_area": records_by_area(
+                _open_facilities(data.facilities, data.published_at)
+            ),
+            "supply_by_area": records_by_area(data.supply),
+            "needs_by_area": records_by_area(data.needs),
+        },
+        spread=_Spread(data.values),
+        layers=map_layers(data, data.areas),
+        index_by_ags=_by_municipality(data.social_index),
+    )
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(data.areas) >= PARALLEL_FROM_AREAS else 1
+    municipalities = _render_municipalities(job, by_ags, workers)
 
     index = env.get_template("index.html").render(
         municipalities=municipalities,
@@ -133,6 +132,79 @@ def render_report(data: ReportData, out: Path) -> ReportSummary:
     total = sum(p.stat().st_size for p in staging.rglob("*") if p.is_file())
     _swap(staging, out)
     return ReportSummary(pages=pages, total_bytes=total, index_html=out / "index.html")
+
+
+# Below this many areas a second process costs more than it saves (the sample has 32).
+PARALLEL_FROM_AREAS = 2000
+
+
+@dataclass
+class _Job:
+    """Everything the pages of a municipality are made from, shared with forked workers."""
+
+    data: ReportData
+    staging: Path
+    files: dict
+    values: _ValueIndex
+    catalog: list[dict]
+    datenstand: str | None
+    measures: dict
+    context: dict
+    spread: _Spread
+    layers: dict
+    index_by_ags: dict
+
+
+_JOB: _Job | None = None  # the job of the forked workers (inherited, never pickled)
+
+
+def _render_municipalities(job: _Job, by_ags: list, workers: int) -> list[dict]:
+    """The municipalities' views in AGS order; their pages are written on the way.
+
+    With several workers the municipalities are dealt to forked processes in turn by size, so
+    each gets a similar number of pages; each worker writes its own pages and returns its views.
+    """
+    if workers <= 1 or len(by_ags) < 2:
+        return [_render_municipality(job, ags, positions) for ags, positions in by_ags]
+    global _JOB
+    _JOB = job
+    order = sorted(range(len(by_ags)), key=lambda i: -len(by_ags[i][1]))
+    shares = [[by_ags[i] for i in order[w::workers]] for w in range(workers)]
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_render_share, shares)
+    finally:
+        _JOB = None
+    views = {view["ags"]: view for part in parts for view in part}
+    return [views[ags] for ags, _ in by_ags]
+
+
+def _render_share(share: list) -> list[dict]:
+    return [_render_municipality(_JOB, ags, positions) for ags, positions in share]
+
+
+def _render_municipality(job: _Job, ags: str, positions) -> dict:
+    """Write the pages of one municipality's areas; return the municipality's overview view."""
+    data = job.data
+    area_template = _environment().get_template("area.html")
+    areas = data.areas.iloc[positions]
+    frame = svg.Frame.around(areas.geometry.to_numpy(), MAP_WIDTH)
+    paths = [frame.path(geometry) for geometry in areas.geometry]
+    base = svg.base_layer(_locator_outlines(areas, frame, paths))
+    for area, path in zip(areas.itertuples(index=False), paths, strict=True):
+        key = (ags, area.area_id)
+        page = _area_view(area, key, job.catalog, job.values, job.measures, job.context)
+        page["locator"] = svg.locator_map(frame, base, path, area.area_name, LOCATOR_WIDTH)
+        html = area_template.render(area=page, ags=ags, datenstand=job.datenstand)
+        (job.staging / "areas" / job.files[key]).write_text(html, encoding="utf-8")
+    maps = [
+        (MAP_TITLES[name], _city_map(layer.take(positions), areas, frame, paths))
+        for name, layer in job.layers.items()
+    ]
+    index = latest_rows(job.index_by_ags.get(ags, data.social_index.iloc[:0]))
+    return _municipality_view(
+        ags, areas, index, maps, job.catalog, job.values, job.spread, job.files
+    )
 
 
 def page_files(areas: pd.DataFrame) -> dict[tuple[str, str], str]:
@@ -217,6 +289,7 @@ class _ValueIndex:
         return cell(None) if i is None else cell(self.values[i], self.status[i], self.note[i])
 
 
+@functools.cache
 def _environment() -> jinja2.Environment:
     """Autoescaping on (names come from provider files); a missing view key fails loudly.
 
