@@ -16,7 +16,6 @@ from assets.ingest.statistics import read_coded
 from pipelines.partitions import monthly
 
 
-
 def months_in_statistics(paths: list[Path]) -> list[str]:
     """Sorted `YYYY-MM` months of the parseable Stichtag values in long-format files.
 
