@@ -1,9 +1,12 @@
 """Run one command as a child and report wall time, peak memory and an RSS timeline as JSON.
 
 Used as a fresh helper process per measurement, so `getrusage(RUSAGE_CHILDREN).ru_maxrss` is the
-peak of exactly this one run (on Linux in KiB). The RSS of the child's process tree is also
-sampled from /proc every 0.2 s with epoch timestamps, so the benchmark can attribute a peak to the
-Dagster step that was running at that moment.
+peak of exactly this one run's largest process (on Linux in KiB). The memory of the child's whole
+process tree is also sampled from /proc every 0.2 s with epoch timestamps, so the benchmark can
+attribute a peak to the Dagster step that was running at that moment. The tree is summed as PSS
+(`smaps_rollup`: each shared page counted once, split between its processes), because forked
+workers (the area profiles) share most of their parent's pages and a sum of RSS would count
+them twice. `peak_kib` is the larger of the two peaks.
 
     python -m bench.measure --timeout 1500 --out result.json -- python -m pipelines.run
 """
@@ -37,13 +40,13 @@ def _tree(pid: int) -> list[int]:
     return pids
 
 
-def _rss_kib(pid: int) -> int:
+def _pss_kib(pid: int) -> int:
     total = 0
     for p in _tree(pid):
         try:
-            with open(f"/proc/{p}/status") as fh:
+            with open(f"/proc/{p}/smaps_rollup") as fh:
                 for line in fh:
-                    if line.startswith("VmRSS:"):
+                    if line.startswith("Pss:"):
                         total += int(line.split()[1])
                         break
         except OSError:
@@ -69,7 +72,7 @@ def _run(cmd: list[str], a: argparse.Namespace, log) -> int:
     child = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     timeline, timed_out = [], False
     while child.poll() is None:
-        timeline.append((round(time.time(), 3), _rss_kib(child.pid)))
+        timeline.append((round(time.time(), 3), _pss_kib(child.pid)))
         if a.timeout and time.perf_counter() - t0 > a.timeout:
             timed_out = True
             os.killpg(child.pid, signal.SIGTERM)
@@ -89,6 +92,7 @@ def _run(cmd: list[str], a: argparse.Namespace, log) -> int:
         "returncode": returncode,
         "timed_out": timed_out,
         "maxrss_kib": usage.ru_maxrss,  # Linux: KiB
+        "peak_kib": max([usage.ru_maxrss, *(kib for _, kib in timeline)]),
         "user_s": usage.ru_utime,
         "sys_s": usage.ru_stime,
         "rss_timeline": timeline,

@@ -164,7 +164,7 @@ def run_floor(root: Path, work: Path, month: str | None, timeout: float) -> dict
     m = measure(cmd, dict(os.environ, PYTHONPATH=str(REPO)), work / "floor.json", timeout)
     last = [line for line in m["log_tail"].splitlines() if line.startswith("{")]
     result = json.loads(last[-1]) if last else {"error": m["log_tail"]}
-    result.update(process_wall_s=m["wall_s"], peak_rss_mib=round(m["maxrss_kib"] / 1024, 1))
+    result.update(process_wall_s=m["wall_s"], peak_rss_mib=round(m["peak_kib"] / 1024, 1))
     return result
 
 
@@ -187,7 +187,7 @@ def one_repetition(size: str, root: Path, rep: int, timeout: float) -> dict:
     full = measure([PY, "-m", "pipelines.run"], env, work / "full.json", timeout)
     rec["full"] = _summary(full)
     log(
-        f"    {full['wall_s']:.1f} s, peak {full['maxrss_kib'] / 1024**2:.2f} GiB, "
+        f"    {full['wall_s']:.1f} s, peak {full['peak_kib'] / 1024**2:.2f} GiB, "
         f"rc={full['returncode']}{' TIMEOUT' if full['timed_out'] else ''}"
     )
     stats = _stats(env)
@@ -222,7 +222,7 @@ def new_month(size: str, rep: int, root: Path, work: Path, stash: Path, month: s
         work / "month" / "warehouse" / published
     ) == table_checksums(work / "warehouse" / published)
     log(
-        f"    {inc['wall_s']:.1f} s, peak {inc['maxrss_kib'] / 1024**2:.2f} GiB, "
+        f"    {inc['wall_s']:.1f} s, peak {inc['peak_kib'] / 1024**2:.2f} GiB, "
         f"same tables as the full refresh: {rec['equals_full_refresh']}"
     )
     stats = _stats(env)
@@ -248,7 +248,7 @@ def _run_span(run: dict) -> float | None:
 def _summary(m: dict) -> dict:
     return {
         "wall_s": round(m["wall_s"], 2),
-        "peak_rss_gib": round(m["maxrss_kib"] / 1024**2, 3),
+        "peak_rss_gib": round(m["peak_kib"] / 1024**2, 3),
         "cpu_s": round(m["user_s"] + m["sys_s"], 1),
         "returncode": m["returncode"],
         "timed_out": m["timed_out"],
