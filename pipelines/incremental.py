@@ -40,7 +40,7 @@ from assets.ingest.archive import (
     refreshed_contents,
     refreshed_state,
 )
-from assets.ingest.providers import _classify
+from assets.ingest.providers import classify_provider_file
 from pipelines.jobs import range_tags
 from pipelines.landing import (
     changed_months,
@@ -87,7 +87,7 @@ def source_assets(changed: list[str]) -> set[str] | None:
     for rel in changed:
         parts = tuple(rel.split("/"))
         if parts[0] == "providers" and len(parts) >= 3:
-            kind, _ = _classify(parts[2:])
+            kind, _ = classify_provider_file(parts[2:])
             sources.add("provider_files")  # the inventory of every provider file
             if kind in _PROVIDER_KINDS:
                 sources.add(_PROVIDER_KINDS[kind])
@@ -112,14 +112,20 @@ def assets_to_refresh(
 
 
 def months_to_refresh(
-    root: Path, changed: list[str], previous: Callable[[str], bytes | None] | None = None
+    root: Path,
+    changed: list[str],
+    previous: Callable[[str], bytes | None] | None = None,
+    all_months: list[str] | None = None,
 ) -> list[str]:
     """`YYYY-MM` months the partitioned assets recompute for `changed` (maybe none).
 
     `previous` gives a file's content as of the last run, so that only the months of the rows
-    that differ count; without it every month in a changed statistics file does.
+    that differ count; without it every month in a changed statistics file does. `all_months`
+    are the data root's months if the caller has scanned them already (a state's statistics are
+    hundreds of megabytes).
     """
-    all_months = months_in_statistics(statistics_files(root))
+    if all_months is None:
+        all_months = months_in_statistics(statistics_files(root))
     touched: list[str] = []
     for rel in changed:
         parts = tuple(rel.split("/"))
@@ -128,7 +134,7 @@ def months_to_refresh(
             old = previous(rel) if previous else None
             touched.extend(changed_months(path, old) if path.is_file() else all_months[:1])
         elif parts[0] == "providers" and len(parts) >= 3:
-            kind, month = _classify(parts[2:])
+            kind, month = classify_provider_file(parts[2:])
             if kind == "report":
                 touched.append(month)
             elif kind == "survey":
@@ -151,9 +157,11 @@ class RefreshPlan:
     tags: dict[str, str]
 
 
-def plan_full(root: Path) -> RefreshPlan:
+def plan_full(root: Path, all_months: list[str] | None = None) -> RefreshPlan:
     """Every asset over every month of the data root (`make run`)."""
-    bounds = partition_range(months_in_statistics(statistics_files(root)))
+    if all_months is None:
+        all_months = months_in_statistics(statistics_files(root))
+    bounds = partition_range(all_months)
     tags = {**(range_tags(*bounds) if bounds else {}), PLAN_TAG: "full"}
     return RefreshPlan([], None, bounds, tags)
 
@@ -163,15 +171,17 @@ def plan_changes(root: Path, archive: Path, asset_graph: dg.BaseAssetGraph) -> R
 
     A full plan when there is no completed refresh of this code version to start from.
     """
+    all_months = months_in_statistics(statistics_files(root))
     changed = changed_since_refresh(root, archive, code_version())
     if changed is None:
-        return plan_full(root)
+        return plan_full(root, all_months)
     selection = assets_to_refresh(changed, asset_graph)
     if selection is None:
-        return RefreshPlan(changed, None, plan_full(root).bounds, plan_full(root).tags)
-    months = months_to_refresh(root, changed, refreshed_contents(archive))
+        full = plan_full(root, all_months)
+        return RefreshPlan(changed, None, full.bounds, full.tags)
+    months = months_to_refresh(root, changed, refreshed_contents(archive), all_months)
     # the job's partitioned assets need a range even when none of them runs
-    bounds = partition_range(months or months_in_statistics(statistics_files(root))[-1:])
+    bounds = partition_range(months or all_months[-1:])
     tags = {
         **(range_tags(*bounds) if bounds else {}),
         PLAN_TAG: "changes",

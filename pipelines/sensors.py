@@ -14,6 +14,7 @@ update` runs seen by the daemon) the new base once the run has succeeded.
 
 import dagster as dg
 
+from assets.ingest.archive import refreshed_state
 from pipelines.incremental import PLAN_TAG, complete_refresh, plan_changes, plan_key
 from pipelines.jobs import REFRESH_JOB_NAME, refresh_job
 from pipelines.resources import DataRoot, Warehouse
@@ -28,7 +29,7 @@ def landing_files_sensor(
     context: dg.SensorEvaluationContext, data_root: DataRoot, warehouse: Warehouse
 ):
     archive = warehouse.path / "archive"
-    if not (archive / "refreshed.json").is_file():
+    if refreshed_state(archive) is None:
         return dg.SkipReason("noch kein abgeschlossener Lauf: zuerst `make run`")
     plan = plan_changes(data_root.path, archive, context.repository_def.asset_graph)
     if plan.tags[PLAN_TAG] == "changes" and not plan.changed:

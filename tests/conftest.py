@@ -177,3 +177,15 @@ def generate_root(root: Path, **params) -> Path:
         timeout=300,
     )
     return root
+
+
+def dagster_cli(*args: str, env: dict, timeout: float = 900) -> subprocess.CompletedProcess:
+    """The venv's `dagster` command line in its own process, `env` on top of this one's."""
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), *args],
+        cwd=REPO,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from tests.checksums import table_checksums
-from tests.conftest import REPO, generate_root, run_pipeline
+from tests.conftest import REPO, dagster_cli, generate_root, run_pipeline
 
 SWITCH = {"SOZIALPLANUNG_PARTITIONS": "month_municipality"}
 LAST_MONTH = "2026-10"  # the generator's last Bundesagentur month
@@ -101,28 +101,21 @@ def test_one_municipality_partition_rewrites_only_that_municipality(tmp_path, tw
     con.execute("UPDATE indicator_values SET value = 43.5 WHERE reference_date < DATE '2026-10-01'")
     con.close()
 
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dagster"),
-            "asset",
-            "materialize",
-            "-m",
-            "pipelines.definitions",
-            "--select",
-            "indicator_values",
-            "--partition",
-            f"{first}|{LAST_MONTH}-01",
-        ],
-        cwd=REPO,
+    done = dagster_cli(
+        "asset",
+        "materialize",
+        "-m",
+        "pipelines.definitions",
+        "--select",
+        "indicator_values",
+        "--partition",
+        f"{first}|{LAST_MONTH}-01",
         env={
-            **os.environ,
             **SWITCH,
             "DAGSTER_HOME": str(tmp_path / "dagster_home"),
             "SOZIALPLANUNG_DATA_DIR": str(two_municipalities),
             "SOZIALPLANUNG_WAREHOUSE_DIR": str(tmp_path / "wh"),
         },
-        capture_output=True,
-        text=True,
         timeout=300,
     )
     assert done.returncode == 0, done.stderr[-3000:]

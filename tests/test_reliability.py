@@ -19,7 +19,7 @@ from pipelines.rebuild import rebuild
 from pipelines.resources import DataRoot, InternalWarehouseMissing, Warehouse
 from pipelines.run import refresh
 from tests.checksums import table_checksums
-from tests.conftest import add_provider_files, make_tiny_root, write
+from tests.conftest import add_provider_files, dagster_cli, make_tiny_root, write
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -220,31 +220,22 @@ def test_the_same_assets_run_with_the_multiprocess_executor(tmp_path, root, inst
     warehouse = Warehouse(warehouse_dir=str(tmp_path / "reference"))
     assert refresh(DataRoot(data_dir=str(root)), warehouse) == 0
     reference = table_checksums(warehouse.published_path)
-    env = {
-        **os.environ,
-        "SOZIALPLANUNG_EXECUTOR": "multiprocess",
-        "SOZIALPLANUNG_DATA_DIR": str(root),
-        "SOZIALPLANUNG_WAREHOUSE_DIR": str(tmp_path / "mp"),
-    }
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "dagster"),
-            "job",
-            "execute",
-            "-m",
-            "pipelines.definitions",
-            "-a",
-            "defs",
-            "-j",
-            REFRESH_JOB_NAME,
-            "--tags",
-            json.dumps(range_tags("2023-12-01", "2024-06-01")),
-        ],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
+    done = dagster_cli(
+        "job",
+        "execute",
+        "-m",
+        "pipelines.definitions",
+        "-a",
+        "defs",
+        "-j",
+        REFRESH_JOB_NAME,
+        "--tags",
+        json.dumps(range_tags("2023-12-01", "2024-06-01")),
+        env={
+            "SOZIALPLANUNG_EXECUTOR": "multiprocess",
+            "SOZIALPLANUNG_DATA_DIR": str(root),
+            "SOZIALPLANUNG_WAREHOUSE_DIR": str(tmp_path / "mp"),
+        },
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "multiprocess" in done.stdout + done.stderr

@@ -141,7 +141,8 @@ def social_index(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeRes
             replace_table(con, "social_index_components", components)
             inputs.record(con, "social_index", key)
             con.execute("COMMIT")
-        index = con.execute("SELECT * FROM social_index").df()
+        else:
+            index = con.execute("SELECT * FROM social_index").df()
         latest = index[index["reference_date"] == index["reference_date"].max()]
         classes = latest["status_class"].fillna("ohne Klasse").value_counts()
         return dg.MaterializeResult(
@@ -193,7 +194,8 @@ def allocation(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResul
             replace_table(con, "allocation", result)
             inputs.record(con, "allocation", key)
             con.execute("COMMIT")
-        result = con.execute("SELECT * FROM allocation").df()
+        else:
+            result = con.execute("SELECT * FROM allocation").df()
         latest = result[result["reference_date"] == result["reference_date"].max()]
         top = latest.sort_values("amount_eur", ascending=False).head(5)[
             ["area_id", "status_class", "basis_count", "weight", "share", "amount_eur"]

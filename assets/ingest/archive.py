@@ -20,6 +20,7 @@ release the GIL), and a file unchanged since the last run is not read at all (se
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import json
@@ -33,6 +34,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pandas as pd
+
+from assets.ingest.quarantine import file_sha256
 
 WATCHED = ("areas", "statistics", "providers", "surveys", "planning")
 COLUMNS = ["sha256", "path", "provider_id", "size_bytes", "first_seen_utc", "current"]
@@ -151,11 +154,8 @@ def changed_since_refresh(root: Path, archive: Path, code_version: str) -> list[
     their stat record like in `archive_landing_files`; the others are hashed, not stored
     (storing is the `landing_archive` asset's job).
     """
-    state = archive / REFRESHED
-    if not state.is_file():
-        return None
-    refreshed = json.loads(state.read_text(encoding="utf-8"))
-    if refreshed.get("code_version") != code_version:
+    refreshed = _refreshed(archive)
+    if refreshed is None or refreshed.get("code_version") != code_version:
         return None
     previous: dict[str, str] = refreshed["landing"]
     records = _read_records(archive / STAT_RECORDS)
@@ -166,7 +166,7 @@ def changed_since_refresh(root: Path, archive: Path, code_version: str) -> list[
         stat = os.stat(path)
         record = records.get(rel)
         identity = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
-        digest = record[4] if record and record[:4] == identity else _sha256(path)
+        digest = record[4] if record and record[:4] == identity else file_sha256(Path(path))
         if previous.get(rel) != digest:
             changed.append(rel)
     changed.extend(set(previous) - set(rels))
@@ -175,8 +175,7 @@ def changed_since_refresh(root: Path, archive: Path, code_version: str) -> list[
 
 def refreshed_contents(archive: Path) -> Callable[[str], bytes | None]:
     """A lookup of each landing path's content as of the last complete refresh (None: none)."""
-    state = archive / REFRESHED
-    landing = json.loads(state.read_text(encoding="utf-8"))["landing"] if state.is_file() else {}
+    landing = (_refreshed(archive) or {}).get("landing", {})
 
     def content(rel: str) -> bytes | None:
         digest = landing.get(rel)
@@ -223,18 +222,26 @@ def mark_refreshed(archive: Path, code_version: str, state: str) -> bool:
 
 def refreshed_state(archive: Path) -> str | None:
     """The id of the landing state of the last completed refresh, None without one."""
+    return (_refreshed(archive) or {}).get("state")
+
+
+def _refreshed(archive: Path) -> dict | None:
+    """`refreshed.json`, None if missing or damaged (then the next refresh is a full one)."""
     try:
-        return json.loads((archive / REFRESHED).read_text(encoding="utf-8")).get("state")
+        stat = (archive / REFRESHED).stat()
+    except OSError:
+        return None
+    return _read_refreshed(str(archive / REFRESHED), stat.st_mtime_ns, stat.st_size, stat.st_ino)
+
+
+@functools.lru_cache(maxsize=2)
+def _read_refreshed(path: str, mtime_ns: int, size: int, inode: int) -> dict | None:
+    """Parsed once per version of the file: a state's landing list is megabytes of JSON, and
+    planning a refresh asks for it three times. Callers must not modify the result."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-
-
-def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _version(

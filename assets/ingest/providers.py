@@ -157,7 +157,7 @@ def discover(root: Path) -> ProviderInventory:
         for parts, is_link in sorted(_walk(folder)):
             path = folder.joinpath(*parts)
             rel = f"providers/{provider}/{'/'.join(parts)}"
-            kind, month = _classify(parts)
+            kind, month = classify_provider_file(parts)
             if is_link or kind is None:
                 unexpected.append((provider, rel, _unexpected_reason(path, provider)))
             else:
@@ -183,7 +183,8 @@ def _walk(folder: Path, parts: tuple[str, ...] = ()):
                 yield here, False
 
 
-def _classify(parts: tuple[str, ...]) -> tuple[str | None, str | None]:
+def classify_provider_file(parts: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """(kind, month) of a path below `providers/<id>/`; (None, None) outside the patterns."""
     if len(parts) == 1 and FACILITIES_NAME.match(parts[0]):
         return "facilities", None
     if len(parts) == 2 and parts[0] == "reports" and (m := REPORT_NAME.match(parts[1])):

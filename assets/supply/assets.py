@@ -77,7 +77,8 @@ def supply(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
             replace_table(con, "supply", result)
             inputs.forget(con, "supply")  # until the maps match the table again
             con.execute("COMMIT")
-        result = con.execute("SELECT * FROM supply").df()
+        else:
+            result = con.execute("SELECT * FROM supply").df()
         metadata = table_metadata(con, "supply")
     if recomputed:
         with warehouse.exclusive():
