@@ -50,8 +50,11 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Binds to this machine only; UI_HOST=0.0.0.0 exposes the UI (put an authenticating proxy in front).
+UI_HOST ?= 127.0.0.1
+UI_PORT ?= 3000
 ui: install
-	$(VENV)/bin/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	$(VENV)/bin/dagster dev -w workspace.yaml -h $(UI_HOST) -p $(UI_PORT)
 
 # Regenerates the committed sample byte for byte (fixed seed).
 sample: install
