@@ -15,12 +15,37 @@ is correct because their input files did not change. A change to the area polygo
 `planning/` (settings, goals) can touch any figure, so it — like any file outside the known
 folders — runs everything, and so does a changed code version.
 
-Which months: the partitioned assets run from the earliest month a change touches through the
-data root's last month: population figures are the denominators of every later month (as-of
-join), and the rolling KPI view looks two months back. For a statistics file only the months of
-rows that differ from its archived previous content count (the Bundesagentur's new month is
-usually appended to a yearly file). A changed satisfaction survey can concern any quarter, so it
-runs every month.
+Which months: the months a change really affects, derived from what reads them, so that the
+run's result equals a full refresh:
+
+- a statistics file: from the earliest month of its rows that differ from the archived previous
+  content (the Bundesagentur's new month is usually appended to a yearly file) through the data
+  root's last month, because population figures are the denominators of every later month (as-of
+  join) until the next Stichtag, and a year later of `population_change`.
+- a provider's report for month M: M (its `measure_reports` slice and `measure_kpis` row) and the
+  two following months, whose rolling 3-month view (`kpi_status_rolling`) includes M, up to the
+  data root's last month. The controlling assets are month-partitioned, so a rolling month can
+  only be rewritten by running its partition; re-running M+1 and M+2 rewrites identical slices,
+  which is cheap (a provider's month) and idempotent. One exception needs every month: a measure
+  is expected to report from its first reported month on (`measure_kpis` writes `missing` rows
+  from then), so when the change may move a measure's first month, the rows of all other months
+  may change. That is the case when a measure id of the file's old or new content (or of another
+  file of the same provider and month, which may replace it) appears in no report file of the
+  same provider for an earlier month. Earlier rows count by their raw measure id, also when the
+  reader rejected them.
+- a provider's satisfaction survey: the months of the calendar quarters of its `Befragungsdatum`
+  values (old and new content), because every month of a quarter shows the quarter's
+  satisfaction, plus the two months after each quarter for the rolling view; within the data
+  root's months. A survey whose content cannot be read (or has no `Befragungsdatum` column) runs
+  every month; a single unreadable date is a rejected row and concerns no month.
+- a provider's facility inventory: every month. `measure_kpis` takes a measure's capacity from
+  its facility in each month the facility was open, and a corrected validity date moves that
+  span; the inventory changes rarely, so finding the months of the changed rows is not worth it.
+- needs survey, Zensus grid, GENESIS control totals: no monthly asset reads them.
+- areas, `planning/`, anything unknown: every month.
+
+A run covers one range of partitions, from the first to the last affected month; months in
+between that no change affects are rewritten unchanged.
 """
 
 from __future__ import annotations
@@ -32,6 +57,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
+import pandas as pd
 
 from assets.ingest.archive import (
     LANDING_STATE,
@@ -40,10 +66,13 @@ from assets.ingest.archive import (
     refreshed_contents,
     refreshed_state,
 )
-from assets.ingest.providers import classify_provider_file
+from assets.ingest.parsing import parse_dates
+from assets.ingest.providers import REPORT_COLUMNS, SURVEY_COLUMNS, classify_provider_file
 from pipelines.jobs import range_tags
 from pipelines.landing import (
+    add_months,
     changed_months,
+    column_values,
     months_in_statistics,
     partition_range,
     statistics_files,
@@ -117,34 +146,110 @@ def months_to_refresh(
     previous: Callable[[str], bytes | None] | None = None,
     all_months: list[str] | None = None,
 ) -> list[str]:
-    """`YYYY-MM` months the partitioned assets recompute for `changed` (maybe none).
+    """`YYYY-MM` months the partitioned assets recompute for `changed` (maybe none), by the
+    rules of this module's docstring.
 
-    `previous` gives a file's content as of the last run, so that only the months of the rows
-    that differ count; without it every month in a changed statistics file does. `all_months`
-    are the data root's months if the caller has scanned them already (a state's statistics are
-    hundreds of megabytes).
+    `previous` gives a file's content as of the last run (None: the file is new), so that only
+    what differs counts; without it every changed file counts as new. `all_months` are the data
+    root's months if the caller has scanned them already (a state's statistics are hundreds of
+    megabytes).
     """
     if all_months is None:
         all_months = months_in_statistics(statistics_files(root))
-    touched: list[str] = []
+    months: set[str] = set()
+    since: list[str] = []  # months from which every later month of the data root runs
     for rel in changed:
         parts = tuple(rel.split("/"))
+        old = previous(rel) if previous else None
         if parts[:2] == ("statistics", "small_area"):
             path = root / rel
-            old = previous(rel) if previous else None
-            touched.extend(changed_months(path, old) if path.is_file() else all_months[:1])
+            since.extend(changed_months(path, old) if path.is_file() else all_months[:1])
         elif parts[0] == "providers" and len(parts) >= 3:
             kind, month = classify_provider_file(parts[2:])
             if kind == "report":
-                touched.append(month)
+                months |= report_months(root, rel, month, old, all_months)
             elif kind == "survey":
-                touched.extend(all_months[:1])
+                months |= survey_months(root / rel, old, all_months)
+            elif kind == "facilities":
+                since.extend(all_months[:1])
         elif source_assets([rel]) is None:  # areas, planning: everything
-            touched.extend(all_months[:1])
-    if not touched:
-        return []
-    first, last = min(touched), max([*touched, *all_months[-1:]])
-    return sorted({m for m in all_months if first <= m <= last} | {first, last})
+            since.extend(all_months[:1])
+    if since:
+        first = min(since)
+        months |= {first, *(m for m in all_months if m >= first)}
+    return sorted(months)
+
+
+def report_months(
+    root: Path, rel: str, month: str, old: bytes | None, all_months: list[str]
+) -> set[str]:
+    """Months a new, changed or deleted report of `month` affects (`old`: its previous content)."""
+    later = [add_months(month, 1), add_months(month, 2)]
+    affected = {month, *(m for m in later if all_months and m <= all_months[-1])}
+    path = root / rel
+    # a file of the same month in the other format may be the one that counts (resubmission)
+    siblings = [f for _, f in _report_files(path.parent, lambda m: m == month) if f != path]
+    found = [_report_ids(path, old), *(_report_ids(f, None) for f in siblings)]
+    ids = None if None in found else set().union(*found)
+    if ids is None or not _reported_before(ids, path.parent, month):
+        return affected | set(all_months)
+    return affected
+
+
+def _report_ids(path: Path, old: bytes | None) -> set[str] | None:
+    """Measure ids of a report's current and `old` content; None when one cannot be read (or the
+    file is gone and its previous content unknown)."""
+    ids: set[str] = set()
+    contents = [c for c in (path.read_bytes() if path.is_file() else None, old) if c is not None]
+    if not contents:
+        return None
+    for content in contents:
+        values = column_values(path, content, "Massnahme_ID", REPORT_COLUMNS)
+        if values is None:
+            return None
+        ids.update(v for v in values if v)
+    return ids
+
+
+def _report_files(reports: Path, wanted: Callable[[str], bool]) -> list[tuple[str, Path]]:
+    """(month, path) of the report files in a provider's `reports/` folder whose month is
+    `wanted`, newest month first."""
+    found = []
+    if reports.is_dir():
+        for path in reports.iterdir():
+            kind, month = classify_provider_file(("reports", path.name))
+            if kind == "report" and path.is_file() and wanted(month):
+                found.append((month, path))
+    return sorted(found, reverse=True)
+
+
+def _reported_before(ids: set[str], reports: Path, month: str) -> bool:
+    """Whether every measure of `ids` appears in a report of the same provider before `month`
+    (read newest first, so usually only the previous month's file)."""
+    missing = set(ids)
+    for _, path in _report_files(reports, lambda m: m < month):
+        if not missing:
+            break
+        values = column_values(path, path.read_bytes(), "Massnahme_ID", REPORT_COLUMNS)
+        missing -= set(values or [])
+    return not missing
+
+
+def survey_months(path: Path, old: bytes | None, all_months: list[str]) -> set[str]:
+    """Months a new, changed or deleted satisfaction survey affects (`old`: previous content)."""
+    quarters: set[str] = set()
+    for content in (path.read_bytes() if path.is_file() else None, old):
+        if content is None:
+            continue
+        values = column_values(path, content, "Befragungsdatum", SURVEY_COLUMNS)
+        if values is None:
+            return set(all_months)
+        dates = parse_dates(pd.Series(values, dtype=object)).dropna()
+        quarters.update(dates.dt.to_period("Q").dt.start_time.dt.strftime("%Y-%m"))
+    if not path.is_file() and old is None:  # deleted, and what it held is unknown
+        return set(all_months)
+    affected = {add_months(q, k) for q in quarters for k in range(5)}
+    return {m for m in affected if all_months and all_months[0] <= m <= all_months[-1]}
 
 
 @dataclass(frozen=True)

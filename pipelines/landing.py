@@ -7,11 +7,19 @@ reader's coded reader, so a state's 225 MB take seconds and each distinct date i
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-from assets.ingest.parsing import parse_dates
+from assets.ingest.parsing import (
+    Records,
+    UnreadableFile,
+    match_columns,
+    parse_dates,
+    parse_semicolon,
+    parse_xlsx,
+)
 from assets.ingest.statistics import read_coded
 from pipelines.partitions import monthly
 
@@ -57,6 +65,39 @@ def changed_months(path: Path, previous: bytes | None) -> list[str]:
     if not differing:
         return []
     return months_in_data(path, b"\n".join([header, *differing]) + b"\n")
+
+
+def column_values(path: Path, data: bytes, column: str, expected: list[str]) -> list[str] | None:
+    """The values of `column` in a delivery's content `data` (CSV or XLSX, told by `path`'s
+    suffix), as the readers see them; None when the content cannot be read or lacks the column.
+
+    `data` may be an earlier version of `path` taken from the archive, so XLSX content goes
+    through a temporary file (openpyxl reads files).
+    """
+    try:
+        records = _records(path, data, expected)
+    except UnreadableFile:
+        return None
+    found, _ = match_columns(records.header, [column])
+    if column not in found:
+        return None
+    index = records.header.index(found[column])
+    return [record[index] for record in records.records]
+
+
+def _records(path: Path, data: bytes, expected: list[str]) -> Records:
+    if path.suffix.lower() != ".xlsx":
+        return parse_semicolon(data)
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "delivery.xlsx"
+        copy.write_bytes(data)
+        return parse_xlsx(copy, expected)
+
+
+def add_months(month: str, count: int) -> str:
+    """The `YYYY-MM` month `count` calendar months after `month` (before, if negative)."""
+    year, number = divmod(int(month[:4]) * 12 + int(month[5:7]) - 1 + count, 12)
+    return f"{year:04d}-{number + 1:02d}"
 
 
 def statistics_files(root: Path) -> list[Path]:

@@ -105,14 +105,44 @@ def test_sensor_reruns_everything_when_areas_change(tiny_root, tmp_path):
         assert request.tags[RANGE_END_TAG] == "2024-06-01"
 
 
-def test_sensor_runs_only_the_month_of_a_new_provider_report(tiny_root, tmp_path):
+REPORT_HEADER = (
+    "Massnahme_ID;Berichtsmonat;Raum_ID;Teilnehmende;davon_Zielgruppe;Neuzugaenge;Stunden;"
+    "Kosten_EUR\n"
+)
+
+
+def _bounds(request: dg.RunRequest) -> tuple[str, str]:
+    return request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]
+
+
+def test_sensor_runs_only_the_months_a_new_provider_report_affects(tiny_root, tmp_path):
+    """The tiny root's months run to 2024-06; TR-01 reported M-1 for January before the base."""
+    reports = tiny_root / "providers" / "TR-01" / "reports"
+    write(reports / "2024-01.csv", REPORT_HEADER + "M-1;2024-01;SR-A;20;10;3;40;100\n")
     resources = _completed_refresh(tiny_root, tmp_path / "wh")
     with dg.build_sensor_context(definitions=defs, resources=resources) as context:
-        write(tiny_root / "providers" / "TR-01" / "reports" / "2025-09.csv", "Massnahme_ID\n")
+        write(reports / "2024-02.csv", REPORT_HEADER + "M-1;2024-02;SR-A;21;10;3;40;100\n")
         request = landing_files_sensor(context)
-        assert (request.tags[RANGE_START_TAG], request.tags[RANGE_END_TAG]) == (
-            "2025-09-01",
-            "2025-09-01",
-        )
+        # February, and the rolling 3-month views of March (Jan-Mar) and April (Feb-Apr);
+        # not May or June, although they lie before the root's last month
+        assert _bounds(request) == ("2024-02-01", "2024-04-01")
         assert "measure_reports" in _selected(request)
         assert "small_area_statistics" not in _selected(request)
+        # a report after the root's last month: that month alone
+        write(reports / "2025-09.csv", REPORT_HEADER)
+        (reports / "2024-02.csv").unlink()
+        assert _bounds(landing_files_sensor(context)) == ("2025-09-01", "2025-09-01")
+
+
+def test_sensor_runs_the_months_of_a_new_surveys_quarter(tiny_root, tmp_path):
+    resources = _completed_refresh(tiny_root, tmp_path / "wh")
+    with dg.build_sensor_context(definitions=defs, resources=resources) as context:
+        write(
+            tiny_root / "providers" / "TR-01" / "surveys" / "2024-Q1.csv",
+            "Massnahme_ID;Befragungsdatum;Frage_ID;Antwort\nM-1;2024-02-15;F1;2\n",
+        )
+        request = landing_files_sensor(context)
+        # Q1 (Jan-Mar) and April and May, whose rolling windows reach into March
+        assert _bounds(request) == ("2024-01-01", "2024-05-01")
+        assert {"satisfaction_responses", "measure_kpis", "kpi_status"} <= _selected(request)
+        assert "measure_reports" not in _selected(request)

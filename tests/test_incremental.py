@@ -81,17 +81,94 @@ def test_areas_planning_and_unknown_places_run_everything(path):
     assert assets_to_refresh(["providers/TR-01/reports/2026-10.csv", path], GRAPH) is None
 
 
-def test_months_run_from_the_earliest_touched_month_to_the_last(tiny_root):
-    """The tiny root's statistics cover 2023-12 … 2024-06."""
+def test_population_facilities_and_planning_run_from_their_month_to_the_last(tiny_root):
+    """The tiny root's statistics cover 2023-12 and 2024-06 (population and one BA month)."""
     assert months_to_refresh(tiny_root, []) == []
     assert months_to_refresh(tiny_root, ["surveys/needs/a.csv"]) == []
-    report = months_to_refresh(tiny_root, ["providers/TR-01/reports/2024-05.csv"])
-    assert (report[0], report[-1]) == ("2024-05", "2024-06")
     # a corrected population Stichtag is every later month's denominator
     population = months_to_refresh(tiny_root, ["statistics/small_area/bevoelkerung_2023.csv"])
-    assert (population[0], population[-1]) == ("2023-12", "2024-06")
-    survey = months_to_refresh(tiny_root, ["providers/TR-01/surveys/2024-Q1.csv"])
-    assert (survey[0], survey[-1]) == ("2023-12", "2024-06")
+    assert population == ["2023-12", "2024-06"]
+    assert months_to_refresh(tiny_root, ["planning/goals.yaml"]) == ["2023-12", "2024-06"]
+    # a facility's capacity is a measure's capacity in every month the facility was open
+    assert months_to_refresh(tiny_root, ["providers/TR-01/facilities.csv"]) == population
+
+
+YEAR_2024 = [f"2024-{m:02d}" for m in range(1, 13)]  # the months of a data root covering 2024
+REPORT_HEADER = (
+    "Massnahme_ID;Berichtsmonat;Raum_ID;Teilnehmende;davon_Zielgruppe;Neuzugaenge;Stunden;"
+    "Kosten_EUR\n"
+)
+
+
+def report(root: Path, month: str, *measures: str, participants: int = 20) -> str:
+    """Write TR-01's report of `month` with one row per measure; its path below the root."""
+    rel = f"providers/TR-01/reports/{month}.csv"
+    rows = "".join(f"{m};{month};SR-A;{participants};10;3;40;100\n" for m in measures)
+    write(root / rel, REPORT_HEADER + rows)
+    return rel
+
+
+def test_a_corrected_report_runs_its_month_and_the_two_rolling_months_after_it(tmp_path):
+    report(tmp_path, "2024-04", "M-1")
+    old = (tmp_path / report(tmp_path, "2024-05", "M-1")).read_bytes()
+    rel = report(tmp_path, "2024-05", "M-1", participants=25)
+    previous = {rel: old}.get
+    # 2024-05 itself, and the rolling 3-month views of 2024-06 (04-06) and 2024-07 (05-07),
+    # which include 2024-05; 2024-08 (06-08) does not
+    assert months_to_refresh(tmp_path, [rel], previous, YEAR_2024) == [
+        "2024-05",
+        "2024-06",
+        "2024-07",
+    ]
+    # near the end of the data root the rolling months stop at its last month: 11, 12 (not 13)
+    report(tmp_path, "2024-10", "M-1")
+    late = report(tmp_path, "2024-11", "M-1")
+    assert months_to_refresh(tmp_path, [late], None, YEAR_2024) == ["2024-11", "2024-12"]
+    # a report after the data root's last month runs just its own month
+    assert months_to_refresh(tmp_path, [late], None, YEAR_2024[:6]) == ["2024-11"]
+
+
+def test_a_report_that_may_move_a_measures_first_month_runs_every_month(tmp_path):
+    """A measure is expected from its first reported month on: months without its report get a
+    `missing` row from then, so that month moving changes rows in months far from the file."""
+    report(tmp_path, "2024-04", "M-1")
+    old = (tmp_path / report(tmp_path, "2024-05", "M-1")).read_bytes()
+    # M-2 reports for the first time (no earlier report names it)
+    rel = report(tmp_path, "2024-05", "M-1", "M-2")
+    assert months_to_refresh(tmp_path, [rel], {rel: old}.get, YEAR_2024) == YEAR_2024
+    # M-2 had its first report in 2024-05 and the correction drops it again
+    with_m2 = (tmp_path / rel).read_bytes()
+    report(tmp_path, "2024-05", "M-1")
+    assert months_to_refresh(tmp_path, [rel], {rel: with_m2}.get, YEAR_2024) == YEAR_2024
+    # a deleted report whose content the archive does not know
+    (tmp_path / rel).unlink()
+    assert months_to_refresh(tmp_path, [rel], None, YEAR_2024) == YEAR_2024
+    # the same file deleted, its archived content known: its month and the rolling months
+    assert months_to_refresh(tmp_path, [rel], {rel: old}.get, YEAR_2024) == [
+        "2024-05",
+        "2024-06",
+        "2024-07",
+    ]
+
+
+def test_a_survey_runs_the_months_of_its_quarters_and_the_rolling_months_after(tmp_path):
+    rel = "providers/TR-01/surveys/befragung.csv"
+    header = "Massnahme_ID;Befragungsdatum;Frage_ID;Antwort\n"
+    write(
+        tmp_path / rel, header + "M-1;15.02.2024;F1;2\nM-1;2024-03-31;F2;1\nM-1;kein Datum;F3;1\n"
+    )
+    # Q1 2024 (Jan-Mar), and April and May, whose rolling window (Mar-May) reaches into Q1;
+    # the row without a date is rejected and concerns no month
+    quarter_1 = ["2024-01", "2024-02", "2024-03", "2024-04", "2024-05"]
+    assert months_to_refresh(tmp_path, [rel], None, YEAR_2024) == quarter_1
+    # a date corrected from Q1 to Q3: both quarters; Q3's rolling months are cut at 2024-10
+    old = (tmp_path / rel).read_bytes()
+    write(tmp_path / rel, header + "M-1;15.08.2024;F1;2\n")
+    both = months_to_refresh(tmp_path, [rel], {rel: old}.get, YEAR_2024[:10])
+    assert both == [*quarter_1, "2024-07", "2024-08", "2024-09", "2024-10"]
+    # a survey that cannot be read (no Befragungsdatum column): every month
+    write(tmp_path / rel, "Massnahme_ID;Datum;Frage_ID;Antwort\nM-1;15.08.2024;F1;2\n")
+    assert months_to_refresh(tmp_path, [rel], None, YEAR_2024) == YEAR_2024
 
 
 def test_only_the_months_of_rows_that_differ_from_the_last_run_count(tiny_root):

@@ -231,6 +231,27 @@ def test_files_outside_the_pattern_are_reported_not_guessed(tmp_path):
     ]
 
 
+def test_an_xlsx_survey_is_outside_the_pattern_and_not_read(tmp_path):
+    """DESIGN §4 promises `surveys/*.csv` only: a survey has no month in its name, so an XLSX
+    copy of a CSV survey could not be told from a second survey and would count twice."""
+    answers = [
+        ["Massnahme_ID", "Befragungsdatum", "Frage_ID", "Antwort"],
+        ["M-1", "2025-02-10", "F1", 2],
+    ]
+    xlsx(tmp_path / "providers" / "TR-01" / "surveys" / "2025-Q1.xlsx", answers)
+    write(
+        tmp_path / "providers" / "TR-01" / "surveys" / "2025-Q1.csv",
+        "Massnahme_ID;Befragungsdatum;Frage_ID;Antwort\nM-1;2025-02-10;F1;2\n",
+    )
+    inventory = discover(tmp_path)
+    assert [f.rel for f in inventory.of_kind("survey")] == ["providers/TR-01/surveys/2025-Q1.csv"]
+    [(provider, rel, reason)] = inventory.unexpected
+    assert (provider, rel) == ("TR-01", "providers/TR-01/surveys/2025-Q1.xlsx")
+    assert "surveys/*.csv" in reason
+    loaded = read_surveys(inventory.of_kind("survey"), tmp_path, MEASURES).loaded
+    assert len(loaded) == 1  # the answer of the CSV only
+
+
 FACILITY_HEADER = (
     "Einrichtung_ID;Name;Angebotstyp;Adresse;Lon;Lat;Kapazitaet;Gueltig_ab;Gueltig_bis"
 )

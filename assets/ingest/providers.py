@@ -47,7 +47,6 @@ PROVIDER_FILES = "provider_files"  # files outside the expected pattern
 PROVIDER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 REPORT_NAME = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])\.(csv|xlsx)$", re.IGNORECASE)
 FACILITIES_NAME = re.compile(r"^facilities\.(csv|xlsx)$", re.IGNORECASE)
-TABLE_SUFFIXES = (".csv", ".xlsx")
 BORDER_TOLERANCE_M = 1.0
 
 FACILITY_COLUMNS = [
@@ -184,12 +183,17 @@ def _walk(folder: Path, parts: tuple[str, ...] = ()):
 
 
 def classify_provider_file(parts: tuple[str, ...]) -> tuple[str | None, str | None]:
-    """(kind, month) of a path below `providers/<id>/`; (None, None) outside the patterns."""
+    """(kind, month) of a path below `providers/<id>/`; (None, None) outside the patterns.
+
+    Surveys are `surveys/*.csv` only (DESIGN §4): unlike reports and inventories, they have no
+    month or name that would tell an XLSX copy from a second survey, so an XLSX survey is
+    reported as outside the pattern rather than read alongside its CSV twice.
+    """
     if len(parts) == 1 and FACILITIES_NAME.match(parts[0]):
         return "facilities", None
     if len(parts) == 2 and parts[0] == "reports" and (m := REPORT_NAME.match(parts[1])):
         return "report", f"{m.group(1)}-{m.group(2)}"
-    if len(parts) == 2 and parts[0] == "surveys" and parts[1].lower().endswith(TABLE_SUFFIXES):
+    if len(parts) == 2 and parts[0] == "surveys" and parts[1].lower().endswith(".csv"):
         return "survey", None
     return None, None
 
@@ -598,7 +602,9 @@ def read_surveys(
     """Satisfaction answers, one row per answer (1 = very satisfied … 5 = not at all).
 
     Identical rows are legitimate (two respondents may answer alike), so there is no duplicate
-    rule. Rules: field count, measure (known, of this provider), date, question id present,
+    rule, and answers carry no id: a file is the unit of a delivery. A corrected survey must
+    therefore be resubmitted under the same file name, which replaces the earlier one; under
+    another name both files are read and every answer counts twice. Rules: field count, measure (known, of this provider), date, question id present,
     answer a whole number 1 … 5.
     """
     batch = _open(files, SURVEYS, SURVEY_COLUMNS)
