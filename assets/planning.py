@@ -41,14 +41,20 @@ class Target:
 
 @dataclass(frozen=True)
 class Measure:
+    """A provider's measure. Places per month are `capacity` when given, else those of the linked
+    `facility` in the month (a facility's capacity changes with its inventory, the plan need not be
+    edited); a measure with neither, such as open counselling, has no utilisation."""
+
     id: str
     provider: str
     title: str
     areas: list[str]
     age_from: int
     age_to: int
-    capacity: float  # places per month
+    capacity: float | None  # places per month; None: from `facility`, or no capacity at all
     targets: dict[str, Target]
+    facility: str | None = None  # a facility_id of the provider's inventory (facilities.csv)
+    facility_line: int | None = None  # line of `facility` in goals.yaml, for notes that point at it
 
 
 @dataclass(frozen=True)
@@ -79,7 +85,12 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def load_goals(path: Path, indicator_ids: set[str], area_ids: set[str]) -> Goals:
-    """The goals and measures in `path`, checked against the known indicators and areas."""
+    """The goals and measures in `path`, checked against the known indicators and areas.
+
+    A link is refused rather than followed: it could point outside the data root, and the file
+    would then no longer be what the data root (and its archive) holds.
+    """
+    refuse_link(path)
     if not path.is_file():
         return Goals()
     try:
@@ -95,6 +106,16 @@ def load_goals(path: Path, indicator_ids: set[str], area_ids: set[str]) -> Goals
         listing = "\n".join(reader.problems)
         raise PlanningError(f"{path}: {len(reader.problems)} Fehler\n{listing}")
     return goals
+
+
+def refuse_link(path: Path) -> None:
+    """Raise if goals.yaml or its `planning` folder is a link, even a dangling one (which would
+    otherwise pass for a missing file and silently drop every target)."""
+    if path.is_symlink() or path.parent.is_symlink():
+        raise PlanningError(
+            f"{path}: ist eine Verknüpfung (Link) oder liegt in einem verknüpften Ordner; "
+            "Links werden aus Sicherheitsgründen nicht gelesen, bitte die Datei selbst ablegen"
+        )
 
 
 _NULL_TAG = "tag:yaml.org,2002:null"
@@ -224,8 +245,8 @@ class _Reader:
     def measure(self, node: Node) -> Measure | None:
         before = len(self._problems)
         what = f"Maßnahme {_node_id(node) or '?'}"
-        required = ("id", "provider", "title", "areas", "target_group", "capacity")
-        f = self.fields(node, what, required, ("targets",))
+        required = ("id", "provider", "title", "areas", "target_group")
+        f = self.fields(node, what, required, ("capacity", "facility", "targets"))
         areas = self.texts(f.get("areas"), f"{what}, areas")
         for area_id, area_node in areas:
             if area_id not in self.area_ids:
@@ -249,6 +270,8 @@ class _Reader:
             age_to=age_to,
             capacity=capacity,
             targets=self.targets(f.get("targets"), what),
+            facility=self.text(f.get("facility"), f"{what}, facility"),
+            facility_line=f["facility"].start_mark.line + 1 if "facility" in f else None,
         )
         return measure if len(self._problems) == before else None
 

@@ -7,6 +7,9 @@ reports without being planned:
   cost per participant max 150 EUR, satisfaction top-2 80 %. February is missing.
 - M-2 (TR-02): area SR-A, age 18–64, capacity 20; targets participants 20, cost max 200 EUR.
 - M-3 (TR-03): planned, never reports.  M-X (TR-09): reports in February only, not planned.
+
+M-1's first-quarter survey has 5 answers (exactly the minimum n of 5), M-2's has 3 (below it).
+Capacities taken from a facility have their own measures M-4 … M-9 further down.
 """
 
 import datetime as dt
@@ -14,7 +17,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from assets.controlling.kpis import compute_measure_kpis
+from assets.controlling.kpis import FACILITY_COLUMNS, compute_measure_kpis
 from assets.controlling.status import (
     attainment,
     compute_kpi_status,
@@ -24,7 +27,7 @@ from assets.controlling.status import (
     rolling_kpi_status,
 )
 from assets.controlling.target_population import age_selection
-from assets.planning import Goal, Goals, Measure, Target
+from assets.planning import Goal, Goals, Measure, Target, load_goals
 from assets.settings import DEFAULTS
 
 AGS = "05999000"
@@ -106,10 +109,10 @@ REPORTS = pd.DataFrame(
 )
 
 
-def answers(measure, date, values):
+def answers(measure, date, values, provider="TR-01"):
     return [
         dict(
-            provider_id="TR-01",
+            provider_id=provider,
             measure_id=measure,
             survey_date=dt.date.fromisoformat(date),
             question_id="F1",
@@ -124,6 +127,7 @@ RESPONSES = pd.DataFrame(
     + answers("M-1", "2025-01-15", [1, 2, 2, 3])
     + answers("M-1", "2025-03-31", [5])
     + answers("M-1", "2025-04-01", [1])  # Q2: not in the first quarter
+    + answers("M-2", "2025-02-20", [2, 4, 1], "TR-02")  # Q1: n = 3, below min_survey_n 5
 )
 
 
@@ -149,13 +153,14 @@ POPULATION = pd.DataFrame(
     + population_rows("2024-12-31", STICHTAG_2024)
     + population_rows("2025-12-31", {k: 9999 for k in STICHTAG_2024})  # later: not used
 )
+NO_FACILITIES = pd.DataFrame(columns=FACILITY_COLUMNS)
 
 
 @pytest.fixture(scope="module")
 def kpis():
-    return compute_measure_kpis(REPORTS, RESPONSES, POPULATION, GOALS, MONTHS).set_index(
-        ["measure_id", "month"]
-    )
+    return compute_measure_kpis(
+        REPORTS, RESPONSES, POPULATION, NO_FACILITIES, GOALS, MONTHS
+    ).set_index(["measure_id", "month"])
 
 
 def row(frame, measure, month):
@@ -222,14 +227,35 @@ def test_satisfaction_takes_all_answers_of_the_calendar_quarter(kpis):
         assert quarter["satisfaction_n"] == 5
         assert quarter["satisfaction_mean"] == pytest.approx(2.6)  # 13 / 5
         assert quarter["satisfaction_top2"] == pytest.approx(60.0)  # 3 of 5
-    no_survey = row(kpis, "M-2", "2025-01")
+    no_survey = row(kpis, "M-3", "2025-01")
     assert no_survey["satisfaction_n"] == 0 and pd.isna(no_survey["satisfaction_mean"])
+
+
+def test_survey_cell_below_the_minimum_n_stays_exact_internally(kpis, status):
+    # M-2's first quarter: answers 2, 4, 1 → n = 3 < min_survey_n 5; the internal table keeps
+    # the exact figures (only the published file suppresses them)
+    assert DEFAULTS["disclosure"]["min_survey_n"] > 3
+    for month in MONTHS:
+        quarter = row(kpis, "M-2", month)
+        assert quarter["satisfaction_n"] == 3
+        assert quarter["satisfaction_mean"] == pytest.approx(7 / 3)  # (2 + 4 + 1) / 3 = 2.333…
+        assert quarter["satisfaction_top2"] == pytest.approx(200 / 3)  # 2 of 3 = 66.67 %
+        assert pd.isna(quarter["note"])  # not a reason for a NULL: nothing is NULL here
+    # M-2 has no satisfaction target: listed with its exact value and `none`
+    feb = status.loc[("M-2", dt.date(2025, 2, 1))]
+    assert feb.loc["satisfaction_n", "actual"] == 3
+    assert feb.loc["satisfaction_mean", "actual"] == pytest.approx(7 / 3)
+    assert set(
+        feb.loc[["satisfaction_n", "satisfaction_mean", "satisfaction_top2"], "traffic_light"]
+    ) == {"none"}
 
 
 def test_zero_divisors_give_null_not_zero():
     zero = REPORTS[REPORTS["measure_id"] == "M-2"].assign(participants=0.0, target_group_participants=0.0, new_participants=0.0)  # fmt: skip
     planned = Goals(measures=[GOALS.measures[1]])
-    kpis = compute_measure_kpis(zero, RESPONSES.iloc[:0], POPULATION.iloc[:0], planned, MONTHS)
+    kpis = compute_measure_kpis(
+        zero, RESPONSES.iloc[:0], POPULATION.iloc[:0], NO_FACILITIES, planned, MONTHS
+    )
     assert kpis["cost_per_participant"].isna().all()
     assert (kpis["utilisation"] == 0).all()  # 0 of 20 places used is a real 0
     assert kpis["reach"].isna().all() and kpis["target_population"].isna().all()
@@ -399,7 +425,7 @@ def test_notes_name_every_reason_for_a_null():
         value=POPULATION["value"].mask(secret).mask(zero, 80.0)  # 80 − EW_15_17 80 = 0
     )
     reports = REPORTS.assign(participants=REPORTS["participants"].mask(REPORTS.index == 5, 0.0))
-    kpis = compute_measure_kpis(reports, RESPONSES, population, GOALS, MONTHS)
+    kpis = compute_measure_kpis(reports, RESPONSES, population, NO_FACILITIES, GOALS, MONTHS)
     notes = kpis.set_index(["measure_id", "month"])["note"]
     incomplete = (
         "Zielbevölkerung zum Stichtag 31.12.2024 unvollständig (fehlende oder geheime Werte)"
@@ -424,6 +450,7 @@ def test_months_without_anything_to_note_have_no_note():
         REPORTS[REPORTS["measure_id"] == "M-2"],
         RESPONSES,
         POPULATION,
+        NO_FACILITIES,
         Goals(measures=[GOALS.measures[1]]),
         MONTHS,
     )
@@ -433,7 +460,12 @@ def test_months_without_anything_to_note_have_no_note():
 def test_rolling_window_across_two_quarters_takes_each_quarter_once():
     april = REPORTS.iloc[[2, 3]].assign(month=dt.date(2025, 4, 1))  # M-1 repeats March in April
     kpis = compute_measure_kpis(
-        pd.concat([REPORTS, april]), RESPONSES, POPULATION, GOALS, [*MONTHS, "2025-04"]
+        pd.concat([REPORTS, april]),
+        RESPONSES,
+        POPULATION,
+        NO_FACILITIES,
+        GOALS,
+        [*MONTHS, "2025-04"],
     )
     rolling = rolling_kpi_status(kpis, GOALS, LIGHTS).set_index(["measure_id", "month", "kpi"])
     apr = rolling.loc[("M-1", dt.date(2025, 4, 1))]
@@ -464,3 +496,110 @@ def test_goal_view_of_several_months_lists_month_by_month(status):
         pd.testing.assert_frame_equal(
             view[view["month"] == one["month"].iloc[0]].reset_index(drop=True), one
         )
+
+
+# -- capacity from goals.yaml or the measure's facility ------------------------------------------
+
+# E-7 opens on 10.02.2025 and closes on 15.03.2025; E-8 belongs to another provider; E-9 has no
+# capacity in its inventory row.
+FACILITIES = pd.DataFrame(
+    [
+        ("E-7", "TR-01", 25.0, dt.date(2025, 2, 10), dt.date(2025, 3, 15)),
+        ("E-8", "TR-02", 30.0, dt.date(2020, 1, 1), None),
+        ("E-9", "TR-01", None, dt.date(2020, 1, 1), None),
+    ],
+    columns=FACILITY_COLUMNS,
+)
+
+
+def linked(measure_id, capacity, facility, line=None):
+    return Measure(measure_id, "TR-01", "Kita-Plätze", ["SR-A"], 0, 5, capacity, {}, facility, line)
+
+
+LINKED = Goals(
+    measures=[
+        linked("M-4", None, "E-7", 7),  # capacity from E-7 where it is open
+        linked("M-5", 50.0, "E-7", 14),  # goals.yaml's capacity wins
+        linked("M-6", None, "E-8", 21),  # another provider's facility
+        linked("M-7", None, "E-0", 28),  # not in the inventory
+        linked("M-8", None, None),  # neither capacity nor facility
+        linked("M-9", None, "E-9", 35),  # facility without capacity
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def capacities():
+    reports = pd.DataFrame(
+        [
+            report("TR-01", measure, month, "SR-A", participants, 0, 0, 0, 0)
+            for measure in ("M-4", "M-5", "M-6", "M-7", "M-8", "M-9")
+            for month, participants in zip(MONTHS, (10, 20, 15), strict=True)
+        ]
+    )
+    kpis = compute_measure_kpis(reports, RESPONSES.iloc[:0], POPULATION, FACILITIES, LINKED, MONTHS)
+    return kpis.set_index(["measure_id", "month"])
+
+
+def test_capacity_comes_from_the_facility_valid_in_the_month(capacities):
+    m4 = capacities.loc["M-4"]
+    # January: E-7 opens on 10.02.2025, so it offered no places → NULL, never 0
+    jan = m4.loc[dt.date(2025, 1, 1)]
+    assert pd.isna(jan["capacity"]) and pd.isna(jan["utilisation"])
+    assert jan["note"] == (
+        "Einrichtung E-7 im Monat nicht in Betrieb (gültig ab 10.02.2025 bis 15.03.2025): "
+        "keine Kapazität"
+    )
+    # February (open from the 10th) and March (open until the 15th) count E-7's 25 places
+    assert m4["capacity"].tolist()[1:] == [25.0, 25.0]
+    assert m4.loc[dt.date(2025, 2, 1), "utilisation"] == pytest.approx(80.0)  # 20 / 25 × 100
+    assert m4.loc[dt.date(2025, 3, 1), "utilisation"] == pytest.approx(60.0)  # 15 / 25 × 100
+    assert m4["note"].iloc[1:].isna().all()
+
+
+def test_capacity_of_goals_yaml_wins_over_the_facility(capacities):
+    m5 = capacities.loc["M-5"]
+    assert (m5["capacity"] == 50).all()  # also in January, when E-7 was not open
+    assert m5["utilisation"].tolist() == pytest.approx([20.0, 40.0, 30.0])  # 10, 20, 15 of 50
+    assert m5["note"].isna().all()
+
+
+def test_facility_link_problems_point_at_the_goals_yaml_line(capacities):
+    notes = {m: capacities.loc[(m, dt.date(2025, 2, 1)), "note"] for m in ("M-6", "M-7", "M-8", "M-9")}  # fmt: skip
+    assert notes == {
+        "M-6": "Einrichtung E-8 (goals.yaml Zeile 21) gehört zu Träger TR-02, nicht zu TR-01: "
+        "keine Kapazität",
+        "M-7": "Einrichtung E-0 (goals.yaml Zeile 28) ist im Einrichtungsbestand nicht vorhanden "
+        "(unbekannt oder in Quarantäne): keine Kapazität",
+        "M-8": "keine Kapazität (weder capacity noch facility im Zielsystem): keine Auslastung",
+        "M-9": "Einrichtung E-9 ohne Plätze (Kapazität leer oder 0): keine Auslastung",
+    }
+    for measure in notes:
+        assert capacities.loc[measure, "capacity"].isna().all()
+        assert capacities.loc[measure, "utilisation"].isna().all()
+        assert (capacities.loc[measure, "participants"] > 0).all()  # the report still counts
+
+
+def test_facility_line_comes_from_the_goals_yaml_file(tmp_path):
+    path = tmp_path / "goals.yaml"
+    path.write_text(
+        "measures:\n"
+        "  - id: M-4\n"
+        "    provider: TR-01\n"
+        "    title: Kita-Plätze\n"
+        "    areas: [SR-A]\n"
+        "    target_group: {age_from: 0, age_to: 5}\n"
+        "    facility: E-8\n",
+        encoding="utf-8",
+    )
+    goals = load_goals(path, set(), {"SR-A"})
+    kpis = compute_measure_kpis(
+        REPORTS.iloc[:0], RESPONSES.iloc[:0], POPULATION, FACILITIES, goals, ["2025-01"]
+    )
+    assert (
+        kpis["note"]
+        .iloc[0]
+        .startswith(
+            "kein Bericht für diesen Monat; Einrichtung E-8 (goals.yaml Zeile 7) gehört zu Träger TR-02"
+        )
+    )

@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from assets.controlling.kpis import compute_measure_kpis
+from assets.controlling.kpis import FACILITY_COLUMNS, compute_measure_kpis
 from assets.controlling.needs import aggregate_needs_survey
 from assets.controlling.status import (
     LIGHTS,
@@ -26,7 +26,7 @@ SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 
 @pytest.fixture(scope="module")
 def sample():
-    areas, _ = read_areas(area_files(SAMPLE), SAMPLE)
+    areas, polygons = read_areas(area_files(SAMPLE), SAMPLE)
     loaded = areas.loaded
     area_municipality = dict(zip(loaded["area_id"], loaded["municipality_ags"], strict=True))
     goals = load_goals(SAMPLE / "planning" / "goals.yaml", set(BY_ID), set(area_municipality))
@@ -40,7 +40,15 @@ def sample():
     ).loaded
     responses = providers.read_surveys(inventory.of_kind("survey"), SAMPLE, refs).loaded
     months = sorted(pd.to_datetime(reports["month"]).dt.strftime("%Y-%m").unique())
-    kpis = compute_measure_kpis(reports, responses, statistics.loaded, goals, months)
+    facilities = providers.read_facilities(inventory.of_kind("facilities"), SAMPLE, polygons)
+    kpis = compute_measure_kpis(
+        reports,
+        responses,
+        statistics.loaded,
+        facilities.loaded[FACILITY_COLUMNS],
+        goals,
+        months,
+    )
     needs = read_needs_survey(
         sorted((SAMPLE / "surveys" / "needs").glob("*.csv")), SAMPLE, area_municipality
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.controlling.kpis import compute_measure_kpis
+from assets.controlling.kpis import FACILITY_COLUMNS, compute_measure_kpis
 from assets.controlling.needs import aggregate_needs_survey
 from assets.controlling.status import (
     compute_kpi_status,
@@ -17,13 +17,14 @@ from assets.controlling.status import (
 from assets.indicators.catalog import BY_ID
 from assets.ingest.assets import (
     OWNERS,
+    facilities,
     measure_reports,
     needs_survey_responses,
     satisfaction_responses,
     small_area_statistics,
 )
 from assets.metadata import markdown_table, table_metadata
-from assets.planning import Goals, load_goals
+from assets.planning import Goals, load_goals, refuse_link
 from assets.warehouse import insert_frame, replace_table
 from pipelines.partitions import monthly_assets_partitions, slice_of
 from pipelines.resources import DataRoot, Warehouse
@@ -34,6 +35,7 @@ GROUP = "controlling"
 def _goals(con, data_root: DataRoot) -> Goals:
     area_ids = frozenset(r[0] for r in con.execute("SELECT area_id FROM areas").fetchall())
     path = data_root.path / "planning" / "goals.yaml"
+    refuse_link(path)  # before reading: the cache key must not come through a link
     content = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
     return _parsed_goals(path, content, area_ids)
 
@@ -57,7 +59,7 @@ def _replace_months(con, table: str, frame, months: list[str]) -> None:
     group_name=GROUP,
     kinds={"pandas", "duckdb"},
     owners=OWNERS,
-    deps=[measure_reports, satisfaction_responses, small_area_statistics],
+    deps=[measure_reports, satisfaction_responses, small_area_statistics, facilities],
     partitions_def=monthly_assets_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
@@ -67,7 +69,8 @@ def measure_kpis(
     """Quantitative and qualitative figures per measure and month (DESIGN §6 Controlling).
 
     Participants, target group, new participants, hours and cost summed over the measure's areas;
-    utilisation = participants / capacity, reach = target-group participants / target population
+    utilisation = participants / capacity (goals.yaml's, else its facility's in the month),
+    reach = target-group participants / target population
     of the measure's areas and age group, cost per participant, and satisfaction (mean, top-2
     share, n) from the surveys of the month's quarter. A planned measure that did not report is a
     row with `report_status = 'missing'`, never zero participants.
@@ -82,6 +85,7 @@ def measure_kpis(
                 "SELECT municipality_ags, area_id, reference_date, code, value "
                 "FROM small_area_statistics WHERE code LIKE 'EW%'"
             ).df(),
+            con.execute(f"SELECT {', '.join(FACILITY_COLUMNS)} FROM facilities").df(),
             goals,
             months,
         )

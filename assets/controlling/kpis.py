@@ -9,6 +9,11 @@ Expected months: a measure is expected to report from its first reported month o
 that has not started yet is not late). A measure of goals.yaml that has never reported at all is
 expected in every requested month, so that a silent provider shows up. `reports` should therefore
 hold the whole history, not only the requested months.
+
+Capacity: goals.yaml's `capacity` when given, else the capacity of the measure's `facility` in
+the month (from the provider's inventory), else NULL; every NULL capacity of a planned measure
+carries a note that says why, and a `facility` link that does not fit the inventory is noted with
+its goals.yaml line.
 """
 
 from __future__ import annotations
@@ -42,16 +47,20 @@ COLUMNS = [
     "population_date",
     "note",
 ]
+FACILITY_COLUMNS = ["facility_id", "provider_id", "capacity", "valid_from", "valid_to"]
 
 
 def compute_measure_kpis(
     reports: pd.DataFrame,
     responses: pd.DataFrame,
     population: pd.DataFrame,
+    facilities: pd.DataFrame,
     goals: Goals,
     months: list[str],
 ) -> pd.DataFrame:
     """One row per measure and requested month (`YYYY-MM`) with the KPIs of DESIGN §8.
+
+    `facilities` is the providers' inventory with `FACILITY_COLUMNS` (facility ids are unique).
 
     Besides the published columns, `target_population` and `population_date` (the Stichtag used)
     are kept so that reach can be checked by hand and re-aggregated over several months.
@@ -63,14 +72,13 @@ def compute_measure_kpis(
     frame["provider_id"] = frame["provider_id"].fillna(frame.pop("provider_id_rep"))
     frame["report_status"] = np.where(frame["participants"].notna(), "reported", "missing")
     planned = {m.id: m for m in goals.measures}
-    capacity = {m.id: m.capacity for m in goals.measures}
-    frame["capacity"] = frame["measure_id"].map(capacity).astype(float)
+    frame = _with_capacity(frame, goals.measures, facilities)
     frame["utilisation"] = _percent(frame["participants"], frame["capacity"])
     frame["cost_per_participant"] = _ratio(frame["cost_eur"], frame["participants"])
     frame = _with_target_population(frame, goals.measures, population)
     frame["reach"] = _percent(frame["target_group_participants"], frame["target_population"])
     frame = _with_satisfaction(frame, responses)
-    frame["note"] = _notes(frame, planned)
+    frame["note"] = _notes(frame, planned, frame.pop("capacity_note"))
     frame["month"] = frame["month"].dt.date
     frame["population_date"] = frame["population_date"].dt.date.astype(object)
     frame["population_date"] = frame["population_date"].where(
@@ -116,6 +124,73 @@ def _expected_rows(monthly: pd.DataFrame, goals: Goals, wanted: pd.Series) -> pd
     )
     start = grid["measure_id"].map(first).fillna(wanted.min())
     return grid[grid["month"] >= start].reset_index(drop=True)
+
+
+def _with_capacity(
+    frame: pd.DataFrame, measures: list[Measure], facilities: pd.DataFrame
+) -> pd.DataFrame:
+    """Add `capacity` (places per month) and `capacity_note` (NULL where there is nothing to say).
+
+    A facility counts in every month it was open on at least one day: one that opens on the 15th
+    offered its places that month, and participants reported for that month are its users.
+    """
+    plan = pd.DataFrame(
+        [(m.id, m.provider, m.capacity, m.facility, m.facility_line) for m in measures],
+        columns=["measure_id", "plan_provider", "plan_capacity", "facility_id", "facility_line"],
+    )
+    inventory = facilities[FACILITY_COLUMNS].rename(
+        columns={"provider_id": "facility_provider", "capacity": "facility_capacity"}
+    )
+    plan = plan.merge(inventory, on="facility_id", how="left", validate="many_to_one")
+    rows = frame[["measure_id", "month"]].merge(plan, on="measure_id", how="left")
+    rows.index = frame.index
+    given = rows["plan_capacity"].astype(float)
+    linked = rows["facility_provider"].notna() & (
+        rows["facility_provider"] == rows["plan_provider"]
+    )
+    derived = given.isna() & linked
+    valid_from = pd.to_datetime(rows["valid_from"])
+    valid_to = pd.to_datetime(rows["valid_to"])
+    open_in_month = (valid_from <= rows["month"] + pd.offsets.MonthEnd(0)) & (
+        valid_to.isna() | (valid_to >= rows["month"])
+    )
+    facility_capacity = rows["facility_capacity"].astype(float)
+    capacity = given.fillna(facility_capacity.where(derived & open_in_month))
+
+    facility = "Einrichtung " + rows["facility_id"].astype(str)
+    cited = (
+        facility + " (goals.yaml Zeile " + rows["facility_line"].astype("Int64").astype(str) + ")"
+    )
+    consequence = pd.Series(np.where(given.isna(), ": keine Kapazität", ""), index=frame.index)
+    closed = derived & ~open_in_month
+    period = pd.Series("", index=frame.index, dtype=object)
+    period[closed] = "gültig ab " + valid_from[closed].dt.strftime("%d.%m.%Y")
+    ends = closed & valid_to.notna()
+    period[ends] = period[ends] + " bis " + valid_to[ends].dt.strftime("%d.%m.%Y")
+    parts = [
+        _where(
+            rows["plan_provider"].notna() & given.isna() & rows["facility_id"].isna(),
+            "keine Kapazität (weder capacity noch facility im Zielsystem): keine Auslastung",
+        ),
+        (
+            cited
+            + " ist im Einrichtungsbestand nicht vorhanden (unbekannt oder in Quarantäne)"
+            + consequence
+        ).where(rows["facility_id"].notna() & rows["facility_provider"].isna()),
+        (
+            cited
+            + " gehört zu Träger "
+            + rows["facility_provider"].astype(str)
+            + ", nicht zu "
+            + rows["plan_provider"].astype(str)
+            + consequence
+        ).where(rows["facility_provider"].notna() & ~linked),
+        (facility + " im Monat nicht in Betrieb (" + period + "): keine Kapazität").where(closed),
+        (facility + " ohne Plätze (Kapazität leer oder 0): keine Auslastung").where(
+            derived & open_in_month & ~(facility_capacity > 0)
+        ),
+    ]
+    return frame.assign(capacity=capacity, capacity_note=_join(parts))
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
@@ -177,7 +252,9 @@ def _with_satisfaction(frame: pd.DataFrame, responses: pd.DataFrame) -> pd.DataF
     return frame.drop(columns="quarter")
 
 
-def _notes(frame: pd.DataFrame, planned: dict[str, Measure]) -> pd.Series:
+def _notes(
+    frame: pd.DataFrame, planned: dict[str, Measure], capacity_notes: pd.Series
+) -> pd.Series:
     """German notes that explain every NULL a planner would otherwise wonder about."""
     missing = frame["report_status"] == "missing"
     is_planned = frame["measure_id"].isin(planned.keys())
@@ -192,6 +269,7 @@ def _notes(frame: pd.DataFrame, planned: dict[str, Measure]) -> pd.Series:
             ~is_planned,
             "Maßnahme nicht im Zielsystem: keine Kapazität und keine Zielbevölkerung",
         ),
+        capacity_notes,
         frame["measure_id"].map(widened).where(is_planned),
         population.where(is_planned),
         _where(
