@@ -121,14 +121,22 @@ OFFER_TYPES = [
     "quartiersbuero",
 ]
 OFFER_P = np.array([0.42, 0.12, 0.14, 0.13, 0.11, 0.08])
-CAPACITY_RANGE = {
-    "kita": (40, 121),
-    "familienzentrum": (20, 61),
-    "jugendzentrum": (30, 81),
-    "seniorentreff": (20, 61),
-    "beratung": (10, 41),
-    "quartiersbuero": (10, 31),
+# Supply standard per offer type: places per 1,000 of the target group and places per facility.
+# Together they give the densities of a real NRW city: a Kita per ~85 children under 6, a
+# Familienzentrum per ~1,200 children under 15, a Jugendzentrum per ~1,000 people aged 6-17, a
+# Seniorentreff per ~1,200 people over 65, a Beratungsstelle per ~10,000 inhabitants, and a
+# Quartiersbüro per area except in the least deprived quarter (Quartiersmanagement goes where
+# need is; an area without one is a coverage gap, so the affluent areas carry those gaps).
+SUPPLY_STANDARD = {
+    "kita": (650, 55),
+    "familienzentrum": (30, 35),
+    "jugendzentrum": (40, 40),
+    "seniorentreff": (25, 30),
+    "beratung": (2, 20),
+    "quartiersbuero": (2.5, 20),
 }
+MIN_CAPACITY = 8
+
 TOPICS = ["Kinderbetreuung", "Jugendarbeit", "Seniorenangebote", "Beratung", "Wohnumfeld"]
 
 # target groups of measures: (age_from, age_to, title stem); boundaries align with the EW_* codes
@@ -1051,6 +1059,77 @@ def fmt_date(d: np.datetime64, german: bool) -> str:
     return f"{s[8:10]}.{s[5:7]}.{s[0:4]}" if german else s
 
 
+def plan_facilities(
+    A: pd.DataFrame,
+    prov: pd.DataFrame,
+    tgt: dict[str, np.ndarray],
+    supply: np.ndarray,
+    cells: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    rng,
+) -> pd.DataFrame:
+    """Facilities per area and offer type: type, area, capacity, cell (-1: none), provider row.
+
+    A municipality plans its places by need: each area gets its target group × the standard
+    rate × its supply factor (under-supplied deprived areas 0.15), with ±10 % noise per type, in
+    facilities of the standard size, spread over the area's inhabited cells. Random counts and
+    random positions instead leave many areas without a facility, or whole quarters beyond walking
+    distance, by chance, and make most areas gaps. Quartiersbüros skip the least deprived quarter
+    of each municipality's areas. Each facility goes to one of the municipality's providers, weighted
+    by the provider's type profile; a municipality without a provider has no facilities.
+    """
+    bounds, east, north, people = cells
+    z = A.z.to_numpy()
+    mun_of = A.mun.to_numpy()
+    needy = z > A.groupby("mun").z.transform(lambda v: v.quantile(0.25)).to_numpy()
+    rows = []
+    for t, ot in enumerate(OFFER_TYPES):
+        rate, size = SUPPLY_STANDARD[ot]
+        planned = tgt[ot] * rate / 1000 * supply * rng.lognormal(0, 0.1, len(A))
+        if ot == "quartiersbuero":
+            planned = planned * needy
+        count = np.rint(planned / size).astype(np.int64)
+        count[(count == 0) & (planned >= size / 4)] = 1
+        for a in np.flatnonzero(count):
+            lo, hi = bounds[a], bounds[a + 1]
+            sites = (
+                lo + spread_sites(east[lo:hi], north[lo:hi], people[lo:hi], count[a])
+                if hi > lo
+                else np.full(count[a], -1)
+            )
+            each = planned[a] / count[a] * rng.uniform(0.85, 1.15, count[a])
+            rows += [
+                (t, a, max(MIN_CAPACITY, int(round(c))), cell)
+                for c, cell in zip(each, sites, strict=True)
+            ]
+    plan = pd.DataFrame(rows, columns=["type", "area", "capacity", "cell"])
+    profile = np.stack(prov.profile.to_numpy())
+    provider = np.full(len(plan), -1, dtype=np.int64)
+    for (m, t), group in plan.groupby([mun_of[plan.area.to_numpy(int)], plan.type], sort=True):
+        candidates = np.flatnonzero(prov.mun.to_numpy() == m)
+        if len(candidates):
+            weights = profile[candidates, t]
+            provider[group.index] = rng.choice(candidates, len(group), p=weights / weights.sum())
+    return plan.assign(provider=provider)
+
+
+def spread_sites(east: np.ndarray, north: np.ndarray, people: np.ndarray, k: int) -> np.ndarray:
+    """Indices of k inhabited cells spread over an area the way planners site facilities: a
+    population-weighted k-means (five Lloyd rounds from population quantiles of the cells), each
+    centre snapped to its nearest cell."""
+    if k >= len(east):
+        return np.arange(k) % len(east)
+    e, n, w = east.astype(float), north.astype(float), people.astype(float) + 1e-9
+    start = np.searchsorted(np.cumsum(w) / w.sum(), (np.arange(k) + 0.5) / k)
+    ce, cn = e[np.minimum(start, len(e) - 1)], n[np.minimum(start, len(e) - 1)]
+    for _ in range(5):
+        label = ((e[:, None] - ce) ** 2 + (n[:, None] - cn) ** 2).argmin(axis=1)
+        total = np.bincount(label, w, k)
+        used = total > 0
+        ce = np.where(used, np.bincount(label, w * e, k) / np.where(used, total, 1), ce)
+        cn = np.where(used, np.bincount(label, w * n, k) / np.where(used, total, 1), cn)
+    return ((e[:, None] - ce) ** 2 + (n[:, None] - cn) ** 2).argmin(axis=0)
+
+
 def write_facilities(
     out: Path,
     A: pd.DataFrame,
@@ -1076,7 +1155,7 @@ def write_facilities(
         "quartiersbuero": pop_last["EW"],
     }
     # under-supplied deprived areas: about a third of the most deprived third
-    supply = rng.lognormal(0, 0.3, len(A))
+    supply = rng.lognormal(0, 0.1, len(A))
     for m in range(len(mun)):
         idx = np.flatnonzero((A.mun == m).to_numpy() & ~tiny)
         top = idx[np.argsort(-z[idx], kind="stable")][: max(1, len(idx) // 3)]
@@ -1087,24 +1166,17 @@ def write_facilities(
     Zs = Z.sort_values(["area", "N", "E"], kind="stable")
     zb = np.searchsorted(Zs.area.to_numpy(), np.arange(len(A) + 1))
     ZE, ZN, ZP = Zs.E.to_numpy(), Zs.N.to_numpy(), Zs["pop"].to_numpy()
+    plan = plan_facilities(A, prov, tgt, supply, (zb, ZE, ZN, ZP), rng)
     geoms = A.geometry.to_numpy()
     street_rng = sub_rng(seed, 9)
     for p in prov.itertuples():
         m = p.mun
-        n_fac_m = max(3, int(round(mun.population.iloc[m] / 2000)))
-        share = 1.0 / (prov.mun == m).sum()
-        n_fac = max(2, int(round(n_fac_m * share * rng.uniform(0.6, 1.4))))
-        types = rng.choice(len(OFFER_TYPES), n_fac, p=p.profile)
-        types = np.sort(types, kind="stable")
-        idx = np.flatnonzero((A.mun == m).to_numpy())
+        mine = plan[plan.provider == p.Index].sort_values("type", kind="stable")
         recs = []
-        for k in range(n_fac):
-            ot = OFFER_TYPES[types[k]]
-            w = tgt[ot][idx] * supply[idx]
-            a = idx[rng.choice(len(idx), p=w / w.sum())]
-            lo, hi = zb[a], zb[a + 1]
-            if hi > lo:
-                c = lo + rng.choice(hi - lo, p=ZP[lo:hi] / ZP[lo:hi].sum())
+        sites = zip(mine.type, mine.area, mine.capacity, mine.cell, strict=True)
+        for k, (t, a, cap, c) in enumerate(sites):
+            ot = OFFER_TYPES[t]
+            if c >= 0:
                 e3, n3 = ZE[c] + 50.0, ZN[c] + 50.0
                 je, jn = e3 + rng.uniform(-40, 40), n3 + rng.uniform(-40, 40)
                 x, y = to25832.transform(je, jn)
@@ -1114,8 +1186,6 @@ def write_facilities(
             else:
                 pt = shapely.point_on_surface(geoms[a])
                 lon, lat = from4326.transform(pt.x, pt.y)
-            lo_c, hi_c = CAPACITY_RANGE[ot]
-            cap = int(rng.integers(lo_c, hi_c))
             r = rng.uniform()
             if r < 0.80:
                 start = np.datetime64("1990-01-01") + int(rng.integers(0, 10957))

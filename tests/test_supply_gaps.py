@@ -1,9 +1,10 @@
-"""Gap flags, German reasons and the ranking (needs_action first, then status, then unserved)."""
+"""Gap flags, German reasons, unserved persons and the ranking (needs_action, class, unserved)."""
 
 import datetime as dt
 import math
 
 import pandas as pd
+import pytest
 
 from assets.supply.gaps import flag_gaps, rank_gaps, unserved
 from assets.supply.table import compute_supply
@@ -12,17 +13,24 @@ from tests.test_supply_world import AGS, D1, NO_INDEX, SETTINGS, population, soc
 
 NAN = math.nan
 # Municipality: 250 places per 1,000, so the coverage threshold is 0.8 x 250 = 200; reach
-# threshold 0.6. unserved = max(0, target x 250 / 1000 - capacity).
+# threshold 0.6. unserved (persons) = max(target x (1 - places / 250), target x (1 - share)).
 ROWS = pd.DataFrame(
     [
         # area, places, share, target, capacity
-        ("SR-A", 100.0, NAN, 100.0, 10.0),  # coverage gap; unserved 25 - 10 = 15
-        ("SR-B", 150.0, 0.9, 400.0, 60.0),  # coverage gap; unserved 100 - 60 = 40
-        ("SR-C", 300.0, 0.5, 200.0, 60.0),  # reach gap only; unserved max(0, 50 - 60) = 0
-        ("SR-D", 200.0, 0.6, 200.0, 40.0),  # exactly at both thresholds: no gap
-        ("SR-E", NAN, NAN, NAN, 0.0),  # nothing known: no gap
-        ("SR-F", 50.0, 0.9, 200.0, 10.0),  # coverage gap; unserved 50 - 10 = 40
-        ("SR-G", 0.0, NAN, 400.0, 0.0),  # coverage gap; unserved 100, no social index
+        # coverage gap; 100 x (1 - 100/250) = 60, reach unknown -> 60
+        ("SR-A", 100.0, NAN, 100.0, 10.0),
+        # coverage gap; 400 x (1 - 175/250) = 120 > 400 x (1 - 0.9) = 40 -> 120
+        ("SR-B", 175.0, 0.9, 400.0, 70.0),
+        # reach gap only; 200 x (1 - 300/250) = -40 < 200 x (1 - 0.5) = 100 -> 100
+        ("SR-C", 300.0, 0.5, 200.0, 60.0),
+        # exactly at both thresholds: no gap; 200 x (1 - 200/250) = 40 < 200 x 0.4 = 80 -> 80
+        ("SR-D", 200.0, 0.6, 200.0, 40.0),
+        # nothing known: no gap, unserved NULL
+        ("SR-E", NAN, NAN, NAN, 0.0),
+        # coverage gap; 200 x (1 - 50/250) = 160 > 200 x (1 - 0.9) = 20 -> 160
+        ("SR-F", 50.0, 0.9, 200.0, 10.0),
+        # coverage gap; 400 x (1 - 0/250) = 400, no social index
+        ("SR-G", 0.0, NAN, 400.0, 0.0),
     ],
     columns=[
         "area_id",
@@ -39,12 +47,12 @@ ROWS = pd.DataFrame(
 )
 INDEX = social_index(
     [  # the index Stichtag only has to share the month with the supply Stichtag
-        ("SR-A", dt.date(2023, 12, 15), 0.5, False),
-        ("SR-B", dt.date(2023, 12, 15), 2.0, False),
-        ("SR-C", dt.date(2023, 12, 15), 1.2, True),
-        ("SR-D", dt.date(2023, 12, 15), 3.0, True),
-        ("SR-F", dt.date(2023, 12, 15), 1.2, True),
-        ("SR-G", dt.date(2022, 12, 31), 9.9, True),  # other year: does not apply
+        ("SR-A", dt.date(2023, 12, 15), "high", False),
+        ("SR-B", dt.date(2023, 12, 15), "low", True),
+        ("SR-C", dt.date(2023, 12, 15), "very_low", True),
+        ("SR-D", dt.date(2023, 12, 15), "very_low", True),
+        ("SR-F", dt.date(2023, 12, 15), "low", True),
+        ("SR-G", dt.date(2022, 12, 31), "very_low", True),  # other year: does not apply
     ]
 )
 
@@ -54,8 +62,28 @@ def flagged() -> pd.DataFrame:
     return flag_gaps(rows, SETTINGS).set_index("area_id", drop=False)
 
 
-def test_unserved_places():
-    assert flagged()["unserved"].tolist()[:4] == [15.0, 40.0, 0.0, 10.0]
+def test_unserved_target_population():
+    served = flagged()["unserved"]
+    assert served.drop("SR-E").to_dict() == pytest.approx(
+        {
+            "SR-A": 60.0,
+            "SR-B": 120.0,
+            "SR-C": 100.0,  # a reach-only gap still leaves people unserved
+            "SR-D": 80.0,
+            "SR-F": 160.0,
+            "SR-G": 400.0,
+        }
+    )
+    assert pd.isna(served["SR-E"])
+
+
+def test_unserved_without_municipal_rate_counts_reach_only():
+    # No place of the type in the whole municipality: no rate to compare with, but the
+    # 300 x (1 - 0.25) = 225 people beyond the walking distance are still unserved.
+    rows = ROWS.head(1).assign(
+        places_per_1000=0.0, municipality_places_per_1000=0.0, share_within_distance=0.25
+    )
+    assert rows.assign(target_population=300.0).pipe(unserved).tolist() == [225.0]
 
 
 def test_gap_flags_and_german_reasons():
@@ -78,19 +106,33 @@ def test_gap_flags_and_german_reasons():
     assert rows.loc[["SR-D", "SR-E"], "gap_reason"].isna().all()
 
 
-def test_rank_needs_action_first_then_status_then_unserved():
+def test_rank_needs_action_first_then_status_class_then_unserved():
     rows = flagged()
     rank = rank_gaps(rows, INDEX)
-    # needs_action: F and C (status 1.2 both; F 40 unserved before C 0), then B (2.0),
-    # A (0.5), G (no index of that month: status unknown, last)
-    assert rank.dropna().to_dict() == {"SR-F": 1, "SR-C": 2, "SR-B": 3, "SR-A": 4, "SR-G": 5}
+    # needs_action: C (very_low, 100) before F and B (low) although fewer are unserved there;
+    # within low F (160) before B (120); then A (high, no need to act); G last (no index of
+    # that month: class unknown)
+    assert rank.dropna().to_dict() == {"SR-C": 1, "SR-F": 2, "SR-B": 3, "SR-A": 4, "SR-G": 5}
     assert rank[["SR-D", "SR-E"]].isna().all()  # no gap, no rank
 
 
 def test_rank_without_index_by_unserved_only():
     rank = rank_gaps(flagged(), NO_INDEX)
-    # G 100, B 40 and F 40 (tie: area_id), A 15, C 0
-    assert rank.dropna().to_dict() == {"SR-G": 1, "SR-B": 2, "SR-F": 3, "SR-A": 4, "SR-C": 5}
+    # G 400, F 160, B 120, C 100, A 60
+    assert rank.dropna().to_dict() == {"SR-G": 1, "SR-F": 2, "SR-B": 3, "SR-C": 4, "SR-A": 5}
+
+
+def test_rank_ties_in_class_and_unserved_go_by_area_id():
+    rows = flagged().assign(unserved=100.0)
+    index = INDEX.assign(status_class="medium", needs_action=False)
+    # all equal but G (no index): A, B, C, F by area_id, G last
+    assert rank_gaps(rows, index).dropna().to_dict() == {
+        "SR-A": 1,
+        "SR-B": 2,
+        "SR-C": 3,
+        "SR-F": 4,
+        "SR-G": 5,
+    }
 
 
 def test_compute_supply_ranks_gaps_per_stichtag_and_type():
@@ -107,8 +149,8 @@ def test_compute_supply_ranks_gaps_per_stichtag_and_type():
         return dict(zip(kita["area_id"], kita["gap_rank"], strict=True))
 
     # municipality 250 -> threshold 200: B (50) and D (0) are gaps, A (700) is not, C unknown.
-    # unserved: B 200 x 250 / 1000 - 10 = 40, D 20 x 250 / 1000 - 0 = 5
+    # unserved (no cells, so by places only): B 200 x (1 - 50/250) = 160, D 20 x (1 - 0) = 20
     assert kita_ranks(NO_INDEX) == {"SR-B": 1, "SR-D": 2}
-    # D needs action: it comes first although less is missing there
-    needs = social_index([("SR-B", D1, 1.4, False), ("SR-D", D1, 0.2, True)])
+    # D needs action: it comes first although fewer are unserved there
+    needs = social_index([("SR-B", D1, "medium", False), ("SR-D", D1, "low", True)])
     assert kita_ranks(needs) == {"SR-D": 1, "SR-B": 2}

@@ -84,9 +84,10 @@ def population(values: dict[str, dict[str, float]], dates=(D1,)) -> pd.DataFrame
     )
 
 
-def social_index(rows: list[tuple[str, dt.date, float, bool | None]]) -> pd.DataFrame:
+def social_index(rows: list[tuple[str, dt.date, str | None, bool | None]]) -> pd.DataFrame:
+    """(area, Stichtag, status_class, needs_action) -> social_index rows."""
     return pd.DataFrame(
-        [(AGS, area, date, status, None, needs) for area, date, status, needs in rows],
+        [(AGS, area, date, None, status, needs) for area, date, status, needs in rows],
         columns=[
             "municipality_ags",
             "area_id",

@@ -46,8 +46,8 @@ def supply(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     the population-weighted share of Zensus grid cells within the walking distance of the nearest
     open facility, and gaps (coverage below `gap_coverage_factor` × the municipality's value or
     reach below `gap_min_share_within`) ranked by need: areas with `needs_action` first, then by
-    status index, then by unserved target population. A map per offer type is attached below and
-    written to `maps/` in the warehouse folder. When its inputs (areas, facilities, population
+    status class, then by unserved target population (persons). A map per offer type is attached
+    below and written to `maps/` in the warehouse folder. When its inputs (areas, facilities, population
     Stichtage, grid, social index, settings) are what the last run used and the maps are there,
     the stored table and maps are kept (`assets/inputs.py`).
     """

@@ -18,10 +18,21 @@ RANK_GROUP = ["municipality_ags", "reference_date", "offer_type"]
 
 
 def unserved(rows: pd.DataFrame) -> pd.Series:
-    """Places missing to reach the municipality's coverage: max(0, target × municipal rate / 1000
-    − capacity); NULL when an input is unknown."""
-    needed = rows["target_population"] * rows["municipality_places_per_1000"] / 1000
-    return (needed - rows["capacity"]).clip(lower=0.0)
+    """Target population not served (persons), the larger of two shortfalls:
+
+    - by places: the part of the target population the area's places do not cover at the
+      municipality's rate, target × (1 − places_per_1000 / municipality_places_per_1000);
+    - by distance: the part living beyond the walking distance, target × (1 − share_within).
+
+    Both are persons of the target group, so a gap flagged only on walking distance counts the
+    people it leaves out instead of 0 missing places. An unknown term is left out; NULL when
+    both are unknown (no target population, or no municipal rate and no reach).
+    """
+    target = rows["target_population"]
+    by_places = target * (1 - rows["places_per_1000"] / rows["municipality_places_per_1000"])
+    by_places = by_places.where(rows["municipality_places_per_1000"] > 0)
+    by_distance = target * (1 - rows["share_within_distance"])
+    return pd.Series(np.fmax(by_places, by_distance), index=rows.index).clip(lower=0.0)
 
 
 def flag_gaps(rows: pd.DataFrame, supply_settings: dict) -> pd.DataFrame:
@@ -74,23 +85,29 @@ def _de(value: float, digits: int = 1) -> str:
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
+STATUS_ORDER = {"very_low": 0, "low": 1, "medium": 2, "high": 3}
+"""Most disadvantaged class first (DESIGN §6: higher status index = more disadvantage)."""
+
+
 def rank_gaps(rows: pd.DataFrame, social_index: pd.DataFrame) -> pd.Series:
     """`gap_rank` per municipality, Stichtag and type (1 = most urgent); NULL for non-gaps.
 
-    Order: areas with `needs_action` first, then higher `status_index` (more disadvantage), then
-    more unserved target population, then area_id so that ties rank reproducibly. The social
-    index of the same calendar month is used (its Stichtag may differ by days); without one the
-    unserved population alone decides. Unknown values sort last.
+    Order: areas with `needs_action` first, then by status class (very_low, low, medium, high),
+    then by more unserved target population, then area_id so that ties rank reproducibly. The
+    class, not the continuous status index, is what planners act on; within a class the number
+    of people left without an offer decides. The social index of the same calendar month is
+    used (its Stichtag may differ by days); without one the unserved population alone decides.
+    Unknown values sort last.
     """
     index = social_index.reindex(
-        columns=[*AREA_KEY, "reference_date", "status_index", "needs_action"]
+        columns=[*AREA_KEY, "reference_date", "status_class", "needs_action"]
     )
     index = pd.DataFrame(
         {
             "municipality_ags": index["municipality_ags"].to_numpy(object),
             "area_id": index["area_id"].to_numpy(object),
             "_month": _month(index["reference_date"]).to_numpy(),
-            "_status": pd.to_numeric(index["status_index"]).to_numpy(float),
+            "_class": index["status_class"].map(STATUS_ORDER).to_numpy(float),
             "_needs": index["needs_action"].astype("boolean").fillna(False).to_numpy(bool),
         }
     )
@@ -102,10 +119,9 @@ def rank_gaps(rows: pd.DataFrame, social_index: pd.DataFrame) -> pd.Series:
         .merge(index, on=[*AREA_KEY, "_month"], how="left", validate="many_to_one")
         .assign(
             _first=lambda f: np.where(f["_needs"].eq(True), 0, 1),
-            _status=lambda f: -f["_status"],
             _unserved=lambda f: -f["unserved"],
         )
-        .sort_values([*RANK_GROUP, "_first", "_status", "_unserved", "area_id"], na_position="last")
+        .sort_values([*RANK_GROUP, "_first", "_class", "_unserved", "area_id"], na_position="last")
     )
     rank = ordered.groupby(RANK_GROUP, sort=False).cumcount() + 1
     return pd.Series(rank.to_numpy(), index=ordered["_row"].to_numpy(), dtype="Int64").reindex(
