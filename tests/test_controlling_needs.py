@@ -1,9 +1,12 @@
-"""Needs-survey aggregates with minimum n and secondary suppression (DESIGN §6, §8)."""
+"""Needs-survey aggregates: exact inside, minimum n and secondary suppression when published
+(DESIGN §6, §8)."""
 
+import duckdb
 import pandas as pd
 import pytest
 
 from assets.controlling.needs import aggregate_needs_survey
+from assets.publish.controlling import needs_survey_sql
 
 AGS = "05999000"
 
@@ -24,11 +27,28 @@ RESPONSES = pd.DataFrame(
 )
 
 
+def published(responses: pd.DataFrame, min_n: int = 5, k: int = 3) -> pd.DataFrame:
+    """The internal aggregates after the publish step's disclosure control, run by DuckDB."""
+    con = duckdb.connect()
+    con.register("needs_survey", aggregate_needs_survey(responses, min_n))
+    out = con.execute(needs_survey_sql(k, min_n)).df()
+    con.close()
+    return out
+
+
 @pytest.fixture(scope="module")
 def cells():
-    return aggregate_needs_survey(RESPONSES, min_n=5).set_index(
+    return published(RESPONSES).set_index(["area_id", "topic", "respondent_group"])
+
+
+def test_internal_table_keeps_the_exact_figures_of_small_cells():
+    internal = aggregate_needs_survey(RESPONSES, min_n=5).set_index(
         ["area_id", "topic", "respondent_group"]
     )
+    b = internal.loc[("SR-B", "Kinderbetreuung", "residents")]
+    assert b["n"] == 2 and b["mean_rating"] == pytest.approx(4.5)  # (5 + 4) / 2
+    assert b["share_high_need"] == pytest.approx(100.0) and b["status"] == "few_answers"
+    assert internal.loc[("SR-C", "Kinderbetreuung", "residents"), "status"] == "ok"
 
 
 def test_cell_at_or_above_min_n_is_published(cells):
@@ -83,7 +103,7 @@ def test_secondary_suppression_takes_the_smallest_cell_and_breaks_ties_by_area()
         + answers("SR-B", "Verkehr", "residents", [3] * 5)
         + answers("SR-C", "Verkehr", "residents", [3] * 6)
     )
-    cells = aggregate_needs_survey(responses, min_n=5).set_index(["area_id", "topic"])
+    cells = published(responses).set_index(["area_id", "topic"])
     status = cells["status"].to_dict()
     assert status[("SR-A", "Wohnumfeld")] == "suppressed"
     assert status[("SR-B", "Wohnumfeld")] == "suppressed"

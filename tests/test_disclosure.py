@@ -91,3 +91,70 @@ def test_no_small_count_is_published_and_no_suppressed_cell_can_be_recovered(cou
     hidden = cells["numerator"].isna()
     assert (cells.loc[hidden, "status"] == "suppressed").all()
     assert cells.loc[hidden, "value"].isna().all()
+
+
+MIN_DENOMINATOR = 20
+cell = st.tuples(st.integers(0, 40), st.integers(0, 60))  # (numerator, denominator)
+group = st.lists(cell, min_size=1, max_size=8)
+
+
+def many_groups(groups: dict[tuple[str, str], list[tuple[int, int]]]) -> pd.DataFrame:
+    """Several indicators and municipalities, each group with its areas and its `ALL` row."""
+    frames = []
+    for (ags, indicator), cells in groups.items():
+        # a cell without denominator is not computable and does not enter the total
+        entered = [(n, d) for n, d in cells if d]
+        numerators = [float(n) for n, _ in cells] + [float(sum(n for n, _ in entered))]
+        denominators = [float(d) for _, d in cells] + [float(sum(d for _, d in entered))]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "municipality_ags": ags,
+                    "area_id": [f"A{i}" for i in range(len(cells))] + ["ALL"],
+                    "reference_date": "2025-12-31",
+                    "indicator_id": indicator,
+                    "numerator": numerators,
+                    "denominator": denominators,
+                    "value": [
+                        n / d * 100 if d else None
+                        for n, d in zip(numerators, denominators, strict=True)
+                    ],
+                    "status": ["ok" if d else "not_computable" for d in denominators],
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.dictionaries(
+        st.tuples(st.sampled_from(["05999000", "05111000"]), st.sampled_from(["a", "b", "c"])),
+        group,
+        min_size=1,
+        max_size=4,
+    ),
+    st.integers(min_value=2, max_value=5),
+)
+def test_properties_hold_over_several_groups_indicators_denominators_and_k(groups, k):
+    frame = many_groups(groups)
+    out = protect(frame, k, MIN_DENOMINATOR, {"a", "b", "c"})
+    for column in ["numerator", "denominator"]:
+        shown = out[column].dropna()
+        assert not ((shown > 0) & (shown < k)).any(), column
+    # a rate on a small denominator is never published, nor its numerator
+    ok = frame["status"] == "ok"
+    small_denominator = ok & (frame["denominator"] < MIN_DENOMINATOR)
+    assert out.loc[small_denominator, ["numerator", "value"]].isna().all().all()
+    assert (out.loc[small_denominator, "status"] == "suppressed").all()
+    for _, rows in out.groupby(["municipality_ags", "indicator_id"]):
+        cells, total = rows[rows["area_id"] != "ALL"], rows[rows["area_id"] == "ALL"].iloc[0]
+        entered = frame.loc[cells.index, "status"] == "ok"
+        for column in ["numerator", "denominator"]:
+            if pd.isna(total[column]):
+                continue
+            shown = cells.loc[entered, column]
+            rest = total[column] - shown.sum()
+            originals = frame.loc[cells.index, column]
+            for index in shown.index[shown.isna()]:
+                assert rest != originals[index] or originals[index] == 0, (column, index)

@@ -54,34 +54,47 @@ def test_primary_suppression_of_small_numerators_and_denominators():
 
 
 READER = textwrap.dedent("""
-    import sys, duckdb
+    import pathlib, sys, duckdb
+
+    def state(con):
+        tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1")
+                  .fetchall()]
+        return {t: con.execute(f"SELECT count(*), sum(hash(x)) FROM {t} x").fetchone()
+                for t in tables}
+
     con = duckdb.connect(sys.argv[1], read_only=True)
-    print(con.execute("SELECT sum(x) FROM t").fetchone()[0], flush=True)
-    sys.stdin.readline()  # hold the file open until told to go on
-    print(con.execute("SELECT sum(x) FROM t").fetchone()[0], flush=True)
+    stop = pathlib.Path(sys.argv[2])
+    old = state(con)
+    print(sorted(old), flush=True)
+    queries = 0
+    while not stop.exists():  # query over and over while the refresh runs
+        assert state(con) == old, "saw a changed or partial state"
+        queries += 1
+    print(queries, flush=True)
 """)
 
 
-def test_swap_succeeds_while_an_analyst_holds_the_old_file_open(tmp_path):
-    target = tmp_path / "sozialplanung.duckdb"
+def test_swap_succeeds_while_an_analyst_queries_the_old_file_throughout(tmp_path):
+    target, stop = tmp_path / "sozialplanung.duckdb", tmp_path.parent / f"{tmp_path.name}.stop"
     publish(target, pd.DataFrame({"x": [1, 2]}), "first")
     reader = subprocess.Popen(
-        [sys.executable, "-c", READER, str(target)],
-        stdin=subprocess.PIPE,
+        [sys.executable, "-c", READER, str(target), str(stop)],
         stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        assert reader.stdout.readline().strip() == "3"
-        publish(target, pd.DataFrame({"x": [10, 20]}), "second")
-        reader.stdin.write("\n")
-        reader.stdin.flush()
-        assert reader.stdout.readline().strip() == "3"  # still the complete old state
+        assert reader.stdout.readline().strip() == "['t']"  # every table of the old state
+        for round_ in range(5):  # several refreshes, each swapped in under the reader
+            publish(target, pd.DataFrame({"x": [10, 20 + round_]}), f"second{round_}")
     finally:
-        reader.wait(timeout=30)
+        stop.touch()
+        out, err = reader.communicate(timeout=60)
+    assert reader.returncode == 0, err  # the complete old state at every query, never an error
+    assert int(out.strip()) > 0
     con = duckdb.connect(str(target), read_only=True)
-    assert con.execute("SELECT sum(x) FROM t").fetchone()[0] == 30  # a new connection: new state
-    assert con.execute("SELECT total FROM v").fetchone()[0] == 30  # the view reads this file
+    assert con.execute("SELECT sum(x) FROM t").fetchone()[0] == 34  # a new connection: new state
+    assert con.execute("SELECT total FROM v").fetchone()[0] == 34  # the view reads this file
     con.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sozialplanung.duckdb"]  # no tmp, no .wal
 

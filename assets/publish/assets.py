@@ -1,9 +1,9 @@
 """The publish asset: analysts' file `sozialplanung.duckdb`, rebuilt from the internal file."""
 
-import base64
 import time
 
 import dagster as dg
+import duckdb
 import pandas as pd
 
 from assets.controlling.assets import CONTROLLING_ASSETS
@@ -11,15 +11,19 @@ from assets.indicators.assets import INDICATOR_ASSETS
 from assets.indicators.catalog import BY_ID
 from assets.ingest.assets import INGEST_ASSETS, OWNERS, PROVIDER_ASSETS
 from assets.ingest.providers import FACILITIES, PROVIDER_FILES, REPORTS, SURVEYS
-from assets.metadata import markdown_table
+from assets.metadata import (
+    database_metadata,
+    frame_metadata,
+    markdown_image,
+    markdown_table,
+)
 from assets.planning import load_goals
-from assets.publish.docs import _literal, comment_statements, text
+from assets.publish.docs import document_published_file
 from assets.publish.exports import write_exports
-from assets.publish.feedback import feedback_tables, write_feedback
-from assets.publish.swap import publish_atomically, run_inside
-from assets.publish.tables import published_columns, published_metadata, write_published_tables
-from assets.publish.views import VIEWS
-from assets.report import city_maps_png, render_report
+from assets.publish.feedback import REJECTED_COLUMNS, feedback_tables, write_feedback
+from assets.publish.swap import publish_atomically
+from assets.publish.tables import published_metadata, write_published_tables
+from assets.report import city_maps_png, distributions_png, page_files, render_report
 from assets.report.data import load as load_report_data
 from assets.supply.assets import SUPPLY_ASSETS
 from pipelines.resources import DataRoot, Warehouse
@@ -52,37 +56,30 @@ def published_warehouse(
             metadata = published_metadata(con, context.run_id, str(data_root.path))
             with publish_atomically(con, warehouse.published_path, context.run_id) as pub:
                 counts, suppressed = write_published_tables(con, pub, settings, goals, metadata)
-                run_inside(con, pub, documentation_statements(published_columns(con, pub)))
+                document_published_file(con, pub, settings)
                 status = dict(
                     con.execute(
                         f"SELECT status, count(*) FROM {pub}.indicator_values GROUP BY status"
                     ).fetchall()
                 )
         exports = write_exports(warehouse.published_path, warehouse.path, list(counts))
+        published = duckdb.connect(str(warehouse.published_path), read_only=True)
+        try:
+            described = database_metadata(published, "indicator_values")
+        finally:
+            published.close()
     return dg.MaterializeResult(
         metadata={
+            **described,
             "path": dg.MetadataValue.path(str(warehouse.published_path)),
             **{
                 f"export_{name}": dg.MetadataValue.path(str(path)) for name, path in exports.items()
             },
-            "dagster/row_count": sum(counts.values()),
-            "tables": dg.MetadataValue.md(
-                markdown_table(pd.DataFrame(list(counts.items()), columns=["table", "rows"]))
-            ),
             "indicator_values_suppressed": status.get("suppressed", 0),
             **{f"suppressed_{k}": v for k, v in suppressed.items()},
             "indicator_values_not_computable": status.get("not_computable", 0),
         }
     )
-
-
-def documentation_statements(columns: dict[str, list[str]]) -> list[str]:
-    """The convenience views and the `COMMENT ON` documentation of every table, column and view."""
-    statements = [f"CREATE VIEW {name} AS {sql}" for name, (sql, _) in VIEWS.items()]
-    statements += [
-        f"COMMENT ON VIEW {name} IS {_literal(text(doc))}" for name, (_, doc) in VIEWS.items()
-    ]
-    return statements + comment_statements(columns)
 
 
 PROVIDER_SOURCES = [PROVIDER_FILES, FACILITIES, REPORTS, SURVEYS]
@@ -113,12 +110,22 @@ def provider_feedback(warehouse: Warehouse) -> dg.MaterializeResult:
     )
     return dg.MaterializeResult(
         metadata={
-            "dagster/row_count": int(overview["rejected_rows"].sum()),
+            **frame_metadata(rejected_rows(tables)),
             "folder": dg.MetadataValue.path(str(folder)),
             "files": len(written),
             "per_provider_and_month": dg.MetadataValue.md(markdown_table(overview)),
         }
     )
+
+
+def rejected_rows(tables: dict) -> pd.DataFrame:
+    """Every rejected row of the feedback files in one table, with its provider and period."""
+    columns = ["provider_id", "period", *REJECTED_COLUMNS.values()]
+    parts = [
+        sheets["Abgelehnte Zeilen"].assign(provider_id=provider, period=period)[columns]
+        for (provider, period), sheets in tables.items()
+    ]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
 
 
 @dg.asset(group_name=GROUP, kinds={"pandas"}, owners=OWNERS, deps=[published_warehouse])
@@ -134,22 +141,40 @@ def area_profiles(warehouse: Warehouse) -> dg.MaterializeResult:
         data = load_report_data(warehouse.published_path)
         summary = render_report(data, warehouse.path / "report")
     seconds = time.perf_counter() - started
-    maps = city_maps_png(data)  # the same data: read the published file once
+    # the same data: read the published file once
+    maps = city_maps_png(data)
+    distributions = distributions_png(data)
     return dg.MaterializeResult(
         metadata={
-            "dagster/row_count": summary.pages,
+            **frame_metadata(area_pages(data.areas)),
             "index": dg.MetadataValue.path(str(summary.index_html)),
             "pages": summary.pages,
             "report_bytes": summary.total_bytes,
             "render_seconds": round(seconds, 2),
-            **{
-                f"map_{name}": dg.MetadataValue.md(
-                    f"![{name}](data:image/png;base64,{base64.b64encode(png).decode()})"
-                )
-                for name, png in maps.items()
-            },
+            **{f"map_{name}": markdown_image(name, png) for name, png in maps.items()},
+            **(
+                {"chart_distributions": markdown_image("distributions", distributions)}
+                if distributions
+                else {}
+            ),
         }
     )
+
+
+def area_pages(areas: pd.DataFrame) -> pd.DataFrame:
+    """One row per area profile page: the area and its file under `report/areas/`."""
+    files = page_files(areas)
+    return pd.DataFrame(
+        {
+            "municipality_ags": areas["municipality_ags"],
+            "area_id": areas["area_id"],
+            "area_name": areas["area_name"],
+            "page": [
+                f"areas/{files[key]}"
+                for key in zip(areas["municipality_ags"], areas["area_id"], strict=True)
+            ],
+        }
+    ).reset_index(drop=True)
 
 
 PUBLISH_ASSETS = [published_warehouse, provider_feedback, area_profiles]

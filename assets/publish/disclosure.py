@@ -41,7 +41,7 @@ def _candidate(column: str) -> str:
     return f"_cell AND NOT _{column}_primary AND {_nonzero(column)}"
 
 
-def _acting_groups(column: str) -> str:
+def _acting_groups(column: str, group: str, flagged: str) -> str:
     """SQL: the groups where secondary suppression of `column` acts, with the cell it picks.
 
     Reads the flags `_cell` (a row that entered the total), `_total` (the `ALL` row) and
@@ -52,11 +52,11 @@ def _acting_groups(column: str) -> str:
     """
     primary = f"_{column}_primary"
     return f"""
-        SELECT {GROUP}, true AS _acts,
+        SELECT {group}, true AS _acts,
                min({{'size': abs({column}), 'area': area_id}}) FILTER (WHERE {_candidate(column)}).area
                    AS _pick
-        FROM flagged
-        GROUP BY {GROUP}
+        FROM {flagged}
+        GROUP BY {group}
         HAVING count(*) FILTER (WHERE _total AND NOT {primary}) > 0
            AND count(*) FILTER (WHERE _cell AND {primary} AND {_nonzero(column)}) = 1"""
 
@@ -71,8 +71,23 @@ def _hidden(column: str, groups: str) -> str:
     )
 
 
-def _joined(groups: str) -> str:
-    return " AND ".join(f"f.{key} IS NOT DISTINCT FROM {groups}.{key}" for key in GROUP.split(", "))
+def _joined(groups: str, group: str) -> str:
+    return " AND ".join(f"f.{key} IS NOT DISTINCT FROM {groups}.{key}" for key in group.split(", "))
+
+
+def secondary_suppression(flagged: str, columns: list[str], group: str) -> str:
+    """SQL: the rows of the relation `flagged` with a mask `_{column}_hidden` per column.
+
+    `flagged` carries `area_id`, the `group` keys and the flags `_cell`, `_total` and
+    `_{column}_primary`; the mask adds the cells (or the total) secondary suppression picks. The
+    same rule serves every published table whose cells add up to a published (or derivable) total.
+    """
+    joins = "\n".join(
+        f"LEFT JOIN ({_acting_groups(c, group, flagged)}) g{i} ON {_joined(f'g{i}', group)}"
+        for i, c in enumerate(columns)
+    )
+    masks = ", ".join(f"{_hidden(c, f'g{i}')} AS _{c}_hidden" for i, c in enumerate(columns))
+    return f"SELECT f.*, {masks} FROM {flagged} f {joins}"
 
 
 def suppressed_indicator_values(
@@ -83,28 +98,22 @@ def suppressed_indicator_values(
 
     `count_numerators` names the indicators whose numerator is a head count; differences such as
     population change are not, but they still add up to their total and are protected likewise.
-    Rows already `not_computable` keep that status and did not enter the total. Two extra columns,
-    `_primary` and `_secondary`, say why a numerator was hidden (for the run's metadata).
+    Rows already `not_computable` keep that status and did not enter the total, but a small count
+    they carry is hidden all the same. Two extra columns, `_primary` and `_secondary`, say why a
+    numerator was hidden (for the run's metadata).
     """
     counts = ", ".join(f"'{i}'" for i in sorted(count_numerators)) or "NULL"
     return f"""
         WITH flagged AS NOT MATERIALIZED (
             SELECT *, _ok AND NOT _total AS _cell,
-                   _ok AND coalesce(denominator < {min_denominator}
+                   coalesce((_ok AND denominator < {min_denominator})
                        OR (indicator_id IN ({counts}) AND {small_count("numerator", min_count)}),
                        false) AS _numerator_primary,
-                   _ok AND {small_count("denominator", min_count)} AS _denominator_primary
+                   {small_count("denominator", min_count)} AS _denominator_primary
             FROM (SELECT *, coalesce(status = 'ok', false) AS _ok,
                          coalesce(area_id = 'ALL', false) AS _total
                   FROM {source})),
-        numerator_groups AS ({_acting_groups("numerator")}),
-        denominator_groups AS ({_acting_groups("denominator")}),
-        protected AS (
-            SELECT f.*, {_hidden("numerator", "n")} AS _numerator_hidden,
-                   {_hidden("denominator", "d")} AS _denominator_hidden
-            FROM flagged f
-            LEFT JOIN numerator_groups n ON {_joined("n")}
-            LEFT JOIN denominator_groups d ON {_joined("d")})
+        protected AS ({secondary_suppression("flagged", ["numerator", "denominator"], GROUP)})
         SELECT * EXCLUDE (_ok, _total, _cell, _numerator_primary, _denominator_primary,
                           _numerator_hidden, _denominator_hidden)
                  REPLACE (
@@ -118,3 +127,44 @@ def suppressed_indicator_values(
                _ok AND _numerator_hidden AND NOT _numerator_primary
                    AND numerator IS NOT NULL AS _secondary
         FROM protected"""
+
+
+def hidden_counts_sql(published_values: str, internal_values: str) -> str:
+    """SQL: every exact figure (numerator or denominator) an area's published indicator values hide.
+
+    The same head counts appear in other published tables (a child poverty denominator is the
+    Familienzentrum target population, a foreign-nationals denominator the area's population, a
+    child poverty numerator the allocation's basis count). Those tables hide any of their figures
+    that equals one of these for the same area, so no table publishes what another protects. The
+    match is by value, not by date, because the tables pair counts with different Stichtage; a
+    coincidental match only hides a little more.
+    """
+    return f"""
+        SELECT DISTINCT municipality_ags, area_id, value FROM (
+            SELECT i.municipality_ags, i.area_id,
+                   unnest([CASE WHEN p.numerator IS NULL THEN i.numerator END,
+                           CASE WHEN p.denominator IS NULL THEN i.denominator END]) AS value
+            FROM {published_values} p
+            JOIN {internal_values} i
+              USING (municipality_ags, area_id, reference_date, indicator_id))
+        WHERE value IS NOT NULL AND value <> 0"""
+
+
+def in_hidden(hidden_counts: str, table: str, column: str) -> str:
+    """SQL: true where `table.column` equals a figure the indicator values hide for that area."""
+    return f"""EXISTS (SELECT 1 FROM {hidden_counts} h
+                      WHERE h.municipality_ags IS NOT DISTINCT FROM {table}.municipality_ags
+                        AND h.area_id = {table}.area_id AND h.value = {table}.{column})"""
+
+
+def blanked(columns: dict[str, str]) -> str:
+    """SQL `REPLACE` items: each column NULL where its condition holds."""
+    return ", ".join(
+        f"CASE WHEN {condition} THEN NULL ELSE {column} END AS {column}"
+        for column, condition in columns.items()
+    )
+
+
+def status_of(hidden: str) -> str:
+    """SQL: the `status` column of a published row, `suppressed` where `hidden` holds."""
+    return f"CASE WHEN {hidden} THEN '{SUPPRESSED}' ELSE 'ok' END AS status"

@@ -1,10 +1,20 @@
-"""Documentation inside the published file: German and English text for every table and column.
+"""Documentation inside the published file: German and English text for every table, view and
+column.
 
-Written as `COMMENT ON TABLE` / `COMMENT ON COLUMN` ("Deutsch | English"), so that DBeaver, the
-DuckDB CLI (`duckdb_columns()`) and other tools show it next to the data.
+Written as `COMMENT ON TABLE` / `VIEW` / `COLUMN` ("Deutsch | English"), so that DBeaver, the
+DuckDB CLI (`duckdb_columns()`) and other tools show it next to the data. Texts naming a
+suppression rule take its numbers from the settings (`{small_de}`, `{min_survey_n}` …), so they
+stay true for a data root with other `disclosure` settings.
 """
 
 from __future__ import annotations
+
+import duckdb
+
+from assets.indicators.catalog import BY_ID
+from assets.publish.swap import run_inside
+from assets.publish.tables import published_columns
+from assets.publish.views import DATE_SUFFIX, views
 
 _KEYS = {
     "municipality_ags": (
@@ -105,8 +115,8 @@ COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
         "district_name": ("Stadtbezirk", "district"),
         "area_km2": ("Fläche in km²", "area in km²"),
         "population": (
-            "Einwohner am letzten Stichtag (1–2 gesperrt)",
-            "population at the latest reference date (1–2 suppressed)",
+            "Einwohner am letzten Stichtag ({small_de})",
+            "population at the latest reference date ({small_en})",
         ),
         "population_date": ("Stichtag der Einwohnerzahl", "reference date of the population"),
         "geometry_wkt": ("Geometrie als WKT in EPSG:25832", "geometry as WKT in EPSG:25832"),
@@ -144,11 +154,14 @@ COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
             "Bedarfsgrundlage (Indikator, dessen Zähler zählt)",
             "need basis (indicator whose numerator counts)",
         ),
-        "basis_count": ("Bedarfszahl (1–2 gesperrt)", "need count (1–2 suppressed)"),
+        "basis_count": ("Bedarfszahl ({small_de})", "need count ({small_en})"),
         "class_weight": ("Gewicht der Statusklasse", "weight of the status class"),
         "weight": ("Gewicht = Bedarfszahl × Klassengewicht", "weight = need count × class weight"),
         "share": ("Anteil am Budget (0–1)", "share of the budget (0–1)"),
-        "amount_eur": ("Betrag in Euro (Summe = Budget)", "amount in euros (sums to the budget)"),
+        "amount_eur": (
+            "Betrag in Euro (Summe = Budget; gesperrt, wo er die Bedarfszahl verriete)",
+            "amount in euros (sums to the budget; suppressed where it would reveal the need count)",
+        ),
     },
     "goal_progress": {
         "goal_id": ("Ziel-ID (goals.yaml)", "goal id (goals.yaml)"),
@@ -190,8 +203,8 @@ COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "supply": {
         "target_population": (
-            "Zielgruppe (Einwohner der Altersgruppe; 1–2 gesperrt)",
-            "target population (1–2 suppressed)",
+            "Zielgruppe (Einwohner der Altersgruppe; {small_de})",
+            "target population ({small_en})",
         ),
         "facilities": ("Zahl der geöffneten Einrichtungen", "number of open facilities"),
         "capacity": ("Plätze", "places"),
@@ -207,8 +220,10 @@ COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
         "gap_rank": ("Rang der Lücke (1 = dringendste)", "rank of the gap (1 = most urgent)"),
         "municipality_places_per_1000": ("Versorgungsquote der Kommune", "municipality's coverage"),
         "unserved": (
-            "fehlende Plätze bis zur Quote der Kommune",
-            "places missing to reach the municipality's coverage",
+            "nicht versorgte Zielgruppe (Personen): das Größere aus fehlenden Plätzen gemessen an "
+            "der Quote der Kommune und Zielgruppe außerhalb der Gehweite",
+            "target population not served (persons): the larger of the shortfall against the "
+            "municipality's coverage and the target population beyond walking distance",
         ),
         "gap_reason": ("Grund der Lücke", "reason of the gap"),
     },
@@ -228,9 +243,12 @@ COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
             "Bericht: reported (geliefert) oder missing (fehlt)",
             "report: reported or missing",
         ),
-        "participants": ("Teilnehmende", "participants"),
-        "target_group_participants": ("davon Zielgruppe", "of them target group"),
-        "new_participants": ("Neuzugänge", "new participants"),
+        "participants": ("Teilnehmende ({small_de})", "participants ({small_en})"),
+        "target_group_participants": (
+            "davon Zielgruppe ({small_de})",
+            "of them target group ({small_en})",
+        ),
+        "new_participants": ("Neuzugänge ({small_de})", "new participants ({small_en})"),
         "hours": ("Stunden", "hours"),
         "cost_eur": ("Kosten in Euro", "cost in euros"),
         "capacity": ("Plätze (Plan)", "places (plan)"),
@@ -241,12 +259,14 @@ COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
         ),
         "cost_per_participant": ("Kosten je Teilnehmendem (Euro)", "cost per participant (euros)"),
         "satisfaction_mean": (
-            "Zufriedenheit, Mittelwert (1 = sehr zufrieden)",
-            "satisfaction, mean (1 = very satisfied)",
+            "Zufriedenheit, Mittelwert (1 = sehr zufrieden; gesperrt unter {min_survey_n} "
+            "Antworten)",
+            "satisfaction, mean (1 = very satisfied; suppressed below {min_survey_n} answers)",
         ),
         "satisfaction_top2": (
-            "Zufriedenheit, Anteil 1 oder 2 in Prozent",
-            "satisfaction, share answering 1 or 2 in percent",
+            "Zufriedenheit, Anteil 1 oder 2 in Prozent (gesperrt unter {min_survey_n} Antworten)",
+            "satisfaction, share answering 1 or 2 in percent (suppressed below {min_survey_n} "
+            "answers)",
         ),
         "satisfaction_n": ("Zahl der Antworten im Quartal", "number of answers in the quarter"),
         "target_population": (
@@ -290,8 +310,8 @@ COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
             "respondent group: residents, professionals",
         ),
         "n": (
-            "Zahl der Antworten (gesperrt unter der Mindestzahl)",
-            "number of answers (suppressed below the minimum)",
+            "Zahl der Antworten (gesperrt unter {min_survey_n})",
+            "number of answers (suppressed below {min_survey_n})",
         ),
         "mean_rating": (
             "mittlere Bewertung (5 = sehr hoher Bedarf)",
@@ -302,11 +322,87 @@ COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
-def text(pair: tuple[str, str]) -> str:
-    return f"{pair[0]} | {pair[1]}"
+# the views' own columns; the others are documented like the same column of the tables they
+# read (VIEW_SOURCES), and the wide indicator columns by `_indicator_doc`
+VIEW_COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
+    "v_latest_indicators": {},
+    "v_area_profile": {
+        "index_date": ("Stichtag des Sozialindex", "reference date of the social index"),
+        "allocation_eur": (
+            "Mittel in Euro zum Stichtag des Sozialindex",
+            "allocated euros at the social index's reference date",
+        ),
+    },
+    "v_goal_overview": {
+        "reference_date": (
+            "Stichtag des aktuellen Werts (gesamte Kommune)",
+            "reference date of the current value (whole municipality)",
+        ),
+        "measures_month": ("Berichtsmonat der Ampeln (neuester)", "month of the lights (latest)"),
+        "kpis_green": ("Kennzahlen grün (alle Maßnahmen des Ziels)", "KPIs green (all measures)"),
+        "kpis_yellow": ("Kennzahlen gelb (alle Maßnahmen des Ziels)", "KPIs yellow (all measures)"),
+        "kpis_red": ("Kennzahlen rot (alle Maßnahmen des Ziels)", "KPIs red (all measures)"),
+        "kpis_without_value": (
+            "Kennzahlen ohne Ampel (Ziel gesetzt, Wert fehlt)",
+            "KPIs without light (target set, value missing)",
+        ),
+        "measures_red": (
+            "Maßnahmen mit mindestens einer roten Kennzahl (kommagetrennt)",
+            "measures with at least one red KPI (comma-separated)",
+        ),
+    },
+    "v_red_kpis_latest": {
+        "attainment": (
+            "Zielerreichung in Prozent, eine Nachkommastelle (100 = erreicht)",
+            "attainment in percent, one decimal (100 = met)",
+        ),
+        "reason": (
+            "Warum rot: Istwert, Ziel oder Obergrenze, Zielerreichung und Schwelle für Gelb",
+            "why red: actual, target or ceiling, attainment and the threshold for yellow",
+        ),
+    },
+}
+
+VIEW_SOURCES = {
+    "v_latest_indicators": ["areas"],
+    "v_area_profile": ["areas", "social_index"],
+    "v_goal_overview": ["goal_progress", "goal_measure_status"],
+    "v_red_kpis_latest": ["kpi_status", "measures"],
+}
 
 
-def column_doc(table: str, column: str) -> tuple[str, str] | None:
+def _disclosure_words(settings: dict) -> dict[str, str]:
+    """The suppression rules of the settings in the words of the comments."""
+    disclosure = settings["disclosure"]
+    k = disclosure["min_count"]
+    if k <= 1:
+        de, en = "keine Sperrung", "no suppression"
+    elif k == 2:
+        de, en = "Wert 1 gesperrt", "value 1 suppressed"
+    else:
+        de, en = f"Werte 1–{k - 1} gesperrt", f"values 1–{k - 1} suppressed"
+    return {"small_de": de, "small_en": en, "min_survey_n": str(disclosure["min_survey_n"])}
+
+
+def _indicator_doc(column: str) -> tuple[str, str] | None:
+    """A wide indicator column (`<indicator_id>`) or the reference date next to it."""
+    if column in BY_ID:
+        label = BY_ID[column].label_de
+        return (
+            f"{label}: neuester Wert in Prozent (NULL = gesperrt oder nicht berechenbar)",
+            f"{column}: latest value in percent (NULL = suppressed or not computable)",
+        )
+    indicator = column.removesuffix(DATE_SUFFIX)
+    if column.endswith(DATE_SUFFIX) and indicator in BY_ID:
+        return (f"Stichtag des Werts {BY_ID[indicator].label_de}", f"reference date of {indicator}")
+    return None
+
+
+def _raw_doc(table: str, column: str) -> tuple[str, str] | None:
+    if table in VIEW_COLUMNS:
+        own = VIEW_COLUMNS[table].get(column) or _indicator_doc(column)
+        sources = (COLUMNS.get(source, {}).get(column) for source in VIEW_SOURCES[table])
+        return own or next((doc for doc in sources if doc), None) or _KEYS.get(column)
     own = COLUMNS.get(table, {})
     if table == "kpi_status_rolling":
         own = {
@@ -319,26 +415,56 @@ def column_doc(table: str, column: str) -> tuple[str, str] | None:
     return own.get(column) or _KEYS.get(column)
 
 
-def comment_statements(tables: dict[str, list[str]]) -> list[str]:
-    """`COMMENT ON` statements for every table and column of `tables` (name -> column names).
+def column_doc(table: str, column: str, settings: dict) -> tuple[str, str] | None:
+    """German and English text of a column of a published table or view, with the settings'
+    suppression rules filled in (so the text stays true when `disclosure` changes)."""
+    doc = _raw_doc(table, column)
+    if doc is None:
+        return None
+    words = _disclosure_words(settings)
+    return doc[0].format(**words), doc[1].format(**words)
 
-    Raises if a published table or column has no documentation, so nothing ships undocumented.
+
+def text(pair: tuple[str, str]) -> str:
+    return f"{pair[0]} | {pair[1]}"
+
+
+def comment_statements(relations: dict[str, list[str]], settings: dict) -> list[str]:
+    """`COMMENT ON` statements for every table or view of `relations` (name -> column names).
+
+    Raises if a published table, view or column has no documentation, so nothing ships
+    undocumented.
     """
+    described = {**TABLES, **{name: doc for name, (_, doc) in views(settings).items()}}
     statements, missing = [], []
-    for table, columns in tables.items():
-        if table not in TABLES:
-            missing.append(table)
+    for relation, columns in relations.items():
+        if relation not in described:
+            missing.append(relation)
             continue
-        statements.append(f"COMMENT ON TABLE {table} IS {_literal(text(TABLES[table]))}")
+        kind = "VIEW" if relation in VIEW_COLUMNS else "TABLE"
+        statements.append(f"COMMENT ON {kind} {relation} IS {_literal(text(described[relation]))}")
         for column in columns:
-            doc = column_doc(table, column)
+            doc = column_doc(relation, column, settings)
             if doc is None:
-                missing.append(f"{table}.{column}")
+                missing.append(f"{relation}.{column}")
                 continue
-            statements.append(f'COMMENT ON COLUMN {table}."{column}" IS {_literal(text(doc))}')
+            statements.append(f'COMMENT ON COLUMN {relation}."{column}" IS {_literal(text(doc))}')
     if missing:
         raise ValueError(f"undocumented published tables/columns: {', '.join(missing)}")
     return statements
+
+
+def document_published_file(con: duckdb.DuckDBPyConnection, pub: str, settings: dict) -> None:
+    """Create the convenience views in the attached published file `pub`, then comment every
+    table, view and column of it.
+
+    The columns are read back from the file after the views exist, so a column added to a view
+    without documentation fails the publish instead of shipping without a comment.
+    """
+    run_inside(
+        con, pub, [f"CREATE VIEW {name} AS {sql}" for name, (sql, _) in views(settings).items()]
+    )
+    run_inside(con, pub, comment_statements(published_columns(con, pub), settings))
 
 
 def _literal(value: str) -> str:

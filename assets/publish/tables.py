@@ -22,9 +22,19 @@ from assets.publish.controlling import (
     kpi_status_rolling_sql,
     kpi_status_sql,
     measure_kpis_sql,
+    needs_survey_sql,
     supply_sql,
 )
-from assets.publish.disclosure import SUPPRESSED, small_count, suppressed_indicator_values
+from assets.publish.disclosure import (
+    SUPPRESSED,
+    blanked,
+    hidden_counts_sql,
+    in_hidden,
+    secondary_suppression,
+    small_count,
+    status_of,
+    suppressed_indicator_values,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,7 +60,7 @@ PUBLISHED_DDL = {
     "allocation": """
         municipality_ags VARCHAR, area_id VARCHAR, reference_date DATE, basis VARCHAR,
         basis_count BIGINT, status_class VARCHAR, class_weight DOUBLE, weight DOUBLE,
-        share DOUBLE, amount_eur BIGINT, note VARCHAR""",
+        share DOUBLE, amount_eur BIGINT, note VARCHAR, status VARCHAR""",
     "goal_progress": """
         goal_id VARCHAR, municipality_ags VARCHAR, area_id VARCHAR, reference_date DATE,
         indicator_id VARCHAR, baseline DOUBLE, current DOUBLE, target DOUBLE, progress DOUBLE,
@@ -93,22 +103,40 @@ PUBLISHED_DDL = {
 }
 
 
-def areas_sql(min_count: int) -> str:
-    """SQL: areas with their latest register population (small counts suppressed)."""
-    population = small_count("p.value", min_count)
+def areas_sql(min_count: int, hidden_counts: str) -> str:
+    """SQL: areas with their latest register population, small counts and populations the
+    indicator values hide (their `foreign_nationals` denominator, say) suppressed.
+
+    The areas' populations add up to the municipal total that `indicator_values` publishes as
+    the `ALL` denominator; the partner cells its secondary suppression hides come in through
+    `hidden_counts`, so that total gives nothing back here either.
+    """
+    hidden = f"({small_count('p.value', min_count)} OR {in_hidden(hidden_counts, 'p', 'value')})"
     return f"""
         SELECT a.municipality_ags, a.area_id, a.area_name, a.district_name, a.area_km2,
-               CASE WHEN {population} THEN NULL ELSE p.value END AS population,
+               CASE WHEN {hidden} THEN NULL ELSE p.value END AS population,
                p.reference_date AS population_date, a.geometry_wkt
         FROM areas a
         LEFT JOIN (
-            SELECT area_id, value, reference_date FROM small_area_statistics
+            SELECT municipality_ags, area_id, value, reference_date FROM small_area_statistics
             WHERE code = 'EW'
-            QUALIFY row_number() OVER (PARTITION BY area_id ORDER BY reference_date DESC) = 1
-        ) p USING (area_id)
+            QUALIFY row_number() OVER (PARTITION BY municipality_ags, area_id
+                                       ORDER BY reference_date DESC) = 1
+        ) p USING (municipality_ags, area_id)
         ORDER BY a.municipality_ags, a.area_id"""
 
 
+# the published tables other than `indicator_values` whose rows say when they hide something
+SUPPRESSION_STATUS = [
+    "allocation",
+    "goal_progress",
+    "supply",
+    "measure_kpis",
+    "kpi_status",
+    "kpi_status_rolling",
+    "needs_survey",
+]
+ALLOCATION_GROUP = "municipality_ags, reference_date"
 COUNT_NUMERATORS = {i.indicator_id for i in INDICATORS if i.kind == "ratio"}
 BATCH_ROWS = 250_000
 VALUES_ORDER = "municipality_ags, area_id, indicator_id, reference_date"
@@ -137,14 +165,6 @@ def municipality_batches(
     return batches
 
 
-def _member_of(column: str, values: list[str | None]) -> str:
-    """SQL: `column` is one of `values` (a None among them matches NULL)."""
-    known = ", ".join("'" + v.replace("'", "''") + "'" for v in values if v is not None)
-    tests = [f"{column} IN ({known})"] if known else []
-    tests += [f"{column} IS NULL"] if None in values else []
-    return " OR ".join(tests)
-
-
 def write_indicator_values(
     con: duckdb.DuckDBPyConnection, table: str, disclosure: dict
 ) -> tuple[int, dict[str, int]]:
@@ -156,10 +176,16 @@ def write_indicator_values(
     """
     rows, primary, secondary, rates = 0, 0, 0, 0
     for batch in municipality_batches(con):
-        source = f"""(
-            SELECT municipality_ags, area_id, reference_date, indicator_id, numerator,
-                   denominator, value, status, note
-            FROM indicator_values WHERE {_member_of("municipality_ags", batch)})"""
+        # the batch's keys go in as a parameter, never spliced into the SQL text
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _batch AS SELECT unnest(?::VARCHAR[]) AS municipality_ags",
+            [batch],
+        )
+        source = """(
+            SELECT v.municipality_ags, v.area_id, v.reference_date, v.indicator_id, v.numerator,
+                   v.denominator, v.value, v.status, v.note
+            FROM indicator_values v
+            SEMI JOIN _batch b ON v.municipality_ags IS NOT DISTINCT FROM b.municipality_ags)"""
         protected = suppressed_indicator_values(
             source, disclosure["min_count"], disclosure["min_denominator"], COUNT_NUMERATORS
         )
@@ -175,6 +201,7 @@ def write_indicator_values(
                 FROM _protected""").fetchone()
         finally:
             con.execute("DROP TABLE _protected")
+            con.execute("DROP TABLE _batch")
         primary, secondary, rates = primary + counts[0], secondary + counts[1], rates + counts[2]
     return rows, {"primary": primary, "secondary": secondary, "rates_suppressed": rates}
 
@@ -195,14 +222,34 @@ DATA_QUALITY = """
     ORDER BY f.source, f.file"""
 
 
-def allocation_sql(min_count: int) -> str:
-    """SQL: amounts are budget decisions and always published; a small basis count and the weight
-    derived from it are suppressed."""
-    small = small_count("basis_count", min_count)
+def allocation_sql(min_count: int, hidden_counts: str) -> str:
+    """SQL: the allocation with basis counts protected and everything that gives them back hidden.
+
+    Decision: the amount of an area whose basis count is hidden is not published. weight = basis
+    count × class weight, and share = weight / Σ weight with Σ weight = weight / share of any
+    published area, so share and amount (≈ budget × share) give the basis count back. The budget
+    is a published total (Σ amounts), so secondary suppression acts per municipality and Stichtag
+    on the weights: budget − Σ published amounts must never be one area's amount. A group whose
+    only weighted area is hidden reveals nothing (the other shares are 0), so nothing more is
+    hidden there. Amounts are budget decisions, but the council sees them in the internal file.
+    """
+    flagged = f"""(
+        SELECT *, NOT _total AS _cell,
+               NOT _total AND ({small_count("basis_count", min_count)}
+                               OR {in_hidden(hidden_counts, "a", "basis_count")})
+                   AS _weight_primary
+        FROM (SELECT *, false AS _total FROM allocation
+              UNION ALL BY NAME
+              SELECT {ALLOCATION_GROUP}, 'ALL' AS area_id, true AS _total, sum(weight) AS weight
+              FROM allocation GROUP BY {ALLOCATION_GROUP}) a)"""
+    hidden = "_weight_hidden"
+    masks = dict.fromkeys(["basis_count", "weight", "share", "amount_eur"], hidden)
     return f"""
-        SELECT * REPLACE (CASE WHEN {small} THEN NULL ELSE basis_count END AS basis_count,
-                          CASE WHEN {small} THEN NULL ELSE weight END AS weight)
-        FROM allocation ORDER BY municipality_ags, reference_date, area_id"""
+        SELECT * EXCLUDE (_total, _cell, _weight_primary, _weight_hidden)
+                 REPLACE ({blanked(masks)}), {status_of(hidden)}
+        FROM ({secondary_suppression(flagged, ["weight"], ALLOCATION_GROUP)})
+        WHERE NOT _total
+        ORDER BY municipality_ags, reference_date, area_id"""
 
 
 def goal_progress_sql(published_values: str) -> str:
@@ -339,7 +386,8 @@ def write_published_tables(
     KPIs) read it back from `pub`, so they follow exactly what analysts see.
     """
     disclosure = settings["disclosure"]
-    k = disclosure["min_count"]
+    k, min_denominator = disclosure["min_count"], disclosure["min_denominator"]
+    min_survey_n = disclosure["min_survey_n"]
     rows: dict[str, int] = {}
 
     def put(table: str, source: str | pd.DataFrame) -> None:
@@ -353,12 +401,17 @@ def write_published_tables(
             return
         rows[table] = con.execute(f"INSERT INTO {pub}.{table} BY NAME {source}").fetchone()[0]
 
-    put("areas", areas_sql(k))
-    put("indicator_catalog", "SELECT * FROM indicator_catalog ORDER BY indicator_id")
     con.execute(f"CREATE TABLE {pub}.indicator_values ({PUBLISHED_DDL['indicator_values']})")
     rows["indicator_values"], suppressed = write_indicator_values(
         con, f"{pub}.indicator_values", disclosure
     )
+    # what the published indicator values hide is hidden in every other table too
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _hidden_counts AS "
+        + hidden_counts_sql(f"{pub}.indicator_values", "indicator_values")
+    )
+    put("areas", areas_sql(k, "_hidden_counts"))
+    put("indicator_catalog", "SELECT * FROM indicator_catalog ORDER BY indicator_id")
     put(
         "facilities",
         """SELECT facility_id, provider_id, name, offer_type, municipality_ags, area_id,
@@ -369,22 +422,27 @@ def write_published_tables(
         "social_index",
         "SELECT * FROM social_index ORDER BY municipality_ags, area_id, reference_date",
     )
-    put("allocation", allocation_sql(k))
+    put("allocation", allocation_sql(k, "_hidden_counts"))
     put("goal_progress", goal_progress_sql(f"{pub}.indicator_values"))
     put("data_quality", DATA_QUALITY)
-    put("supply", supply_sql(k))
+    put("supply", supply_sql(k, min_denominator, "_hidden_counts"))
+    con.execute("DROP TABLE _hidden_counts")
     put("measures", measures_frame(goals))
-    put("measure_kpis", measure_kpis_sql(k, disclosure["min_survey_n"]))
+    put("measure_kpis", measure_kpis_sql(k, min_survey_n, min_denominator))
     kpi_columns = published_columns(con, pub)["measure_kpis"]
     put("kpi_status", kpi_status_sql(f"{pub}.measure_kpis", kpi_columns))
-    put("kpi_status_rolling", kpi_status_rolling_sql(k))
+    put(
+        "kpi_status_rolling",
+        kpi_status_rolling_sql(f"{pub}.kpi_status", k, min_survey_n, min_denominator),
+    )
     put(
         "goal_measure_status",
         "SELECT * FROM goal_measure_status ORDER BY goal_id, measure_id, month",
     )
-    put(
-        "needs_survey",
-        "SELECT * FROM needs_survey ORDER BY municipality_ags, area_id, topic, respondent_group",
-    )
+    put("needs_survey", needs_survey_sql(k, min_survey_n))
     put("metadata", metadata)
+    for table in SUPPRESSION_STATUS:
+        suppressed[f"{table}_rows"] = con.execute(
+            f"SELECT count(*) FROM {pub}.{table} WHERE status = '{SUPPRESSED}'"
+        ).fetchone()[0]
     return rows, suppressed
