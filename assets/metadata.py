@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+
 import dagster as dg
 import duckdb
 import pandas as pd
+
+# Survey tables hold single answers: their previews show answers per group, never one
+# respondent's answer (the UI is for the data team, but single answers have no place in it).
+AGGREGATED_PREVIEWS = {
+    "satisfaction_responses": "SELECT provider_id, measure_id, question_id, count(*) AS answers, "
+    "round(avg(answer), 2) AS mean_answer",
+    "needs_survey_responses": "SELECT municipality_ags, area_id, topic, respondent_group, "
+    "count(*) AS answers, round(avg(rating), 2) AS mean_rating",
+}
 
 
 def table_metadata(
@@ -22,7 +33,11 @@ def table_metadata(
         "WHERE table_name = ? ORDER BY ordinal_position",
         [table],
     ).fetchall()
-    preview = con.execute(f"SELECT * FROM {table} WHERE {where} LIMIT {preview_rows}", params).df()
+    if table in AGGREGATED_PREVIEWS:
+        query = f"{AGGREGATED_PREVIEWS[table]} FROM {table} WHERE {where} GROUP BY ALL ORDER BY ALL"
+    else:
+        query = f"SELECT * FROM {table} WHERE {where}"
+    preview = con.execute(f"{query} LIMIT {preview_rows}", params).df()
     return {
         "dagster/row_count": count,
         "dagster/column_schema": dg.TableSchema(
@@ -30,6 +45,69 @@ def table_metadata(
         ),
         "preview": dg.MetadataValue.md(markdown_table(preview)),
     }
+
+
+def frame_metadata(frame: pd.DataFrame, preview_rows: int = 10) -> dict:
+    """The same three entries for an asset whose output is files made from `frame`."""
+    return {
+        "dagster/row_count": len(frame),
+        "dagster/column_schema": dg.TableSchema(
+            columns=[
+                dg.TableColumn(name=str(name), type=_type_name(frame[name]))
+                for name in frame.columns
+            ]
+        ),
+        "preview": dg.MetadataValue.md(markdown_table(frame.head(preview_rows))),
+    }
+
+
+def _type_name(column: pd.Series) -> str:
+    """`string` rather than pandas' `object` for a text column, so the schema says what is in it."""
+    if column.dtype == object:
+        return pd.api.types.infer_dtype(column, skipna=True)
+    return str(column.dtype)
+
+
+def database_metadata(
+    con: duckdb.DuckDBPyConnection, preview_table: str, preview_rows: int = 10
+) -> dict:
+    """Metadata for a whole database file: rows in all its tables, every column as
+    `table.column`, a table of the tables with their rows and columns, a preview of one table.
+
+    A file analysts open has many tables; the schema names each column with its table so the
+    UI's column search finds `indicator_values.value` as well as `supply.value`.
+    """
+    columns = con.execute(
+        "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND NOT internal "
+        "AND table_name IN (SELECT table_name FROM duckdb_tables() "
+        "WHERE database_name = current_database()) "
+        "ORDER BY table_name, column_index"
+    ).df()
+    tables = [
+        (table, con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0], ", ".join(group))
+        for table, group in columns.groupby("table_name", sort=True)["column_name"]
+    ]
+    overview = pd.DataFrame(tables, columns=["table", "rows", "columns"])
+    preview = con.execute(f'SELECT * FROM "{preview_table}" LIMIT {preview_rows}').df()
+    return {
+        "dagster/row_count": int(overview["rows"].sum()),
+        "dagster/column_schema": dg.TableSchema(
+            columns=[
+                dg.TableColumn(name=f"{row.table_name}.{row.column_name}", type=row.data_type)
+                for row in columns.itertuples(index=False)
+            ]
+        ),
+        "tables": dg.MetadataValue.md(markdown_table(overview)),
+        "preview": dg.MetadataValue.md(
+            f"`{preview_table}`, erste {preview_rows} Zeilen\n\n{markdown_table(preview)}"
+        ),
+    }
+
+
+def markdown_image(name: str, png: bytes) -> dg.MetadataValue:
+    """A PNG shown inline in the asset's metadata (the UI renders Markdown images)."""
+    return dg.MetadataValue.md(f"![{name}](data:image/png;base64,{base64.b64encode(png).decode()})")
 
 
 def markdown_table(frame: pd.DataFrame) -> str:

@@ -56,8 +56,19 @@ class SettingsError(ValueError):
 
 
 def load_settings(path: Path) -> dict[str, Any]:
-    """Defaults overlaid with the file at `path` (if it exists)."""
+    """Defaults overlaid with the file at `path` (if it exists).
+
+    A link (the file or its folder `planning/`) is refused, not followed and not skipped: it may
+    lead out of the data root, is not archived, so `make rebuild` would compute with other
+    parameters, and silently falling back to the defaults would change every result unnoticed.
+    """
     settings = copy.deepcopy(DEFAULTS)
+    for part in (path.parent, path):
+        if part.is_symlink():
+            raise SettingsError(
+                f"{path}: {part.name} ist eine Verknüpfung (Link); Links werden aus "
+                "Sicherheitsgründen nicht gelesen, bitte die Datei selbst ablegen"
+            )
     if not path.is_file():
         return settings
     try:

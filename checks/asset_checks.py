@@ -1,9 +1,16 @@
 """Dagster asset checks: one Great Expectations suite per ingested source, plus reconciliation.
 
-The source suites are blocking: rows that pass the readers but break a table-level expectation
-would flow into every indicator, so downstream assets wait for them. Each check records its
-expectation results in the internal `check_results` table (they feed `data_quality`) and shows the
-failing expectations with sample values in its metadata.
+Severity says what a failure means for the run:
+- ERROR and blocking: the GX suites of every source, the population reconciliation, shares in
+  0 … 100 and standardised z-scores. Rows that break them would flow into every indicator, the
+  social index and the KPIs, so downstream assets wait and nothing wrong is published.
+- WARN, not blocking: `valid_areas_have_status_class`. An area without a class is shown as
+  "keine Angabe" in the maps and profiles; every other area's figures stay right, so the refresh
+  publishes and the data team follows the warning up.
+
+Each GX check records its expectation results in the internal `check_results` table (they feed
+`data_quality`) and shows the failing expectations with sample values, and sample failing rows
+(source file, row number, the row's key) in its metadata.
 """
 
 import datetime as dt
@@ -27,14 +34,39 @@ from checks import indicator_checks
 from checks.reconciliation import population_reconciliation
 from pipelines.resources import DataRoot, Warehouse
 
+# What identifies an offending row for the data team: where it came from and its key.
+ROW_KEYS = {
+    "areas": ["source_file", "area_id"],
+    "small_area_statistics": ["source_file", "row_number", "area_id", "reference_date", "code"],
+    "genesis_values": [
+        "source_file",
+        "row_number",
+        "municipality_ags",
+        "reference_date",
+        "variable_code",
+    ],
+    "zensus_grid": ["source_file", "row_number", "cell_id"],
+    "facilities": ["source_file", "row_number", "provider_id", "facility_id"],
+    "measure_reports": [
+        "source_file",
+        "row_number",
+        "provider_id",
+        "measure_id",
+        "month",
+        "area_id",
+    ],
+    "satisfaction_responses": ["source_file", "row_number", "provider_id", "measure_id"],
+}
+
 
 def _gx_check(warehouse: Warehouse, source: str, table: str, build_suite) -> dg.AssetCheckResult:
     from checks.gx_runner import run_suite  # lazy: importing GX takes seconds
 
     with warehouse.connect() as con:
         expectations = build_suite(con)
-        frame = _validated_columns(con, table, expectations)
-        outcomes = run_suite(frame, f"{table}_suite", expectations)
+        frame = _validated_columns(con, table, expectations, ROW_KEYS[table])
+        keys = [c for c in ROW_KEYS[table] if c in frame.columns]
+        outcomes = run_suite(frame, f"{table}_suite", expectations, keys)
         results = pd.DataFrame(
             [
                 {
@@ -61,19 +93,47 @@ def _gx_check(warehouse: Warehouse, source: str, table: str, build_suite) -> dg.
             "failed_expectations": dg.MetadataValue.md(
                 markdown_table(failed[["expectation", "unexpected_count", "details"]])
             ),
+            "sample_failing_rows": dg.MetadataValue.md(
+                markdown_table(failing_rows(outcomes, keys))
+            ),
         },
     )
 
 
-def _validated_columns(con, table: str, expectations: list) -> pd.DataFrame:
-    """The table's columns that the suite reads, text columns as categories.
+def failing_rows(outcomes: list, keys: list[str]) -> pd.DataFrame:
+    """The sample offending rows of every failed expectation: its name, the row's source file,
+    row number and key, and the values the expectation checked."""
+    rows = [
+        {
+            "expectation": o.expectation.split("(")[0],
+            **{k: _text(row.get(k)) for k in keys},
+            "checked_values": ", ".join(f"{c}={_text(row.get(c))}" for c in o.columns),
+        }
+        for o in outcomes
+        if not o.success
+        for row in o.rows
+    ]
+    return pd.DataFrame(rows, columns=["expectation", *keys, "checked_values"])
 
-    A state-wide table has millions of rows; loading only what the expectations look at, with
-    repeated texts (area ids, codes) stored once per distinct value, cuts the check's memory
-    about 15x and its time about 7x, for the same expectation results over every row. A column
-    an expectation names but the table lacks is left out, so that expectation fails.
+
+def _text(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return f"{value:%Y-%m-%d}"
+    return str(value)
+
+
+def _validated_columns(con, table: str, expectations: list, keys: list[str]) -> pd.DataFrame:
+    """The table's columns that the suite reads and the row keys, text columns as categories.
+
+    A state-wide table has millions of rows; loading only what the expectations look at (and
+    what names an offending row), with repeated texts (area ids, codes, file names) stored once
+    per distinct value, cuts the check's memory about 15x and its time about 7x, for the same
+    expectation results over every row. A column an expectation names but the table lacks is
+    left out, so that expectation fails.
     """
-    wanted: list[str] = []
+    wanted: list[str] = list(keys)
     for expectation in expectations:
         for attribute in ("column", "column_A", "column_B"):
             if name := getattr(expectation, attribute, None):
@@ -159,6 +219,7 @@ def population_matches_control_totals(
     )
     return dg.AssetCheckResult(
         passed=outside.empty,
+        severity=dg.AssetCheckSeverity.ERROR,
         metadata={
             "compared": len(frame),
             "outside_tolerance": len(outside),
@@ -205,10 +266,13 @@ def satisfaction_responses_expectations(warehouse: Warehouse) -> dg.AssetCheckRe
     )
 
 
-def _violations(frame: pd.DataFrame, what: str, **metadata) -> dg.AssetCheckResult:
+def _violations(
+    frame: pd.DataFrame, what: str, severity: dg.AssetCheckSeverity, **metadata
+) -> dg.AssetCheckResult:
     shown = frame.head(20).astype(str)
     return dg.AssetCheckResult(
         passed=frame.empty,
+        severity=severity,
         metadata={
             what: len(frame),
             "examples": dg.MetadataValue.md(markdown_table(shown)),
@@ -224,13 +288,18 @@ def _violations(frame: pd.DataFrame, what: str, **metadata) -> dg.AssetCheckResu
 )
 def shares_within_0_100(warehouse: Warehouse) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
-        return _violations(indicator_checks.shares_outside_0_100(con), "values_outside")
+        return _violations(
+            indicator_checks.shares_outside_0_100(con),
+            "values_outside",
+            dg.AssetCheckSeverity.ERROR,
+        )
 
 
 @dg.asset_check(
     asset=social_index,
-    blocking=True,
-    description="Every area with enough inhabitants and all status indicators has a status class.",
+    blocking=False,
+    description="Every area with enough inhabitants and all status indicators has a status class "
+    "(a warning: the area is shown without a class, the other areas' figures stay right).",
 )
 def valid_areas_have_status_class(data_root: DataRoot, warehouse: Warehouse) -> dg.AssetCheckResult:
     settings = data_root.settings()["index"]
@@ -238,6 +307,7 @@ def valid_areas_have_status_class(data_root: DataRoot, warehouse: Warehouse) -> 
         return _violations(
             indicator_checks.valid_areas_without_status_class(con, settings),
             "areas_without_class",
+            dg.AssetCheckSeverity.WARN,
             min_population=settings["min_population"],
         )
 
@@ -258,6 +328,7 @@ def z_scores_standardised(warehouse: Warehouse) -> dg.AssetCheckResult:
         return _violations(
             indicator_checks.z_scores_not_standardised(con),
             "groups_not_standardised",
+            dg.AssetCheckSeverity.ERROR,
             groups_checked=groups,
         )
 

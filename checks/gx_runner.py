@@ -8,6 +8,7 @@ imported lazily because its import alone takes seconds.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -19,9 +20,23 @@ class ExpectationOutcome:
     success: bool
     unexpected_count: int | None
     sample: list  # a few offending values
+    columns: list[str]  # the columns the expectation reads
+    rows: list[dict]  # a few offending rows: the index columns and the checked values
 
 
-def run_suite(frame: pd.DataFrame, suite_name: str, expectations: list) -> list[ExpectationOutcome]:
+SAMPLE_ROWS = 10  # offending values and rows kept per expectation
+
+
+def run_suite(
+    frame: pd.DataFrame, suite_name: str, expectations: list, index_columns: Sequence[str] = ()
+) -> list[ExpectationOutcome]:
+    """Validate `frame` against `expectations`; `index_columns` identify an offending row.
+
+    With index columns (source file, row number, the row's key) GX returns, for every row-level
+    expectation, the first offending rows with those columns besides the checked values, so the
+    data team can open the delivery at the right line. SUMMARY keeps only `SAMPLE_ROWS` of them,
+    whatever the number of failures.
+    """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -35,7 +50,10 @@ def run_suite(frame: pd.DataFrame, suite_name: str, expectations: list) -> list[
         .get_batch(batch_parameters={"dataframe": frame})
     )
     suite = gx.ExpectationSuite(name=suite_name, expectations=expectations)
-    result = batch.validate(suite, result_format="SUMMARY")
+    result_format = {"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_ROWS}
+    if index_columns:
+        result_format["unexpected_index_column_names"] = list(index_columns)
+    result = batch.validate(suite, result_format=result_format)
     outcomes = []
     for item in result.results:
         config = item.expectation_config
@@ -47,9 +65,16 @@ def run_suite(frame: pd.DataFrame, suite_name: str, expectations: list) -> list[
                 success=bool(item.success),
                 unexpected_count=item.result.get("unexpected_count"),
                 sample=list(item.result.get("partial_unexpected_list") or [])[:5],
+                columns=_columns(kwargs),
+                rows=list(item.result.get("partial_unexpected_index_list") or []),
             )
         )
     return outcomes
+
+
+def _columns(kwargs: dict) -> list[str]:
+    named = [kwargs.get(key) for key in ("column", "column_A", "column_B")]
+    return [c for c in named if c] + list(kwargs.get("column_list") or [])
 
 
 def _short(value) -> str:

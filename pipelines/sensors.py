@@ -2,9 +2,9 @@
 
 `landing_files_sensor` compares the landing folders with the state of the last completed refresh
 (`archive/refreshed.json`, see `pipelines/incremental.py`) and requests a run of the assets and
-months the changes require: a provider's new monthly report runs its month's controlling, a new
-Bundesagentur month the statistics, indicators, index, supply and controlling; a changed area
-or planning file runs everything. The run key is derived from the changes, so the same changes
+months the changes require: a provider's monthly report runs its month's controlling and the two
+rolling months after it, a new Bundesagentur month the statistics, indicators, index, supply and
+controlling; a changed area or planning file runs everything. The run key is derived from the changes, so the same changes
 are requested once, also when their run fails (the alert says so; `make update` or the next
 change plans them again). Without a completed refresh it waits for the first `make run`.
 

@@ -1,10 +1,12 @@
-"""Area polygons: GeoPackage in another CRS, invalid geometries, duplicates, missing attributes."""
+"""Area polygons: GeoPackage in another CRS, invalid geometries, duplicates, missing attributes, links."""
+
+import os
 
 import geopandas as gpd
 import pytest
 from shapely.geometry import Polygon
 
-from assets.ingest.areas import read_areas
+from assets.ingest.areas import area_files, linked_area_files, municipalities_in, read_areas
 from tests.conftest import AGS, write_areas_geojson
 
 
@@ -50,3 +52,33 @@ def test_geopackage_in_wgs84_is_reprojected_and_bad_features_quarantined(tmp_pat
     }
     files = result.files.iloc[0]
     assert (files.rows_in, files.rows_loaded, files.rows_quarantined) == (5, 1, 4)
+
+
+def test_links_in_areas_are_reported_and_never_read(tmp_path):
+    outside = tmp_path / "outside" / "fremd.geojson"
+    write_areas_geojson(outside, ["X"])
+    root = tmp_path / "root"
+    write_areas_geojson(root / "areas" / "a.geojson", ["A"])
+    os.symlink(outside, root / "areas" / "link.geojson")
+    os.symlink(tmp_path / "outside" / "fehlt.gpkg", root / "areas" / "kaputt.gpkg")  # dangling
+    assert [p.name for p in area_files(root)] == ["a.geojson"]
+    refused = linked_area_files(root)
+    assert refused.quarantine[["file", "row_number", "reason_code"]].values.tolist() == [
+        ["areas/kaputt.gpkg", None, "unexpected_file"],
+        ["areas/link.geojson", None, "unexpected_file"],
+    ]
+    assert "Verknüpfung (Link)" in refused.quarantine["reason"][0]
+    assert refused.files[["file", "rows_in"]].values.tolist() == [
+        ["areas/kaputt.gpkg", 0],
+        ["areas/link.geojson", 0],
+    ]
+    assert municipalities_in(root) == [AGS]  # partitions never see the linked file either
+
+
+def test_a_linked_areas_folder_is_reported_as_a_whole(tmp_path):
+    write_areas_geojson(tmp_path / "outside" / "a.geojson", ["A"])
+    root = tmp_path / "root"
+    root.mkdir()
+    os.symlink(tmp_path / "outside", root / "areas")
+    assert area_files(root) == []
+    assert linked_area_files(root).quarantine["file"].tolist() == ["areas"]

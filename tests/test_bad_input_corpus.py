@@ -1,26 +1,41 @@
 """Bad-input corpus for the statistics sources, area files and hostile deliveries.
 
 Each case is one file with one defect between good rows: the test asserts the located error
-(row, reason code) and that every other row still loads. Provider files, the needs survey and
-goals.yaml have their corpora in test_providers.py, test_needs_survey_reader.py and
-test_goals.py; tests/README.md lists the whole corpus.
+(file, row, reason code) and that every other row still loads. A defect of a whole file (no CRS,
+no ffcsv columns, not an Excel file, too large) is shown next to a good file that loads.
+Provider files, the needs survey and goals.yaml have their corpora in test_providers.py,
+test_needs_survey_reader.py and test_goals.py; tests/README.md lists the whole corpus.
 """
 
 import os
 import zipfile
 
+import dagster as dg
+import duckdb
 import geopandas as gpd
+import pandas as pd
 import pytest
 from shapely.geometry import Polygon
 
 from assets.ingest.areas import read_areas
+from assets.ingest.assets import areas as areas_asset
+from assets.ingest.assets import genesis_values, small_area_statistics
 from assets.ingest.genesis import read_genesis
 from assets.ingest.parsing import MAX_XLSX_RATIO
 from assets.ingest.providers import discover, read_reports
-from assets.ingest.quarantine import split_oversized
 from assets.ingest.statistics import read_small_area_statistics
 from assets.ingest.zensus import read_zensus
-from tests.conftest import AGS, write
+from pipelines.resources import DataRoot, Warehouse
+from tests.conftest import AGS, write, write_areas_geojson
+
+
+def located(result) -> list[tuple]:
+    """(file, row, reason code) of every quarantine entry, in order."""
+    return [
+        (q.file, None if pd.isna(q.row_number) else int(q.row_number), q.reason_code)
+        for q in result.quarantine.itertuples()
+    ]
+
 
 AREAS = {"SR-A": AGS, "SR-B": AGS}
 STAT_HEADER = "Stichtag;Raum_ID;Merkmal;Wert"
@@ -52,19 +67,55 @@ def test_statistics_defect(tmp_path, case):
     line, reason = STATISTICS[case]
     path = write(tmp_path / "s.csv", "\n".join([STAT_HEADER, STAT_GOOD[0], line, STAT_GOOD[1]]))
     result = read_small_area_statistics([path], tmp_path, AREAS)
-    assert [(q.row_number, q.reason_code) for q in result.quarantine.itertuples()] == [(3, reason)]
+    assert located(result) == [("s.csv", 3, reason)]
     assert sorted(result.loaded["row_number"]) == [2, 4]
     assert all(len(v) <= 500 for v in result.quarantine["value"].dropna())
 
 
-def test_invalid_utf8_is_read_as_windows_1252_not_rejected(tmp_path):
-    raw = (STAT_HEADER + "\n" + STAT_GOOD[0] + "\n").encode() + b"2024-12-31;SR-B;EW;8\xe4\n"
+def test_a_file_without_any_utf8_line_is_read_as_windows_1252(tmp_path):
+    # 0xE4 alone is no UTF-8; no line holds valid UTF-8 umlauts, so the file is Windows-1252
+    # and the byte is an "ä": the row is judged on its value, not on its encoding
+    raw = (STAT_HEADER + "\n" + STAT_GOOD[0] + "\n").encode() + b"2024-12-31;SR-B;HH;8\xe4\n"
     path = tmp_path / "s.csv"
-    path.write_bytes(raw)  # 0xE4 alone is no UTF-8; in Windows-1252 it is ä
+    path.write_bytes(raw + (STAT_GOOD[1] + "\n").encode())
     result = read_small_area_statistics([path], tmp_path, AREAS)
     assert result.files.iloc[0]["encoding"] == "cp1252"
-    assert [q.reason_code for q in result.quarantine.itertuples()] == ["invalid_value"]
+    assert located(result) == [("s.csv", 3, "invalid_value")]
     assert result.quarantine.iloc[0]["value"] == "8ä"
+    assert sorted(result.loaded["row_number"]) == [2, 4]
+
+
+UMLAUT_AREAS = {"SR-Süd": AGS, "SR-Müh": AGS}
+
+
+def test_a_line_that_is_no_utf8_in_a_utf8_statistics_file_is_quarantined_alone(tmp_path):
+    good_a = "2024-12-31;SR-Süd;EW;1000\n".encode()  # UTF-8 umlauts
+    bad = b"2024-12-31;SR-S\xfcd;HH;5\n"  # one line saved in Windows-1252
+    good_b = "2024-12-31;SR-Müh;EW;800\n".encode()
+    path = tmp_path / "s.csv"
+    path.write_bytes((STAT_HEADER + "\n").encode() + good_a + bad + good_b)
+    result = read_small_area_statistics([path], tmp_path, UMLAUT_AREAS)
+    assert located(result) == [("s.csv", 3, "invalid_utf8")]
+    assert result.quarantine.iloc[0]["value"] == "2024-12-31;SR-S\ufffdd;HH;5"
+    assert "kein gültiges UTF-8" in result.quarantine.iloc[0]["reason"]
+    assert result.files.iloc[0]["encoding"] == "utf-8"
+    loaded = result.loaded.sort_values("row_number")
+    assert loaded["row_number"].tolist() == [2, 4]
+    assert loaded["area_id"].tolist() == ["SR-Süd", "SR-Müh"]  # not "SR-SÃ¼d"
+
+
+def test_a_line_that_is_no_utf8_in_a_utf8_provider_report_is_quarantined_alone(tmp_path):
+    path = tmp_path / "providers" / "TR-01" / "reports" / "2025-03.csv"
+    path.parent.mkdir(parents=True)
+    good_a = "M-Ü;2025-03;SR-A;20;10;3;40;100\n".encode()
+    bad = b"M-\xdc;2025-03;SR-B;20;10;3;40;100\n"  # Windows-1252 "Ü"
+    good_b = "M-Ü;2025-03;SR-B;15;5;2;30;900\n".encode()
+    path.write_bytes((REPORT_HEADER + "\n").encode() + good_a + bad + good_b)
+    result = read_reports(discover(tmp_path).of_kind("report"), tmp_path, AREAS, None)
+    assert located(result) == [("providers/TR-01/reports/2025-03.csv", 3, "invalid_utf8")]
+    loaded = result.loaded.sort_values("row_number")
+    assert loaded["row_number"].tolist() == [2, 4]
+    assert loaded["measure_id"].tolist() == ["M-Ü", "M-Ü"]
 
 
 GENESIS_HEADER = (
@@ -87,16 +138,16 @@ def test_genesis_defect(tmp_path, case):
     other = GENESIS_GOOD.replace("2024-12-31", "2023-12-31")
     path = write(tmp_path / "g.csv", "\n".join([GENESIS_HEADER, GENESIS_GOOD, line, other]))
     result = read_genesis([path], tmp_path)
-    assert [(q.row_number, q.reason_code) for q in result.quarantine.itertuples()] == [(3, reason)]
+    assert located(result) == [("g.csv", 3, reason)]
     assert sorted(result.loaded["row_number"]) == [2, 4]
 
 
-def test_genesis_file_without_ffcsv_columns_is_quarantined_whole(tmp_path):
-    path = write(tmp_path / "g.csv", "Gemeinde;Einwohner\n05999000;1000\n")
-    result = read_genesis([path], tmp_path)
-    assert [(q.row_number, q.reason_code) for q in result.quarantine.itertuples()] == [
-        (2, "missing_column")
-    ]
+def test_genesis_file_without_ffcsv_columns_is_quarantined_whole_and_others_load(tmp_path):
+    bad = write(tmp_path / "a.csv", "Gemeinde;Einwohner\n05999000;1000\n05999000;1001\n")
+    good = write(tmp_path / "b.csv", "\n".join([GENESIS_HEADER, GENESIS_GOOD]))
+    result = read_genesis([bad, good], tmp_path)
+    assert located(result) == [("a.csv", 2, "missing_column"), ("a.csv", 3, "missing_column")]
+    assert result.loaded[["source_file", "row_number"]].values.tolist() == [["b.csv", 2]]
 
 
 ZENSUS_HEADER = "GITTER_ID_100m;x_mp_100m;y_mp_100m;Einwohner"
@@ -119,7 +170,7 @@ def test_zensus_defect(tmp_path, case):
         tmp_path / "z.csv", "\n".join([ZENSUS_HEADER, ZENSUS_GOOD[0], line, ZENSUS_GOOD[1]])
     )
     result = read_zensus([path], tmp_path)
-    assert [(q.row_number, q.reason_code) for q in result.quarantine.itertuples()] == [(3, reason)]
+    assert located(result) == [("z.csv", 3, reason)]
     assert sorted(result.loaded["row_number"]) == [2, 4]
 
 
@@ -154,17 +205,33 @@ def test_area_defect(tmp_path, case):
     path.parent.mkdir()
     frame.to_file(path, driver="GPKG")
     result, _ = read_areas([path], tmp_path)
-    assert [(q.row_number, q.reason_code) for q in result.quarantine.itertuples()] == [(2, reason)]
+    assert located(result) == [("areas/a.gpkg", 2, reason)]
     assert result.loaded["area_id"].tolist() == ["A", "B"]
 
 
-def test_area_file_without_crs_is_quarantined(tmp_path):
-    path = write(
-        tmp_path / "areas" / "a.geojson",
-        '{"type": "FeatureCollection", "crs": null, "features": []}',
+def test_area_file_without_crs_is_quarantined_feature_by_feature_and_others_load(tmp_path):
+    # a GeoPackage layer with an undefined spatial reference: its metres could be any CRS
+    frame = gpd.GeoDataFrame(
+        {
+            "municipality_ags": [AGS] * 2,
+            "area_id": ["X", "Y"],
+            "area_name": ["x", "y"],
+            "district_name": ["d"] * 2,
+        },
+        geometry=[square(390000, 5700000), square(391000, 5700000)],
+        crs=None,
     )
-    result, _ = read_areas([path], tmp_path)
-    assert result.files.iloc[0]["rows_in"] == 0 and result.loaded.empty
+    no_crs = tmp_path / "areas" / "a.gpkg"
+    no_crs.parent.mkdir()
+    frame.to_file(no_crs, driver="GPKG")
+    good = tmp_path / "areas" / "b.geojson"
+    write_areas_geojson(good, ["A", "B"])
+    result, _ = read_areas([no_crs, good], tmp_path)
+    assert located(result) == [
+        ("areas/a.gpkg", 1, "missing_crs"),
+        ("areas/a.gpkg", 2, "missing_crs"),
+    ]
+    assert result.loaded["area_id"].tolist() == ["A", "B"]
 
 
 # --- hostile deliveries -------------------------------------------------------------------------
@@ -195,22 +262,58 @@ def test_zip_bomb_disguised_as_xlsx_is_refused_and_other_providers_load(tmp_path
     assert result.loaded["provider_id"].tolist() == ["TR-02"]
 
 
-def test_text_file_named_xlsx_is_refused_with_a_reason(tmp_path):
-    write(tmp_path / "providers" / "TR-01" / "reports" / "2025-03.xlsx", REPORT_HEADER + "\n")
+def test_text_file_named_xlsx_is_refused_with_a_reason_and_other_providers_load(tmp_path):
+    write(
+        tmp_path / "providers" / "TR-01" / "reports" / "2025-03.xlsx",
+        REPORT_HEADER + "\nM-1;2025-03;SR-A;20;10;3;40;100\n",
+    )
+    write(
+        tmp_path / "providers" / "TR-02" / "reports" / "2025-03.csv",
+        REPORT_HEADER + "\nM-2;2025-03;SR-A;20;10;3;40;100\n",
+    )
     result = read_reports(discover(tmp_path).of_kind("report"), tmp_path, AREAS, None)
-    assert result.quarantine.iloc[0]["reason_code"] == "unreadable_file"
+    assert located(result) == [("providers/TR-01/reports/2025-03.xlsx", None, "unreadable_file")]
     assert "keine gültige Excel-Datei" in result.quarantine.iloc[0]["reason"]
+    assert result.loaded[["provider_id", "row_number"]].values.tolist() == [["TR-02", 2]]
 
 
-def test_two_gigabyte_file_is_not_opened(tmp_path):
-    big = tmp_path / "statistics" / "small_area" / "riesig.csv"
-    big.parent.mkdir(parents=True)
-    with big.open("wb") as handle:
-        handle.truncate(2 * 1024**3)  # sparse: takes no disk space
-    keep, rejected = split_oversized([big], tmp_path, "small_area_statistics", max_mb=200)
-    assert keep == []
-    assert rejected.quarantine.iloc[0]["reason_code"] == "file_too_large"
-    assert rejected.quarantine.iloc[0]["value"] == "2048.0 MB"
+def test_a_file_over_the_roots_size_limit_is_not_opened_and_the_others_load(tmp_path):
+    """Through the real assets: the limit comes from the data root's `planning/settings.yaml`."""
+    root = tmp_path / "root"
+    write_areas_geojson(root / "areas" / "sozialraeume.geojson", ["SR-A", "SR-B"])
+    write(root / "planning" / "settings.yaml", "limits:\n  max_file_mb: 1\n")
+    small_area = root / "statistics" / "small_area"
+    write(small_area / "ok.csv", "\n".join([STAT_HEADER, *STAT_GOOD]))
+    with (small_area / "riesig.csv").open("wb") as handle:
+        handle.truncate(2 * 1024**3)  # 2 GB, sparse: takes no disk space
+    write(root / "statistics" / "genesis" / "ok.csv", "\n".join([GENESIS_HEADER, GENESIS_GOOD]))
+    with (root / "statistics" / "genesis" / "riesig.csv").open("wb") as handle:
+        handle.truncate(3 * 1024**2)
+    warehouse = Warehouse(warehouse_dir=str(tmp_path / "wh"))
+    result = dg.materialize(
+        [areas_asset, small_area_statistics, genesis_values],
+        resources={"data_root": DataRoot(data_dir=str(root)), "warehouse": warehouse},
+    )
+    assert result.success
+    con = duckdb.connect(str(warehouse.internal_path), read_only=True)
+    refused = con.execute(
+        "SELECT file, row_number, reason_code, value, reason FROM quarantine ORDER BY file"
+    ).fetchall()
+    loaded = con.execute(
+        """SELECT source_file, row_number FROM small_area_statistics
+           UNION ALL SELECT source_file, row_number FROM genesis_values ORDER BY 1, 2"""
+    ).fetchall()
+    con.close()
+    reason = "Datei größer als die erlaubten 1 MB; nicht gelesen"
+    assert refused == [
+        ("statistics/genesis/riesig.csv", None, "file_too_large", "3.0 MB", reason),
+        ("statistics/small_area/riesig.csv", None, "file_too_large", "2048.0 MB", reason),
+    ]
+    assert loaded == [
+        ("statistics/genesis/ok.csv", 2),
+        ("statistics/small_area/ok.csv", 2),
+        ("statistics/small_area/ok.csv", 3),
+    ]
 
 
 def test_links_out_of_the_data_root_are_never_followed(tmp_path):

@@ -280,9 +280,6 @@ def test_broken_goals_yaml_fails_controlling_with_the_located_error(broken_goals
     assert f"{goals}:2: Maßnahme M-1: Pflichtangabe 'title' fehlt" in failure_message(result)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="needs _measure_refs in assets/ingest/assets.py to tolerate PlanningError"
-)
 def test_broken_goals_yaml_does_not_stop_the_providers_reports(broken_goals_root, tmp_path):
     assert materialize(broken_goals_root, tmp_path, [areas]).success
     assert materialize(broken_goals_root, tmp_path, [measure_reports], "2024-06-01").success

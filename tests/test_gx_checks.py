@@ -15,7 +15,7 @@ from checks.asset_checks import measure_reports_expectations, small_area_statist
 from pipelines.resources import Warehouse
 
 
-def report(measure: str, area: str, participants: float, target_group: float) -> dict:
+def report(measure: str, area: str, participants: float, target_group: float, row: int = 2) -> dict:
     return dict(
         provider_id="TR-01",
         measure_id=measure,
@@ -28,7 +28,7 @@ def report(measure: str, area: str, participants: float, target_group: float) ->
         hours=10.0,
         cost_eur=100.0,
         source_file="providers/TR-01/reports/2025-03.csv",
-        row_number=2,
+        row_number=row,
     )
 
 
@@ -46,11 +46,18 @@ def failed(result: dg.AssetCheckResult) -> str:
     return result.metadata["failed_expectations"].value
 
 
+def sample_rows(result: dg.AssetCheckResult) -> pd.Series:
+    """The Markdown table `sample_failing_rows` read back: expectation -> its rows' cells."""
+    lines = result.metadata["sample_failing_rows"].value.splitlines()[2:]
+    cells = [[c.strip() for c in line.strip("|").split("|")] for line in lines]
+    return pd.Series([c[1:] for c in cells], index=[c[0] for c in cells]).groupby(level=0).agg(list)
+
+
 def test_measure_report_suite_fails_on_a_repeated_key_an_unknown_area_and_a_too_big_target_group(
     tmp_path,
 ):
     rows = [report("M-1", "SR-A", 10, 5)] * 2  # the same measure, month and area twice
-    rows += [report("M-2", "SR-Z", 10, 5), report("M-3", "SR-B", 4, 9)]
+    rows += [report("M-2", "SR-Z", 10, 5, row=7), report("M-3", "SR-B", 4, 9, row=8)]
     rows += [report(f"M-{i}", "SR-B", 20, 3) for i in range(10, 60)]  # 50 good rows
     result = measure_reports_expectations(
         warehouse_with(tmp_path, measure_reports=pd.DataFrame(rows))
@@ -61,6 +68,31 @@ def test_measure_report_suite_fails_on_a_repeated_key_an_unknown_area_and_a_too_
     assert "expect_compound_columns_to_be_unique" in text
     assert "expect_column_values_to_be_in_set" in text and "SR-Z" in text
     assert "expect_column_pair_values_a_to_be_greater_than_b" in text
+    sample = sample_rows(result)
+    # the unknown area and the too big target group, each named by file, row and key
+    assert sample.loc["expect_column_values_to_be_in_set"] == [
+        [
+            "providers/TR-01/reports/2025-03.csv",
+            "7",
+            "TR-01",
+            "M-2",
+            "2025-03-01",
+            "SR-Z",
+            "area_id=SR-Z",
+        ]
+    ]
+    assert sample.loc["expect_column_pair_values_a_to_be_greater_than_b"] == [
+        [
+            "providers/TR-01/reports/2025-03.csv",
+            "8",
+            "TR-01",
+            "M-3",
+            "2025-03-01",
+            "SR-B",
+            "participants=4.0, target_group_participants=9.0",
+        ]
+    ]
+    assert len(sample.loc["expect_compound_columns_to_be_unique"]) == 2  # both rows of the key
 
 
 def test_small_area_statistics_suite_passes_on_clean_rows_and_fails_on_a_negative_value(tmp_path):

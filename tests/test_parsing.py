@@ -3,11 +3,14 @@
 import pandas as pd
 
 from assets.ingest.parsing import (
-    decode_text,
+    INVALID_UTF8,
+    WRONG_FIELD_COUNT,
+    decode,
     match_columns,
     normalize_header,
     parse_dates,
     parse_german_numbers,
+    parse_semicolon,
     read_semicolon_csv,
 )
 from tests.conftest import write
@@ -24,8 +27,53 @@ def test_header_matching_is_tolerant_of_case_umlauts_and_punctuation():
 
 
 def test_decoding_utf8_bom_and_windows_1252():
-    assert decode_text("\ufeffStraße".encode()) == ("Straße", "utf-8")
-    assert decode_text("Straße".encode("cp1252")) == ("Straße", "cp1252")
+    utf8 = decode("\ufeffStraße".encode())
+    assert (utf8.text, utf8.encoding, utf8.invalid_lines) == ("Straße", "utf-8", frozenset())
+    cp1252 = decode("Straße\nGrüße".encode("cp1252"))
+    assert (cp1252.text, cp1252.encoding, cp1252.invalid_lines) == (
+        "Straße\nGrüße",
+        "cp1252",
+        frozenset(),
+    )
+
+
+def test_a_line_that_is_no_utf8_in_a_utf8_file_is_the_only_one_marked():
+    # line 2 has a UTF-8 "ü" (C3 BC), line 3 a lone Windows-1252 "ä" (E4): the file is UTF-8
+    raw = "a;b\nfür;1\n".encode() + b"x\xe4;2\n" + "Süd;3\n".encode()
+    decoded = decode(raw)
+    assert decoded.encoding == "utf-8"
+    assert decoded.invalid_lines == frozenset({3})
+    assert decoded.text == "a;b\nfür;1\nx\ufffd;2\nSüd;3\n"  # good lines not garbled
+
+
+def test_line_numbers_of_invalid_lines_count_every_line_break_the_parsers_see():
+    # BOM, a CRLF, and a form feed (a line break for str.splitlines) before the bad line:
+    # lines are 1 "a;b", 2 "für;1", 3 "", 4 "z;2", 5 the bad line, 6 "q;4"
+    raw = b"\xef\xbb\xbf" + "a;b\r\nfür;1\n\x0cz;2\n".encode() + b"x\xe4;3\nq;4\n"
+    assert decode(raw).invalid_lines == frozenset({5})
+    parsed = parse_semicolon(raw)
+    assert parsed.numbers == [2, 4, 6]
+    assert [(n, code) for n, _, code, _ in parsed.bad_entries()] == [(5, INVALID_UTF8)]
+
+
+def test_invalid_lines_are_reported_with_a_german_reason_on_both_parser_paths():
+    bad = b"x\xe4;2\n"
+    for header in (b"a;b\n", b'"a";b\n'):  # plain split and the csv module (quotes)
+        parsed = parse_semicolon(header + "für;1\n".encode() + bad + b"y;3;9\n")
+        assert parsed.records == [["für", "1"]]
+        entries = parsed.bad_entries()
+        assert [(n, code) for n, _, code, _ in entries] == [
+            (3, INVALID_UTF8),
+            (4, WRONG_FIELD_COUNT),
+        ]
+        assert entries[0][1] == "x\ufffd;2"  # the offending byte is shown, the rest kept
+        assert "kein gültiges UTF-8" in entries[0][3]
+
+
+def test_without_any_utf8_line_the_file_stays_windows_1252():
+    # Windows-1252 "ä" and "ß" are no UTF-8 anywhere: no line speaks for UTF-8
+    decoded = decode("a;b\nStraße;1\nä;2\n".encode("cp1252"))
+    assert (decoded.encoding, decoded.invalid_lines) == ("cp1252", frozenset())
 
 
 def test_german_numbers_and_symbols_never_become_numbers_silently():
@@ -57,4 +105,5 @@ def test_csv_rows_keep_line_numbers_skip_blank_lines_and_report_wrong_widths(tmp
     assert table.rows["row_number"].tolist() == [2, 5]
     assert table.rows["a"].tolist() == ["1", "6"]
     assert table.width_errors["row_number"].tolist() == [4]
+    assert table.width_errors["reason_code"].tolist() == [WRONG_FIELD_COUNT]
     assert "3 Felder statt 2" in table.width_errors["reason"][0]

@@ -153,11 +153,14 @@ def test_sample_index_classes_spread_and_allocation_adds_up(sample_run):
 
 def test_every_published_table_and_column_is_documented_in_german_and_english(sample_run):
     _, con, _ = sample_run
+    # every column of every table and view: "Deutsch | English", both halves written
     undocumented = con.execute("""
-        SELECT c.table_name, c.column_name FROM duckdb_columns() c
-        JOIN duckdb_tables() t USING (database_name, schema_name, table_name)
-        WHERE c.comment IS NULL OR c.comment NOT LIKE '% | %'""").fetchall()
-    assert undocumented == []
+        SELECT table_name, column_name FROM duckdb_columns()
+        WHERE NOT internal AND NOT regexp_matches(coalesce(comment, ''), '\\S \\| \\S')""")
+    assert undocumented.fetchall() == []
+    view_columns = con.execute("""SELECT count(*) FROM duckdb_columns() c
+        JOIN duckdb_views() v ON v.view_name = c.table_name AND NOT v.internal""").fetchone()[0]
+    assert view_columns == 28 + 20 + 16 + 11
     tables = con.execute("SELECT count(*) FROM duckdb_tables() WHERE comment LIKE '% | %'")
     assert tables.fetchone()[0] >= 9
     views = con.execute("SELECT view_name FROM duckdb_views() WHERE comment LIKE '% | %'")
@@ -210,11 +213,31 @@ def test_exports_open_with_geopandas_openpyxl_and_duckdb(warehouse_dir):
     assert layers == ["einrichtungen", "sozialraeume"]
     areas = gpd.read_file(warehouse_dir / "sozialplanung.gpkg", layer="sozialraeume")
     assert len(areas) == 32 and areas.crs.to_epsg() == 25832
-    assert {"status_class", "child_poverty"} <= set(areas.columns)
+    assert {"status_class", "child_poverty", "child_poverty_date"} <= set(areas.columns)
+    assert not [c for c in areas.columns if c.endswith("_1")]  # each column once
     workbook = load_workbook(warehouse_dir / "sozialplanung.xlsx", read_only=True)
-    assert "Sozialräume" in workbook.sheetnames and "Datenqualität" in workbook.sheetnames
+    assert workbook.sheetnames == [
+        "Sozialräume",
+        "Indikatoren aktuell",
+        "Indikatorkatalog",
+        "Sozialindex",
+        "Mittelverteilung",
+        "Versorgung",
+        "Zielfortschritt",
+        "Ziele und Maßnahmen",
+        "Controlling",
+        "Rote Kennzahlen",
+        "Bedarfserhebung",
+        "Einrichtungen",
+        "Datenqualität",
+    ]
     header = next(workbook["Sozialräume"].iter_rows(values_only=True))
-    assert "Sozialraum" in header and "Statusklasse" in header
+    assert (
+        "Sozialraum" in header
+        and "Statusklasse" in header
+        and "Kinderarmut (SGB II unter 15)" in header
+    )
+    assert "child_poverty" not in header
     parquet = warehouse_dir / "parquet" / "areas.parquet"
     assert duckdb.execute(f"SELECT count(*) FROM '{parquet}'").fetchone()[0] == 32
 
@@ -228,3 +251,15 @@ def test_the_readme_questions_run_against_the_published_file(sample_run):
     answers = [con.execute(sql).fetchall() for sql in statements]
     assert all(answers[i] for i in (0, 1, 2, 3, 4, 6, 9))  # these have answers on the sample
     assert len(answers[4]) == 3 and answers[4][0][0] == 1
+
+
+def test_the_red_kpis_of_the_latest_month_say_why(sample_run):
+    _, con, _ = sample_run
+    reasons = dict(
+        con.execute("SELECT measure_id || ' ' || kpi, reason FROM v_red_kpis_latest").fetchall()
+    )
+    assert len(reasons) == 4 and all(reasons.values())
+    # M-107 had 30 participants against a target of 38: 30 / 38 × 100 = 78.947… → 78,9
+    assert reasons["M-107 participants"] == (
+        "Teilnehmende 30 statt Ziel 38: 78,9 % erreicht (Gelb ab 80 %)"
+    )

@@ -14,7 +14,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 QUERY = """{
-  assetNodes { assetKey { path } groupName }
+  assetNodes { assetKey { path } groupName dependencyKeys { path } }
   workspaceOrError { ... on Workspace { locationEntries { name loadStatus
     locationOrLoadError { ... on RepositoryLocation { repositories {
       schedules { name } sensors { name } } } } } } }
@@ -54,8 +54,8 @@ def dagster_dev(tmp_path):
         [str(dagster), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
         cwd=REPO,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )  # `dagster dev` ignores SIGTERM unless its whole group gets it
     try:
@@ -68,6 +68,12 @@ def dagster_dev(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         log.close()
+
+
+def tail(log: Path) -> str:
+    """The end of `dagster dev`'s output, so a failing assertion shows why."""
+    text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+    return "\n--- dagster dev (last 3000 characters) ---\n" + text[-3000:]
 
 
 def test_dagster_dev_serves_the_asset_graph_schedule_and_sensor(dagster_dev):
@@ -83,14 +89,22 @@ def test_dagster_dev_serves_the_asset_graph_schedule_and_sensor(dagster_dev):
         except OSError:
             pass
         time.sleep(1)
-    assert data is not None, "no answer within 120 s:\n" + log.read_text()[-3000:]
-    assets = {"/".join(n["assetKey"]["path"]): n["groupName"] for n in data["assetNodes"]}
-    assert assets["indicator_values"] == "indicators"
-    assert assets["published_warehouse"] == "publish"
+    assert data is not None, "no answer within 120 s" + tail(log)
+    assert data["assetNodes"], "the code location did not load within 120 s" + tail(log)
+    nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
+    groups = {key: node["groupName"] for key, node in nodes.items()}
+    parents = {
+        key: {"/".join(d["path"]) for d in node["dependencyKeys"]} for key, node in nodes.items()
+    }
+    assert groups["indicator_values"] == "indicators", tail(log)
+    assert groups["published_warehouse"] == "publish", tail(log)
+    assert "small_area_statistics" in parents["indicator_values"], parents["indicator_values"]
+    assert "areas" in parents["small_area_statistics"], parents["small_area_statistics"]
+    assert "published_warehouse" in parents["area_profiles"], parents["area_profiles"]
     repo = data["workspaceOrError"]["locationEntries"][0]["locationOrLoadError"]["repositories"][0]
-    assert [s["name"] for s in repo["schedules"]] == ["monthly_refresh"]
+    assert [s["name"] for s in repo["schedules"]] == ["monthly_refresh"], tail(log)
     assert sorted(s["name"] for s in repo["sensors"]) == [
         "landing_files_sensor",
         "refresh_completed",
         "refresh_failure_alert",
-    ]
+    ], tail(log)

@@ -2,7 +2,8 @@
 
 Layout in the warehouse folder: `archive/objects/<2 hex>/<sha256>` (the bytes, written once),
 `archive/manifest.jsonl` (append-only: one line per new version of a path, with provider and first
-arrival time) and `archive/current.json` (path -> sha256: the landing folders as of the last run).
+arrival time; a partial last line left by a killed run is ignored and cut off by the next append)
+and `archive/current.json` (path -> sha256: the landing folders as of the last run).
 A provider overwriting a file adds a version and keeps the old one. `restore_root` rebuilds a data
 root from `current.json` alone, which is what `make rebuild` runs the pipeline on.
 `archive/stat_records.json` (path -> size, mtime, ctime, inode, sha256) lets the next run skip
@@ -28,6 +29,7 @@ import os
 import shutil
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -132,9 +134,7 @@ def archive_landing_files(
             )
             known.add((rel, digest))
     if new_lines:
-        with manifest.open("a", encoding="utf-8") as handle:
-            for line in new_lines:
-                handle.write(json.dumps(line, sort_keys=True) + "\n")
+        _append_lines(manifest, [json.dumps(line, sort_keys=True) for line in new_lines])
     _write_json(archive / "current.json", current)
     _write_json(archive / STAT_RECORDS, new_records, indent=None)
     frame = pd.DataFrame(entries + new_lines, columns=COLUMNS[:-1])
@@ -345,9 +345,57 @@ def restore_root(archive: Path, target: Path) -> int:
 
 
 def _entries(manifest: Path) -> list[dict]:
+    """The manifest's complete lines; a last line without its newline is left out with a warning.
+
+    Such a line is what a process killed while appending leaves (`_append_lines` writes each
+    line with its newline, so only the newline proves it complete); its versions are not lost,
+    they are simply recorded again by the next run. A damaged line elsewhere is not a kill's
+    trace and raises.
+    """
     if not manifest.exists():
         return []
-    return [json.loads(line) for line in manifest.read_text(encoding="utf-8").splitlines() if line]
+    text = manifest.read_text(encoding="utf-8", errors="replace")
+    complete, _, partial = text.rpartition("\n")
+    if partial:
+        warnings.warn(
+            f"{manifest}: unvollständige letzte Zeile ({len(partial)} Zeichen, vermutlich ein "
+            "abgebrochener Lauf) wird ignoriert; ihre Dateiversionen werden neu eingetragen.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    return [json.loads(line) for line in complete.split("\n") if line]
+
+
+def _append_lines(manifest: Path, lines: list[str]) -> None:
+    """Append complete lines durably: one write, then fsync before the run goes on.
+
+    A trailing partial line left by a killed run is cut off first, so that the new lines never
+    continue it (which would damage a line in the middle of the file).
+    """
+    with open(manifest, "ab") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        if size:
+            cut = _after_last_newline(manifest, size)
+            if cut != size:
+                handle.truncate(cut)
+                handle.seek(cut)
+        handle.write("".join(line + "\n" for line in lines).encode("utf-8"))
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _after_last_newline(path: Path, size: int) -> int:
+    """Offset just after the last newline of `path` (0 without one), reading from the end."""
+    with open(path, "rb") as handle:
+        end = size
+        while end > 0:
+            start = max(0, end - 65536)
+            handle.seek(start)
+            found = handle.read(end - start).rfind(b"\n")
+            if found >= 0:
+                return start + found + 1
+            end = start
+    return 0
 
 
 def _read_records(path: Path) -> dict[str, list]:

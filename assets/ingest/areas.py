@@ -13,10 +13,12 @@ import pyogrio
 import shapely
 
 from assets.ingest.quarantine import (
+    FILE_COLUMNS,
     QUARANTINE_COLUMNS,
     DeliveryBatch,
     FrameRejections,
     IngestResult,
+    file_record,
     file_sha256,
 )
 
@@ -35,13 +37,44 @@ LOADED_COLUMNS = [
 AREA_SUFFIXES = (".geojson", ".json", ".gpkg")
 
 
+LINK_REASON = (
+    "Verknüpfung (Link) wird aus Sicherheitsgründen nicht gelesen: sie kann aus dem Datenordner "
+    "hinausführen und wird nicht archiviert; bitte die Datei selbst in areas/ ablegen"
+)
+
+
 def area_files(root: Path) -> list[Path]:
-    folder = root / "areas"
-    return (
-        sorted(p for p in folder.glob("*") if p.suffix.lower() in AREA_SUFFIXES)
-        if folder.is_dir()
-        else []
+    """The area files in `areas/`, sorted; links are left out (see `linked_area_files`)."""
+    return [p for p in _candidates(root) if not p.is_symlink()]
+
+
+def linked_area_files(root: Path) -> IngestResult:
+    """One quarantine entry (`unexpected_file`) per link in `areas/`; nothing behind it is read.
+
+    A link may lead out of the data root and is not archived, so reading it would make a refresh
+    depend on files `make rebuild` never sees. Like links below `providers/`, it is reported
+    rather than skipped silently: a missing Sozialraum layer must not go unnoticed.
+    """
+    links = [p for p in _candidates(root) if p.is_symlink()]
+    rels = [p.relative_to(root).as_posix() for p in links]
+    quarantine = pd.DataFrame(
+        [(SOURCE, rel, None, None, None, "unexpected_file", LINK_REASON) for rel in rels],
+        columns=QUARANTINE_COLUMNS,
     )
+    files = pd.DataFrame(
+        [file_record(SOURCE, rel, "", "", 0, 0, 0) for rel in rels], columns=FILE_COLUMNS
+    )
+    return IngestResult(pd.DataFrame(columns=LOADED_COLUMNS), quarantine, files)
+
+
+def _candidates(root: Path) -> list[Path]:
+    """Entries of `areas/` with an area file suffix, links included; a linked `areas/` itself."""
+    folder = root / "areas"
+    if folder.is_symlink():
+        return [folder]  # reported as a whole, never entered
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*") if p.suffix.lower() in AREA_SUFFIXES)
 
 
 def municipalities_in(root: Path) -> list[str]:

@@ -13,7 +13,8 @@ from assets.ingest import genesis, needs_survey, providers, statistics, zensus
 from assets.ingest.archive import LANDING_STATE, archive_landing_files, save_state
 from assets.ingest.quarantine import IngestResult, split_oversized
 from assets.metadata import markdown_table, table_metadata
-from assets.planning import load_goals
+from assets.planning import PlanningError, load_goals
+from assets.publish.feedback import REJECTED_COLUMNS, feedback_tables
 from assets.warehouse import insert_frame, replace_source, replace_table
 from pipelines.partitions import monthly_assets_partitions, slice_of
 from pipelines.resources import DataRoot, Warehouse
@@ -53,20 +54,24 @@ def _result(
     con: duckdb.DuckDBPyConnection, table: str, result: IngestResult
 ) -> dg.MaterializeResult:
     summary = result.files[["file", "rows_in", "rows_loaded", "rows_quarantined"]]
-    reasons = (
-        result.quarantine.groupby("reason_code").size().rename("rows").reset_index()
-        if not result.quarantine.empty
-        else pd.DataFrame()
-    )
     return dg.MaterializeResult(
         metadata={
             **table_metadata(con, table),
             "files": len(result.files),
             "rows_quarantined": int(result.files["rows_quarantined"].sum()),
             "files_summary": dg.MetadataValue.md(markdown_table(summary)),
-            "quarantine_reasons": dg.MetadataValue.md(markdown_table(reasons)),
+            **_quarantine_reasons(result),
         }
     )
+
+
+def _quarantine_reasons(result: IngestResult) -> dict:
+    reasons = (
+        result.quarantine.groupby("reason_code").size().rename("rows").reset_index()
+        if not result.quarantine.empty
+        else pd.DataFrame()
+    )
+    return {"quarantine_reasons": dg.MetadataValue.md(markdown_table(reasons))}
 
 
 def _ingest(
@@ -106,7 +111,7 @@ def landing_archive(data_root: DataRoot, warehouse: Warehouse) -> dg.Materialize
 
 @dg.asset(
     group_name=GROUP,
-    kinds={"geopandas", "duckdb"},
+    kinds={"geopandas", "duckdb", "great_expectations"},
     owners=OWNERS,
     deps=[landing_archive],
 )
@@ -114,8 +119,9 @@ def areas(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     """Sozialraum polygons from `areas/*.geojson|*.gpkg`, reprojected to EPSG:25832.
 
     Every layer of every file is read; features without ids, with an invalid AGS or geometry, or
-    with an area_id used before are quarantined. Area ids must be unique within a data root
-    because the statistics files name areas by `Raum_ID` alone.
+    with an area_id used before are quarantined; a link in `areas/` is reported, never followed
+    (`unexpected_file`). Area ids must be unique within a data root because the statistics files
+    name areas by `Raum_ID` alone.
     """
     paths = areas_reader.area_files(data_root.path)
     return _ingest(
@@ -124,13 +130,16 @@ def areas(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
         paths,
         data_root,
         warehouse,
-        lambda con, p: areas_reader.read_areas(p, data_root.path)[0],
+        lambda con, p: _merge(
+            areas_reader.read_areas(p, data_root.path)[0],
+            areas_reader.linked_area_files(data_root.path),
+        ),
     )
 
 
 @dg.asset(
     group_name=GROUP,
-    kinds={"pandas", "duckdb"},
+    kinds={"pandas", "duckdb", "great_expectations"},
     owners=OWNERS,
     freshness_policy=MONTHLY_FRESHNESS,
     deps=[areas],
@@ -152,7 +161,7 @@ def small_area_statistics(data_root: DataRoot, warehouse: Warehouse) -> dg.Mater
 
 @dg.asset(
     group_name=GROUP,
-    kinds={"pandas", "duckdb"},
+    kinds={"pandas", "duckdb", "great_expectations"},
     owners=OWNERS,
     deps=[landing_archive],
 )
@@ -171,7 +180,7 @@ def genesis_values(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeR
 
 @dg.asset(
     group_name=GROUP,
-    kinds={"pandas", "duckdb"},
+    kinds={"pandas", "duckdb", "great_expectations"},
     owners=OWNERS,
     deps=[landing_archive],
 )
@@ -201,8 +210,17 @@ def _area_lookup(con) -> dict[str, str]:
 def _measure_refs(
     data_root: DataRoot, area_ids: set[str]
 ) -> dict[str, providers.MeasureRef] | None:
-    """Measures of `planning/goals.yaml`, or None when it defines none (then any id is accepted)."""
-    goals = load_goals(data_root.path / "planning" / "goals.yaml", set(BY_ID), area_ids)
+    """Measures of `planning/goals.yaml`, or None when it defines none or cannot be read.
+
+    A broken goals.yaml must not stop the providers' reports (one file's error never stops other
+    data): their measure ids then go unchecked, and the controlling assets fail with the located
+    error. Any change under `planning/` reruns everything, so the ids are checked once it is fixed.
+    """
+    try:
+        goals = load_goals(data_root.path / "planning" / "goals.yaml", set(BY_ID), area_ids)
+    except PlanningError as error:
+        dg.get_dagster_logger().warning(f"Maßnahmen-IDs ungeprüft: {error}")
+        return None
     if not goals.measures:
         return None
     return {m.id: providers.MeasureRef(m.provider, tuple(m.areas)) for m in goals.measures}
@@ -216,15 +234,60 @@ def _provider_oversized(files, data_root: DataRoot, source: str):
     return keep, providers._with_context(oversized, files)
 
 
+REJECTED_SHOWN = 20  # rejected rows listed per provider; the feedback files have all of them
+
+
 def _provider_metadata(result: IngestResult, warehouse: Warehouse) -> dict:
-    """Per provider: files, rows loaded and rejected, and where their feedback files are."""
+    """Per provider: files, rows loaded and rejected, the rejected rows as in their feedback
+    files (file, row, column, value, German reason) and where those files are."""
     files = result.files
-    feedback = {"feedback_folder": dg.MetadataValue.path(str(warehouse.path / "feedback"))}
+    feedback = {
+        "feedback_folder": dg.MetadataValue.path(str(warehouse.path / "feedback")),
+        "rejected_rows": dg.MetadataValue.md(rejected_rows_markdown(result)),
+    }
     if files.empty:
         return {"per_provider": dg.MetadataValue.md(markdown_table(pd.DataFrame())), **feedback}
     table = files.groupby("provider_id")[["rows_in", "rows_loaded", "rows_quarantined"]].sum()
     table.insert(0, "files", files.groupby("provider_id").size())
     return {"per_provider": dg.MetadataValue.md(markdown_table(table.reset_index())), **feedback}
+
+
+def rejected_rows_markdown(result: IngestResult, shown: int = REJECTED_SHOWN) -> str:
+    """A section per provider with the rows its feedback files list: the count, the feedback
+    files, and the first `shown` rows; rows replaced by a newer delivery are not rejections."""
+    if result.quarantine.empty:
+        return "_(keine abgelehnten Zeilen)_"
+    tables = feedback_tables(result.quarantine, result.files)
+    if not tables:
+        return "_(keine abgelehnten Zeilen)_"
+    sections = []
+    for provider in sorted({provider for provider, _ in tables}):
+        periods = sorted(period for p, period in tables if p == provider)
+        rows = pd.concat(
+            [tables[(provider, period)]["Abgelehnte Zeilen"] for period in periods],
+            ignore_index=True,
+        )
+        feedback_files = ", ".join(f"`feedback/{provider}/{period}.xlsx`" for period in periods)
+        lines = [
+            f"### {provider}: {len(rows)} abgelehnte Zeile{'n' if len(rows) != 1 else ''}",
+            f"Rückmeldedateien: {feedback_files}",
+            "",
+            markdown_table(_cell_safe(rows.head(shown))),
+        ]
+        if len(rows) > shown:
+            lines.append(f"\n… und {len(rows) - shown} weitere (alle in den Rückmeldedateien)")
+        sections.append("\n".join(lines))
+    return "\n\n".join(sections)
+
+
+def _cell_safe(rows: pd.DataFrame, width: int = 80) -> pd.DataFrame:
+    """Values as one short line without `|`, so a provider's odd cell cannot break the table."""
+    value = REJECTED_COLUMNS["value"]
+    text = rows[value].astype("string").fillna("")
+    text = text.str.replace(r"\s+", " ", regex=True).str.replace("|", "\\|", regex=False)
+    cut = text.str.len() > width
+    text = text.where(~cut, text.str.slice(0, width - 1) + "…")
+    return rows.assign(**{value: text})
 
 
 @dg.asset(
@@ -280,11 +343,18 @@ def provider_files(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeR
                 **table_metadata(con, "provider_files", preview_rows=20),
                 "unexpected_files": len(inventory.unexpected),
                 "superseded_files": len(inventory.superseded),
+                "rows_quarantined": len(result.quarantine),
+                **_provider_metadata(result, warehouse),
             }
         )
 
 
-@dg.asset(group_name=GROUP, kinds={"geopandas", "duckdb"}, owners=OWNERS, deps=[areas])
+@dg.asset(
+    group_name=GROUP,
+    kinds={"geopandas", "duckdb", "great_expectations"},
+    owners=OWNERS,
+    deps=[areas],
+)
 def facilities(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     """Facility inventories of all providers, located in a Sozialraum by their coordinates.
 
@@ -315,7 +385,7 @@ def facilities(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResul
 
 @dg.asset(
     group_name=GROUP,
-    kinds={"pandas", "duckdb"},
+    kinds={"pandas", "duckdb", "great_expectations"},
     owners=OWNERS,
     freshness_policy=MONTHLY_FRESHNESS,
     deps=[areas],
@@ -363,12 +433,18 @@ def measure_reports(
                 **table_metadata(con, "measure_reports", where, months),
                 "files": len(result.files),
                 "rows_quarantined": int(result.files["rows_quarantined"].sum()),
+                **_quarantine_reasons(result),
                 **_provider_metadata(result, warehouse),
             }
         )
 
 
-@dg.asset(group_name=GROUP, kinds={"pandas", "duckdb"}, owners=OWNERS, deps=[areas])
+@dg.asset(
+    group_name=GROUP,
+    kinds={"pandas", "duckdb", "great_expectations"},
+    owners=OWNERS,
+    deps=[areas],
+)
 def satisfaction_responses(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     """Participants' satisfaction answers (1 = very satisfied … 5 = not at all), one row each."""
     inventory = providers.discover(data_root.path)

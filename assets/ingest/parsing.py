@@ -8,6 +8,7 @@ error text side by side, and the caller decides what goes to quarantine.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import csv
 import datetime as dt
@@ -48,20 +49,79 @@ def normalize_header(name: str) -> str:
     return _NON_ALNUM.sub("_", text).strip("_")
 
 
-def decode_text(raw: bytes) -> tuple[str, str]:
-    """Decode a landing file: UTF-8 (with or without BOM), else Windows-1252.
+INVALID_UTF8 = "invalid_utf8"
+INVALID_UTF8_REASON = (
+    "Zeile enthält Zeichen, die kein gültiges UTF-8 sind (als \ufffd gezeigt), während die übrigen "
+    "Zeilen der Datei UTF-8 sind; bitte die Datei einheitlich als UTF-8 speichern"
+)
+WRONG_FIELD_COUNT = "wrong_field_count"
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # what `surrogateescape` makes of a non-UTF-8 byte
 
-    Returns the text and the encoding used. Windows-1252 leaves five byte values undefined; a file
-    that contains them is decoded as Latin-1 so that every byte survives into the quarantine.
+
+@dataclass
+class Decoded:
+    """A landing file's text, its encoding and the lines that could not be decoded."""
+
+    text: str
+    encoding: str
+    # line numbers (1-based, as `str.splitlines` counts them) of a UTF-8 file's lines that are no
+    # UTF-8; their text holds U+FFFD where the offending bytes were
+    invalid_lines: frozenset[int]
+
+
+def decode(raw: bytes) -> Decoded:
+    """Decode a landing file, deciding the encoding from the lines themselves.
+
+    A file that is UTF-8 throughout (with or without BOM) is UTF-8. If some lines are no UTF-8 but
+    another line holds non-ASCII characters that are valid UTF-8 (an umlaut written by a UTF-8
+    program), the file is UTF-8 and only the failing lines are invalid: decoding the whole file
+    as Windows-1252 instead would garble every umlaut of its good rows ("fÃ¼r") without any
+    error. Otherwise no line speaks for UTF-8 and the file is Windows-1252, as older statistics
+    programs write it. Windows-1252 leaves five byte values undefined; a file that contains them
+    is decoded as Latin-1 so that every byte survives into the quarantine.
     """
     try:
-        return raw.decode("utf-8-sig"), "utf-8"
+        return Decoded(raw.decode("utf-8-sig"), "utf-8", frozenset())
     except UnicodeDecodeError:
         pass
+    if _has_utf8_line(raw):
+        return _utf8_with_invalid_lines(raw)
     try:
-        return raw.decode("cp1252"), "cp1252"
+        return Decoded(raw.decode("cp1252"), "cp1252", frozenset())
     except UnicodeDecodeError:
-        return raw.decode("latin-1"), "latin-1"
+        return Decoded(raw.decode("latin-1"), "latin-1", frozenset())
+
+
+def _has_utf8_line(raw: bytes) -> bool:
+    """True if some line is valid UTF-8 and holds a non-ASCII character."""
+    text = raw.decode("utf-8", "surrogateescape")
+    return any(not line.isascii() and not _ESCAPED_BYTE.search(line) for line in text.split("\n"))
+
+
+def _utf8_with_invalid_lines(raw: bytes) -> Decoded:
+    r"""Decode line by line; a line that is no UTF-8 keeps U+FFFD for its bad bytes.
+
+    Bytes are cut at `\n`, `\r` and `\r\n`, which never occur inside a UTF-8 character, so each
+    valid line decodes as it would in the whole file. A piece may still hold more line breaks in
+    the sense of `str.splitlines` (form feed, U+2028, ...); counting with that keeps the line
+    numbers equal to those the parsers see.
+    """
+    body = raw.removeprefix(codecs.BOM_UTF8)
+    pieces: list[str] = []
+    invalid: set[int] = set()
+    line = 1
+    for chunk in body.splitlines(keepends=True):
+        try:
+            piece = chunk.decode("utf-8")
+        except UnicodeDecodeError:
+            piece = chunk.decode("utf-8", "replace")
+            invalid.update(range(line, line + len(piece.splitlines())))
+        pieces.append(piece)
+        line += len(piece.splitlines())
+    return Decoded("".join(pieces), "utf-8", frozenset(invalid))
+
+
+WIDTH_ERROR_COLUMNS = ["row_number", "value", "reason_code", "reason"]
 
 
 @dataclass
@@ -70,9 +130,9 @@ class CsvTable:
 
     header: list[str]
     rows: pd.DataFrame  # one column per header field (strings), plus `row_number`
-    width_errors: (
-        pd.DataFrame
-    )  # row_number, value (the raw line), reason: rows with a wrong field count
+    # WIDTH_ERROR_COLUMNS (value: the raw line) of rows that could not be split into the
+    # header's fields: wrong field count, broken quoting, no UTF-8 in a UTF-8 file
+    width_errors: pd.DataFrame
     encoding: str
 
 
@@ -83,8 +143,13 @@ class Records:
     header: list[str]
     records: list[list[str]]  # stripped fields of each data row, as wide as the header
     numbers: list[int]  # line number of each data row
-    bad: list[tuple[int, str, str]]  # (line number, raw line, reason) of rows with a wrong width
+    bad: list[tuple[int, str, str]]  # (line number, raw line, reason) of rows not split into fields
     encoding: str
+    bad_codes: list[str]  # reason code of each entry of `bad`
+
+    def bad_entries(self) -> list[tuple[int, str, str, str]]:
+        """(line number, raw line, reason code, reason) of every row not split into fields."""
+        return [(n, v, c, r) for (n, v, r), c in zip(self.bad, self.bad_codes, strict=True)]
 
 
 @contextlib.contextmanager
@@ -114,22 +179,25 @@ def parse_semicolon(raw: bytes) -> Records:
 
 
 def _parse_semicolon(raw: bytes) -> Records:
-    text, encoding = decode_text(raw)
+    decoded = decode(raw)
+    text, encoding, invalid = decoded.text, decoded.encoding, decoded.invalid_lines
     lines = text.splitlines()
     if _plain(text, lines):
-        return _split_plain(lines, encoding)
+        return _split_plain(lines, encoding, invalid)
     reader = csv.reader(lines, delimiter=";")
     header: list[str] = []
     records: list[list[str]] = []
     numbers: list[int] = []
     bad: list[tuple[int, str, str]] = []
+    codes: list[str] = []
+    previous = 0  # last line of the previous record (a quoted field may span lines)
     while True:
         try:
             fields = next(reader)
         except StopIteration:
             break
         except csv.Error as exc:  # an over-long field, a NUL byte, a broken quote
-            line_number = reader.line_num
+            line_number = previous = reader.line_num
             bad.append(
                 (
                     line_number,
@@ -137,21 +205,27 @@ def _parse_semicolon(raw: bytes) -> Records:
                     f"Zeile nicht lesbar: {exc}",
                 )
             )
+            codes.append(WRONG_FIELD_COUNT)
             continue
-        line_number = reader.line_num
+        first, line_number, previous = previous + 1, reader.line_num, reader.line_num
         if not any(f.strip() for f in fields):
             continue
         if not header:
             header = [f.strip() for f in fields]
             continue
+        if invalid and not invalid.isdisjoint(range(first, line_number + 1)):
+            bad.append((line_number, ";".join(fields), INVALID_UTF8_REASON))
+            codes.append(INVALID_UTF8)
+            continue
         if len(fields) != len(header):
             raw_line = ";".join(fields)
             reason = f"{len(fields)} Felder statt {len(header)} (Trennzeichen ';' erwartet)"
             bad.append((line_number, raw_line, reason))
+            codes.append(WRONG_FIELD_COUNT)
             continue
         records.append([f.strip() for f in fields])
         numbers.append(line_number)
-    return Records(header, records, numbers, bad, encoding)
+    return Records(header, records, numbers, bad, encoding, codes)
 
 
 _SPACE_AT_FIELD_EDGE = re.compile(r"(?:^|;)\s|\s(?:;|$)")
@@ -168,12 +242,13 @@ def _plain(text: str, lines: list[str]) -> bool:
     return max(map(len, lines), default=0) <= csv.field_size_limit()
 
 
-def _split_plain(lines: list[str], encoding: str) -> Records:
+def _split_plain(lines: list[str], encoding: str, invalid: frozenset[int]) -> Records:
     """The csv-module loop of `parse_semicolon` for plain text, with str.split."""
     header: list[str] = []
     records: list[list[str]] = []
     numbers: list[int] = []
     bad: list[tuple[int, str, str]] = []
+    codes: list[str] = []
     edge = _SPACE_AT_FIELD_EDGE.search
     for line_number, line in enumerate(lines, start=1):
         stripped = line.strip()
@@ -185,13 +260,18 @@ def _split_plain(lines: list[str], encoding: str) -> Records:
         if not header:
             header = fields
             continue
+        if invalid and line_number in invalid:
+            bad.append((line_number, line, INVALID_UTF8_REASON))
+            codes.append(INVALID_UTF8)
+            continue
         if len(fields) != len(header):
             reason = f"{len(fields)} Felder statt {len(header)} (Trennzeichen ';' erwartet)"
             bad.append((line_number, line, reason))
+            codes.append(WRONG_FIELD_COUNT)
             continue
         records.append(fields)
         numbers.append(line_number)
-    return Records(header, records, numbers, bad, encoding)
+    return Records(header, records, numbers, bad, encoding, codes)
 
 
 def read_semicolon_csv(path: Path) -> CsvTable:
@@ -205,7 +285,7 @@ def _as_table(parsed: Records) -> CsvTable:
     if len(set(columns)) != len(columns):
         frame.columns = [f"{c}#{i}" if columns.count(c) > 1 else c for i, c in enumerate(columns)]
     frame["row_number"] = np.asarray(parsed.numbers, dtype="int64")
-    width_errors = pd.DataFrame(parsed.bad, columns=["row_number", "value", "reason"])
+    width_errors = pd.DataFrame(parsed.bad_entries(), columns=WIDTH_ERROR_COLUMNS)
     return CsvTable(header=columns, rows=frame, width_errors=width_errors, encoding=parsed.encoding)
 
 
@@ -213,7 +293,7 @@ def empty_table(encoding: str = "") -> CsvTable:
     return CsvTable(
         header=[],
         rows=pd.DataFrame({"row_number": pd.Series(dtype="int64")}),
-        width_errors=pd.DataFrame(columns=["row_number", "value", "reason"]),
+        width_errors=pd.DataFrame(columns=WIDTH_ERROR_COLUMNS),
         encoding=encoding,
     )
 
@@ -367,16 +447,17 @@ def parse_xlsx(path: Path, expected: list[str], header_search_rows: int = 10) ->
     header_row = rows[header_index] if rows else []
     width = max((i + 1 for i, c in enumerate(header_row) if c), default=0)
     header = header_row[:width]
-    records, numbers, bad = [], [], []
+    records, numbers, bad, codes = [], [], [], []
     for index, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
         if not any(row):
             continue
         if any(row[width:]):
             bad.append((index, ";".join(row), f"Werte außerhalb der {width} Spalten der Kopfzeile"))
+            codes.append(WRONG_FIELD_COUNT)
             continue
         records.append((row + [""] * width)[:width])
         numbers.append(index)
-    return Records(header, records, numbers, bad, "xlsx")
+    return Records(header, records, numbers, bad, "xlsx", codes)
 
 
 def read_records(path: Path, expected: list[str], raw: bytes | None = None) -> Records:

@@ -82,11 +82,17 @@ class RowRejections:
         self.reject(rows, pd.Series(True, index=rows.index), column, value, reason_code, reason)
 
     def add_frame(self, frame: pd.DataFrame, reason_code: str, column: str | None = None) -> None:
-        """Quarantine rows given as a frame with row_number, value and reason (e.g. width errors)."""
+        """Quarantine rows given as a frame with row_number, value and reason (e.g. width errors).
+
+        A `reason_code` column in the frame wins over the argument (width errors carry theirs).
+        """
         if frame.empty:
             return
         part = frame.assign(
-            source=self.source, file=self.file, column=column, reason_code=reason_code
+            source=self.source,
+            file=self.file,
+            column=column,
+            reason_code=frame.get("reason_code", reason_code),
         )[QUARANTINE_COLUMNS]
         self._parts.append(part)
         self._rejected.update(part["row_number"].tolist())
@@ -437,7 +443,7 @@ def open_deliveries(
                 continue
             encodings.append(parsed.encoding)
             rows_in.append(len(parsed.records) + len(parsed.bad))
-            level.extend((index, n, None, v, "wrong_field_count", r) for n, v, r in parsed.bad)
+            level.extend((index, n, None, v, code, r) for n, v, code, r in parsed.bad_entries())
             found, missing = match_columns(parsed.header, expected)
             headers.append(found)
             if missing:

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from assets.ingest.parsing import (
-    decode_text,
+    decode,
     match_columns,
     parse_dates,
     parse_german_numbers,
@@ -147,13 +147,16 @@ def _read_general(path: Path) -> Table:
 def read_clean(raw: bytes) -> Table | None:
     """Parse with pandas' C tokenizer when the result is certain to equal `read_semicolon_csv`'s.
 
-    The file qualifies if its text has no `_IRREGULAR` character, no line longer than the csv
+    The file qualifies if every line decodes (see `decode`), its text has no `_IRREGULAR` character, no line longer than the csv
     module's field size limit, a non-blank header with distinct names, at least one data row, every
     non-empty line with the header's field count and none that consists of blanks and separators
     only (those the csv path skips). Then pandas' rows are the non-empty lines after the header, in
     order, which gives the line numbers. Returns None otherwise.
     """
-    text, encoding = decode_text(raw)
+    decoded = decode(raw)
+    if decoded.invalid_lines:
+        return None
+    text, encoding = decoded.text, decoded.encoding
     text = text.replace("\r\n", "\n") if "\r" in text else text
     if any(char in text for char in _IRREGULAR):
         return None

@@ -1,7 +1,9 @@
 """The city maps' content (classes, bins, colours, titles) and their PNG for the pipeline's UI.
 
 `map_layers` decides what a map shows; the report draws it as inline SVG (`svg.choropleth`), the
-asset metadata as PNG (`city_maps_png`, one picture of all areas). A `Figure` without pyplot keeps
+asset metadata as PNG (`city_maps_png`, one picture of all areas). The indicators' distributions
+across areas, which the overview page draws per municipality (`svg.distribution`), go to the
+asset metadata as one PNG too (`distributions_png`). A `Figure` without pyplot keeps
 no global state, so maps can be drawn while other code plots; PNGs are saved without the
 "Software" stamp so the same data gives the same bytes, which lets the pipeline see that nothing
 changed.
@@ -19,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from assets.report import labels
-from assets.report.data import AREA_KEY, ReportData
+from assets.report.data import AREA_KEY, CITY, ReportData
 
 DPI = 100
 MAP_SIZE_IN = (6.0, 6.0)
@@ -57,6 +59,51 @@ def city_maps_png(data: ReportData) -> dict[str, bytes]:
     file are drawn on the same map.
     """
     return {name: _map(data.areas, layer) for name, layer in map_layers(data, data.areas).items()}
+
+
+def distributions_png(data: ReportData) -> bytes | None:
+    """Each indicator across all areas at its latest Stichtag, one row per indicator: a box plot
+    over the area values as dots (jittered from a fixed seed, so the same data gives the same
+    bytes) and each municipality's own value as a red line. None without any indicator value.
+
+    Suppressed and not computable values have no value and are left out, as on the report.
+    """
+    values = data.values[data.values["value"].notna()]
+    latest = values.groupby(["municipality_ags", "indicator_id"])["reference_date"].transform("max")
+    values = values[values["reference_date"] == latest]  # yearly and monthly indicators alike
+    areas, cities = values[values["area_id"] != CITY], values[values["area_id"] == CITY]
+    catalog = data.catalog[data.catalog["indicator_id"].isin(set(areas["indicator_id"]))]
+    if catalog.empty:
+        return None
+    fig = Figure(figsize=(7.0, 0.85 * len(catalog) + 0.3), dpi=DPI)
+    axes = fig.subplots(len(catalog), 1, squeeze=False)[:, 0]
+    rng = np.random.default_rng(0)
+    for ax, entry in zip(axes, catalog.itertuples(index=False), strict=True):
+        rows = areas[areas["indicator_id"] == entry.indicator_id]
+        marks = rows["value"].to_numpy(dtype=float)
+        ax.boxplot(
+            marks,
+            orientation="horizontal",
+            widths=0.5,
+            showfliers=False,
+            medianprops={"color": "#333333", "linewidth": 1.5},
+        )
+        ax.scatter(
+            marks,
+            1 + rng.uniform(-0.18, 0.18, marks.size),
+            s=6,
+            color=labels.AREA_COLOUR,
+            alpha=0.6,
+        )
+        city = cities.loc[cities["indicator_id"] == entry.indicator_id, "value"]
+        for value in city:
+            ax.axvline(value, color=labels.CITY_MARK_COLOUR, linewidth=1.4)
+        ax.set_yticks([])
+        ax.set_title(f"{entry.label_de} ({_stichtag(rows)})", fontsize=8, loc="left")
+        ax.tick_params(axis="x", labelsize=7)
+    fig.suptitle("Verteilung über die Sozialräume (rot: Stadt)", fontsize=9)
+    fig.tight_layout()
+    return _png(fig)
 
 
 def map_layers(data: ReportData, areas: gpd.GeoDataFrame) -> dict[str, MapLayer]:
