@@ -129,6 +129,32 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE TABLE {table} ({columns})")
 
 
+def read_every_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Read every column of every table once; raises `duckdb.Error` on a damaged block.
+
+    DuckDB checks a block's checksum only when the block is read: a file with one corrupted data
+    block still opens and answers `count(*)` from its metadata, and fails only when a query
+    touches that column. Hashing every column of every row reads each data block in use (about
+    0.06 s for the sample's 7.5 MiB file), so damage is found before a run builds on the file.
+    """
+    tables = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' ORDER BY 1"
+    ).fetchall()
+    for (table,) in tables:
+        columns = con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = 'main' AND table_name = ? ORDER BY column_index",
+            [table],
+        ).fetchall()
+        quoted = ", ".join(_identifier(name) for (name,) in columns)
+        con.execute(f"SELECT count(*), sum(hash({quoted})) FROM {_identifier(table)}").fetchall()
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 @functools.cache
 def _column_names(columns: str) -> list[str]:
     """Column names a DDL column list defines (parsed by DuckDB itself, once per process)."""

@@ -3,7 +3,8 @@
 For when `internal.duckdb` is lost or damaged, or to prove that the archive holds everything:
 the landing folders of the last run are restored from `archive/current.json` into
 `rebuild_root/` in the warehouse folder, the old internal file is kept as
-`internal.duckdb.before-rebuild`, and the full refresh runs on the restored root. The result
+`internal.duckdb.before-rebuild` (a damaged one, found by reading every table, as
+`internal.duckdb.damaged-<UTC time>`), and the full refresh runs on the restored root. The result
 equals the incremental state (tables compared by checksum in the tests).
 """
 
@@ -11,6 +12,7 @@ import shutil
 import sys
 
 import dagster as dg
+import duckdb
 
 from assets.ingest.archive import restore_root
 from pipelines.resources import INTERNAL_DB, WAREHOUSE_DIR_ENV, DataRoot, Warehouse
@@ -22,17 +24,38 @@ def rebuild(warehouse: Warehouse) -> int:
     if not (archive / "current.json").exists():
         print(f"Kein Archiv unter {archive}: zuerst `make run` ausführen.")
         return 1
-    root = warehouse.path / "rebuild_root"
-    shutil.rmtree(root, ignore_errors=True)
-    files = restore_root(archive, root)
-    print(f"{files} Dateien aus dem Archiv wiederhergestellt nach {root}")
-    if warehouse.internal_path.exists():
-        warehouse.internal_path.replace(warehouse.path / f"{INTERNAL_DB}.before-rebuild")
-    warehouse.internal_path.with_name(INTERNAL_DB + ".wal").unlink(missing_ok=True)
-    try:
-        return refresh(DataRoot(data_dir=str(root)), warehouse)
-    finally:
+    # held throughout, so that no other run writes while the files are swapped and refilled
+    with warehouse.exclusive():
+        root = warehouse.path / "rebuild_root"
         shutil.rmtree(root, ignore_errors=True)
+        files = restore_root(archive, root)
+        print(f"{files} Dateien aus dem Archiv wiederhergestellt nach {root}")
+        print(keep_old_internal(warehouse))
+        try:
+            return refresh(DataRoot(data_dir=str(root)), warehouse)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def keep_old_internal(warehouse: Warehouse) -> str:
+    """Move the old internal file out of the way and start an empty one; a message saying where.
+
+    A readable file becomes `internal.duckdb.before-rebuild` (replacing an older one: it can be
+    rebuilt from the archive); a damaged one is set aside under its own time stamp and never
+    replaced, so that the damage can still be examined.
+    """
+    internal = warehouse.internal_path
+    if not internal.exists():
+        message = "Keine alte internal.duckdb vorhanden."
+    elif (damage := warehouse.damage()) is not None:
+        aside = warehouse.set_aside_damaged()
+        message = f"internal.duckdb beschädigt ({damage}); zur Seite gelegt als {aside.name}."
+    else:
+        kept = internal.with_name(f"{INTERNAL_DB}.before-rebuild")
+        internal.replace(kept)
+        message = f"Bisherige internal.duckdb aufbewahrt als {kept.name}."
+    duckdb.connect(str(internal)).close()
+    return message
 
 
 def main() -> int:

@@ -18,7 +18,7 @@ import dagster as dg
 import duckdb
 
 from assets.settings import load_settings
-from assets.warehouse import ensure_schema
+from assets.warehouse import ensure_schema, read_every_table
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR_ENV = "SOZIALPLANUNG_DATA_DIR"
@@ -135,27 +135,54 @@ class Warehouse(dg.ConfigurableResource):
                 _HELD[key] = 0
 
     def set_aside_damaged(self) -> Path:
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+        """Rename the internal file (and its `.wal`) to `internal.duckdb.damaged-<UTC time>`.
+
+        Never deleted: the damaged file may still be wanted to find out what happened. The time
+        has microseconds so that a second damaged file never replaces the first.
+        """
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
         aside = self.internal_path.with_name(f"{INTERNAL_DB}.damaged-{stamp}")
         self.internal_path.rename(aside)
-        self.internal_path.with_name(INTERNAL_DB + ".wal").unlink(missing_ok=True)
+        wal = self.internal_path.with_name(INTERNAL_DB + ".wal")
+        if wal.exists():
+            wal.rename(aside.with_name(aside.name + ".wal"))
         return aside
+
+    def damage(self) -> str | None:
+        """Why the internal file cannot be trusted (DuckDB's error), None when it reads fully.
+
+        Opening the file is not enough: a corrupted data block only shows when it is read, so
+        every table is read once (`read_every_table`).
+        """
+        with self.exclusive():
+            try:
+                con = duckdb.connect(str(self.internal_path))
+            except duckdb.Error as exc:
+                return str(exc)
+            try:
+                read_every_table(con)
+            except duckdb.Error as exc:
+                return str(exc)
+            finally:
+                con.close()
+            return None
 
     def prepare_full_refresh(self) -> str | None:
         """Before a run over all months: make sure the internal file is usable or start afresh.
 
-        Returns a message when a damaged or missing file was replaced.
+        A damaged file is set aside and a new one is started, which the run over all months then
+        fills from the landing root (`make run`) or from the archive (`make rebuild`). Returns a
+        message when a damaged or missing file was replaced.
         """
         with self.exclusive():
             if self.internal_path.exists():
-                try:
-                    duckdb.connect(str(self.internal_path)).close()
+                damage = self.damage()
+                if damage is None:
                     return None
-                except duckdb.Error as exc:
-                    aside = self.set_aside_damaged()
-                    message = (
-                        f"internal.duckdb beschädigt ({exc}); zur Seite gelegt als {aside.name}"
-                    )
+                aside = self.set_aside_damaged()
+                message = (
+                    f"internal.duckdb beschädigt ({damage}); zur Seite gelegt als {aside.name}"
+                )
             elif self.published_path.exists():
                 message = "internal.duckdb fehlte"
             else:
