@@ -1,11 +1,12 @@
 """Secondary suppression: by hand, and as properties over random tables (hypothesis)."""
 
 import duckdb
+import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assets.publish.disclosure import suppressed_indicator_values
+from assets.publish.tables import protect_consistently
 
 K = 3
 
@@ -36,8 +37,12 @@ def protect(
     """`frame` after disclosure control, run by DuckDB as in publishing; rows and index kept."""
     con = duckdb.connect()
     con.register("cells", frame.rename_axis("_row").reset_index())
-    sql = suppressed_indicator_values("cells", min_count, min_denominator, count_numerators)
-    out = con.execute(f"SELECT * EXCLUDE (_primary, _secondary) FROM ({sql}) ORDER BY _row").df()
+    disclosure = {"min_count": min_count, "min_denominator": min_denominator}
+    protect_consistently(con, "cells", disclosure, count_numerators)
+    out = con.execute(
+        "SELECT * EXCLUDE (_primary, _secondary, _hidden_numerator, _hidden_denominator) "
+        "FROM _protected ORDER BY _row"
+    ).df()
     con.close()
     return out.set_index("_row").rename_axis(frame.index.name)
 
@@ -158,3 +163,117 @@ def test_properties_hold_over_several_groups_indicators_denominators_and_k(group
             originals = frame.loc[cells.index, column]
             for index in shown.index[shown.isna()]:
                 assert rest != originals[index] or originals[index] == 0, (column, index)
+
+
+def shared_denominators(denominators: list[int], rows: dict[str, list[int | None]]) -> pd.DataFrame:
+    """Indicators over the same areas sharing one denominator per area (as unemployment,
+    long-term unemployment and the dependency ratios share EW_15_64). A numerator of None is a
+    secret input: the row is not computable, keeps its denominator and stays out of the total."""
+    frames = []
+    for indicator, numerators in rows.items():
+        ok = [n is not None for n in numerators]
+        total_n = sum(n for n in numerators if n is not None)
+        total_d = sum(d for d, o in zip(denominators, ok, strict=True) if o)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "municipality_ags": "05999000",
+                    "area_id": [f"A{i}" for i in range(len(denominators))] + ["ALL"],
+                    "reference_date": "2025-12-31",
+                    "indicator_id": indicator,
+                    "numerator": [float("nan") if n is None else float(n) for n in numerators]
+                    + [float(total_n)],
+                    "denominator": [float(d) for d in denominators] + [float(total_d)],
+                    "status": ["ok" if o else "not_computable" for o in ok] + ["ok"],
+                }
+            ).assign(value=lambda f: f["numerator"] / f["denominator"] * 100)
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_a_count_hidden_by_one_indicator_is_hidden_by_every_indicator_of_the_area():
+    # Denominators A0 = 2 (small), A1 = 25, A2 = 30, A3 = 100, shared by indicators a and b.
+    # a: all four areas enter; 2 is primary and 25 (next smallest) secondary, total 157.
+    # b: A1's numerator is secret, so A1 stays out of b's total (2 + 30 + 100 = 132); on its
+    #    own b would hide 2 and 30 and publish A1's 25, and a's 157 - 30 - 100 = 27 = 2 + 25
+    #    would give 2 back. Hidden consistently, b hides 25 too and a hides 30 too.
+    frame = shared_denominators([2, 25, 30, 100], {"a": [0, 5, 6, 9], "b": [0, None, 4, 8]})
+    out = protect(frame, K, 1, {"a", "b"})
+    hidden = out["denominator"].isna()
+    assert frame.loc[hidden, "denominator"].tolist() == [2, 25, 30, 2, 25, 30]
+    # a's published total minus its published cells: 157 - 100 = 57 = 2 + 25 + 30, three unknowns
+    a = out[out["indicator_id"] == "a"]
+    assert a["denominator"].iloc[-1] - a["denominator"].iloc[:-1].sum() == 57
+
+
+def determined(equations: list[dict[str, float]], unknown: str) -> bool:
+    """True when the linear system `equations` (unknown -> coefficient; the right-hand sides do
+    not matter) fixes `unknown`: its unit vector lies in the row space of the coefficients."""
+    names = sorted({name for equation in equations for name in equation} | {unknown})
+    matrix = np.array([[e.get(n, 0.0) for n in names] for e in equations] or [[0.0] * len(names)])
+    unit = np.array([[1.0 if n == unknown else 0.0 for n in names]])
+    return np.linalg.matrix_rank(np.vstack([matrix, unit])) == np.linalg.matrix_rank(matrix)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 60), min_size=2, max_size=7).flatmap(
+        lambda denominators: st.tuples(
+            st.just(denominators),
+            st.lists(
+                st.lists(
+                    st.one_of(st.none(), st.integers(0, 40)),
+                    min_size=len(denominators),
+                    max_size=len(denominators),
+                ),
+                min_size=1,
+                max_size=3,
+            ),
+        )
+    ),
+    st.integers(min_value=2, max_value=4),
+)
+def test_shared_counts_are_hidden_alike_and_no_small_count_follows_from_all_totals(case, k):
+    denominators, numerator_rows = case
+    frame = shared_denominators(
+        denominators, {f"i{j}": row for j, row in enumerate(numerator_rows)}
+    )
+    out = protect(frame, k, 1, {f"i{j}" for j in range(len(numerator_rows))})
+    for column in ["numerator", "denominator"]:
+        shown = out[column].dropna()
+        assert not ((shown > 0) & (shown < k)).any(), column
+    # consistency: a non-zero figure hidden in any row of an area is published in none of them
+    cells = out["area_id"] != "ALL"
+    for area, rows in frame[cells].groupby("area_id"):
+        published_rows = out.loc[rows.index]
+        hidden = set(rows["denominator"][published_rows["denominator"].isna()]) | set(
+            rows["numerator"][published_rows["numerator"].isna() & rows["numerator"].notna()]
+        )
+        shown = set(published_rows["denominator"].dropna()) | set(
+            published_rows["numerator"].dropna()
+        )
+        assert not (hidden - {0.0}) & shown, area
+    # An attacker knows every published figure and every published total. The unknowns are the
+    # hidden counts: one denominator per area (shared), one numerator per indicator and area.
+    # Where indicators sharing a count leave different areas out of their totals, the difference
+    # of two totals can still fix a count (README, "Disclosure control": a known limit), so the
+    # whole system is checked where every indicator's total covers the same areas.
+    if frame["status"].ne("ok").any():
+        return
+    equations = []
+    for _, rows in out.groupby("indicator_id"):
+        original = frame.loc[rows.index]
+        entered = (original["status"] == "ok") & (original["area_id"] != "ALL")
+        total = rows[rows["area_id"] == "ALL"].iloc[0]
+        if pd.notna(total["denominator"]):
+            equations.append(
+                {f"D{i}": 1.0 for i in rows.index[entered & rows["denominator"].isna()] % len(rows)}
+            )
+        if pd.notna(total["numerator"]):
+            equations.append({f"N{i}": 1.0 for i in rows.index[entered & rows["numerator"].isna()]})
+    equations = [e for e in equations if e]
+    for i, d in enumerate(denominators):
+        if 0 < d < k:
+            assert not determined(equations, f"D{i}"), (i, d)
+    for index in frame.index[cells & (frame["numerator"] > 0) & (frame["numerator"] < k)]:
+        assert not determined(equations, f"N{index}"), index

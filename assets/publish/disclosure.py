@@ -91,7 +91,11 @@ def secondary_suppression(flagged: str, columns: list[str], group: str) -> str:
 
 
 def suppressed_indicator_values(
-    source: str, min_count: int, min_denominator: float, count_numerators: set[str]
+    source: str,
+    min_count: int,
+    min_denominator: float,
+    count_numerators: set[str],
+    hidden_elsewhere: str | None = None,
 ) -> str:
     """SQL: the rows of `source` (indicator values, areas and their `ALL` rows) after primary and
     secondary suppression, with every other column of `source` passed through.
@@ -101,21 +105,38 @@ def suppressed_indicator_values(
     Rows already `not_computable` keep that status and did not enter the total, but a small count
     they carry is hidden all the same. Two extra columns, `_primary` and `_secondary`, say why a
     numerator was hidden (for the run's metadata).
+
+    `hidden_elsewhere` (a relation `municipality_ags, area_id, value`) lists figures hidden in other
+    rows of the same area: a numerator or denominator equal to one of them is hidden as if it were
+    small. Indicators share their counts (EW_15_64 is the denominator of four, EW_U15 a numerator
+    and a denominator), so a count one indicator hides must not be published by another, or that
+    indicator's total minus its published cells gives the hidden count back. The columns
+    `_hidden_numerator` and `_hidden_denominator` carry the exact non-zero figures this query hides,
+    for the next round (see `consistently_suppressed_indicator_values`).
     """
     counts = ", ".join(f"'{i}'" for i in sorted(count_numerators)) or "NULL"
+    elsewhere = (
+        (lambda column: f"({in_hidden(hidden_elsewhere, 'flagged_source', column)})")
+        if hidden_elsewhere
+        else (lambda column: "false")
+    )
     return f"""
         WITH flagged AS NOT MATERIALIZED (
             SELECT *, _ok AND NOT _total AS _cell,
-                   coalesce((_ok AND denominator < {min_denominator})
-                       OR (indicator_id IN ({counts}) AND {small_count("numerator", min_count)}),
-                       false) AS _numerator_primary,
-                   {small_count("denominator", min_count)} AS _denominator_primary
-            FROM (SELECT *, coalesce(status = 'ok', false) AS _ok,
-                         coalesce(area_id = 'ALL', false) AS _total
-                  FROM {source})),
+                   _numerator_small OR {elsewhere("numerator")} AS _numerator_primary,
+                   {small_count("denominator", min_count)} OR {elsewhere("denominator")}
+                       AS _denominator_primary
+            FROM (SELECT *,
+                         coalesce((_ok AND denominator < {min_denominator})
+                             OR (indicator_id IN ({counts})
+                                 AND {small_count("numerator", min_count)}), false)
+                             AS _numerator_small
+                  FROM (SELECT *, coalesce(status = 'ok', false) AS _ok,
+                               coalesce(area_id = 'ALL', false) AS _total
+                        FROM {source})) flagged_source),
         protected AS ({secondary_suppression("flagged", ["numerator", "denominator"], GROUP)})
-        SELECT * EXCLUDE (_ok, _total, _cell, _numerator_primary, _denominator_primary,
-                          _numerator_hidden, _denominator_hidden)
+        SELECT * EXCLUDE (_ok, _total, _cell, _numerator_small, _numerator_primary,
+                          _denominator_primary, _numerator_hidden, _denominator_hidden)
                  REPLACE (
                      CASE WHEN _numerator_hidden THEN NULL ELSE numerator END AS numerator,
                      CASE WHEN _denominator_hidden THEN NULL ELSE denominator END AS denominator,
@@ -123,9 +144,13 @@ def suppressed_indicator_values(
                          AS value,
                      CASE WHEN _ok AND (_numerator_hidden OR _denominator_hidden)
                           THEN '{SUPPRESSED}' ELSE status END AS status),
-               _numerator_primary AS _primary,
-               _ok AND _numerator_hidden AND NOT _numerator_primary
-                   AND numerator IS NOT NULL AS _secondary
+               _numerator_small AS _primary,
+               _ok AND _numerator_hidden AND NOT _numerator_small
+                   AND numerator IS NOT NULL AS _secondary,
+               CASE WHEN _numerator_hidden AND {_nonzero("numerator")} THEN numerator END
+                   AS _hidden_numerator,
+               CASE WHEN _denominator_hidden AND {_nonzero("denominator")} THEN denominator END
+                   AS _hidden_denominator
         FROM protected"""
 
 

@@ -165,6 +165,52 @@ def municipality_batches(
     return batches
 
 
+def protect_consistently(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    disclosure: dict,
+    count_numerators: set[str] = COUNT_NUMERATORS,
+    max_rounds: int = 20,
+) -> int:
+    """Protect `source` into the temporary table `_protected` so that a figure hidden in one row
+    of an area is hidden in every row of that area (see `suppressed_indicator_values`).
+
+    Each round hides, besides the small figures, every figure an earlier round hid anywhere in
+    the same area, and secondary suppression then protects those as well; the rounds end when a
+    round hides nothing new. The set of hidden figures only grows, so this ends. Returns the
+    number of rounds.
+    """
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _hidden_elsewhere "
+        "(municipality_ags VARCHAR, area_id VARCHAR, value DOUBLE)"
+    )
+    try:
+        for rounds in range(1, max_rounds + 1):
+            protected = suppressed_indicator_values(
+                source,
+                disclosure["min_count"],
+                disclosure["min_denominator"],
+                count_numerators,
+                hidden_elsewhere="_hidden_elsewhere",
+            )
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _protected AS {protected}")
+            added = con.execute("""
+                INSERT INTO _hidden_elsewhere
+                SELECT municipality_ags, area_id, value FROM (
+                    SELECT municipality_ags, area_id,
+                           unnest([_hidden_numerator, _hidden_denominator]) AS value
+                    FROM _protected)
+                WHERE value IS NOT NULL
+                EXCEPT SELECT municipality_ags, area_id, value FROM _hidden_elsewhere""").fetchone()[
+                0
+            ]
+            if added == 0:
+                return rounds
+        raise RuntimeError(f"disclosure control did not settle within {max_rounds} rounds")
+    finally:
+        con.execute("DROP TABLE _hidden_elsewhere")
+
+
 def write_indicator_values(
     con: duckdb.DuckDBPyConnection, table: str, disclosure: dict
 ) -> tuple[int, dict[str, int]]:
@@ -186,14 +232,12 @@ def write_indicator_values(
                    v.denominator, v.value, v.status, v.note
             FROM indicator_values v
             SEMI JOIN _batch b ON v.municipality_ags IS NOT DISTINCT FROM b.municipality_ags)"""
-        protected = suppressed_indicator_values(
-            source, disclosure["min_count"], disclosure["min_denominator"], COUNT_NUMERATORS
-        )
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _protected AS {protected}")
+        protect_consistently(con, source, disclosure)
         try:
             rows += con.execute(f"""
                 INSERT INTO {table} BY NAME
-                SELECT * EXCLUDE (_primary, _secondary) FROM _protected
+                SELECT * EXCLUDE (_primary, _secondary, _hidden_numerator, _hidden_denominator)
+                FROM _protected
                 ORDER BY {VALUES_ORDER}""").fetchone()[0]
             counts = con.execute(f"""
                 SELECT count(*) FILTER (WHERE _primary), count(*) FILTER (WHERE _secondary),
