@@ -63,19 +63,20 @@ from assets.ingest.archive import (
     LANDING_STATE,
     changed_since_refresh,
     mark_refreshed,
+    max_bytes,
     refreshed_contents,
     refreshed_state,
 )
 from assets.ingest.parsing import parse_dates
 from assets.ingest.providers import REPORT_COLUMNS, SURVEY_COLUMNS, classify_provider_file
+from assets.settings import SettingsError, load_settings
 from pipelines.jobs import range_tags
 from pipelines.landing import (
     add_months,
     changed_months,
     column_values,
-    months_in_statistics,
+    months_in_root,
     partition_range,
-    statistics_files,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -155,7 +156,7 @@ def months_to_refresh(
     megabytes).
     """
     if all_months is None:
-        all_months = months_in_statistics(statistics_files(root))
+        all_months = months_in_root(root)
     months: set[str] = set()
     since: list[str] = []  # months from which every later month of the data root runs
     for rel in changed:
@@ -265,10 +266,21 @@ class RefreshPlan:
 def plan_full(root: Path, all_months: list[str] | None = None) -> RefreshPlan:
     """Every asset over every month of the data root (`make run`)."""
     if all_months is None:
-        all_months = months_in_statistics(statistics_files(root))
+        all_months = months_in_root(root)
     bounds = partition_range(all_months)
     tags = {**(range_tags(*bounds) if bounds else {}), PLAN_TAG: "full"}
     return RefreshPlan([], None, bounds, tags)
+
+
+def _size_limit(root: Path) -> float:
+    """The landing files' size limit in bytes (files above it are never read). Without one when
+    the settings cannot be read: the assets then report the broken settings.yaml."""
+    try:
+        return max_bytes(
+            load_settings(root / "planning" / "settings.yaml")["limits"]["max_file_mb"]
+        )
+    except SettingsError:
+        return float("inf")
 
 
 def plan_changes(root: Path, archive: Path, asset_graph: dg.BaseAssetGraph) -> RefreshPlan:
@@ -276,8 +288,8 @@ def plan_changes(root: Path, archive: Path, asset_graph: dg.BaseAssetGraph) -> R
 
     A full plan when there is no completed refresh of this code version to start from.
     """
-    all_months = months_in_statistics(statistics_files(root))
-    changed = changed_since_refresh(root, archive, code_version())
+    all_months = months_in_root(root)
+    changed = changed_since_refresh(root, archive, code_version(), _size_limit(root))
     if changed is None:
         return plan_full(root, all_months)
     selection = assets_to_refresh(changed, asset_graph)

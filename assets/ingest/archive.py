@@ -8,6 +8,10 @@ A provider overwriting a file adds a version and keeps the old one. `restore_roo
 root from `current.json` alone, which is what `make rebuild` runs the pipeline on.
 `archive/stat_records.json` (path -> size, mtime, ctime, inode, sha256) lets the next run skip
 reading files that have not changed (see `_version`); losing it only costs time.
+A file above `limits.max_file_mb` is never read, so it is not copied either: it is listed under
+a stand-in for its hash (`oversized-<size>-<mtime_ns>`, see `oversized_digest`), and
+`restore_root` recreates it as an empty sparse file of its size, which the ingest assets refuse
+again with the same `file_too_large` entry.
 `archive/states/<sha256>.json` keeps each run's `current.json`; `archive/refreshed.json` is the
 state of the last run that completed, with the code version: an incremental refresh
 (`pipelines/incremental.py`) runs what changed since then.
@@ -37,7 +41,7 @@ from typing import BinaryIO
 
 import pandas as pd
 
-from assets.ingest.quarantine import file_sha256
+from assets.ingest.quarantine import OVERSIZED, file_sha256, oversized_digest
 
 WATCHED = ("areas", "statistics", "providers", "surveys", "planning")
 COLUMNS = ["sha256", "path", "provider_id", "size_bytes", "first_seen_utc", "current"]
@@ -50,6 +54,11 @@ SETTLED_NS = 2 * 10**9  # a file changed less than this before a run is hashed a
 IN_MEMORY = 64 * 1024 * 1024  # larger files are streamed into a temporary object while hashed
 THREADS = 4  # more only contend for the GIL and for directory locks when objects are created
 BATCH = 512  # files per task: one future per file would cost more than a cached file
+
+
+def max_bytes(max_file_mb: float) -> float:
+    """`limits.max_file_mb` of the settings in bytes (the limit the ingest assets apply)."""
+    return max_file_mb * 1_048_576
 
 
 def landing_files(root: Path) -> list[Path]:
@@ -90,9 +99,12 @@ def _regular_files(root: str, folder: str) -> list[str]:
 
 
 def archive_landing_files(
-    root: Path, archive: Path, now: dt.datetime | None = None
+    root: Path, archive: Path, now: dt.datetime | None = None, limit: float = float("inf")
 ) -> pd.DataFrame:
-    """Copy new file versions into the archive and return the whole manifest as a frame."""
+    """Copy new file versions into the archive and return the whole manifest as a frame.
+
+    Files larger than `limit` bytes are listed but neither read nor copied (`oversized_digest`).
+    """
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     started_ns = time.time_ns()
     manifest = archive / "manifest.jsonl"
@@ -108,7 +120,7 @@ def archive_landing_files(
             version
             for batch in pool.map(
                 lambda batch: [
-                    _version(os.path.join(root, rel), records.get(rel), objects, started_ns)
+                    _version(os.path.join(root, rel), records.get(rel), objects, started_ns, limit)
                     for rel in batch
                 ],
                 batches,
@@ -144,7 +156,9 @@ def archive_landing_files(
     return frame[COLUMNS]
 
 
-def changed_since_refresh(root: Path, archive: Path, code_version: str) -> list[str] | None:
+def changed_since_refresh(
+    root: Path, archive: Path, code_version: str, limit: float = float("inf")
+) -> list[str] | None:
     """Landing paths added, changed or removed since the last complete refresh, sorted.
 
     The state of that refresh is `archive/refreshed.json` (written by `mark_refreshed` once a run
@@ -166,7 +180,12 @@ def changed_since_refresh(root: Path, archive: Path, code_version: str) -> list[
         stat = os.stat(path)
         record = records.get(rel)
         identity = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
-        digest = record[4] if record and record[:4] == identity else file_sha256(Path(path))
+        if stat.st_size > limit:
+            digest = oversized_digest(stat)
+        elif record and record[:4] == identity:
+            digest = record[4]
+        else:
+            digest = file_sha256(Path(path))
         if previous.get(rel) != digest:
             changed.append(rel)
     changed.extend(set(previous) - set(rels))
@@ -245,7 +264,7 @@ def _read_refreshed(path: str, mtime_ns: int, size: int, inode: int) -> dict | N
 
 
 def _version(
-    path: str, record: list | None, objects: _Objects, started_ns: int
+    path: str, record: list | None, objects: _Objects, started_ns: int, limit: float
 ) -> tuple[str, int, list | None]:
     """(sha256, size, record to keep) of one landing file, reading it only if it may have changed.
 
@@ -259,6 +278,8 @@ def _version(
     A lost object (e.g. a damaged archive) is never assumed: the file is read and stored again.
     """
     stat = os.stat(path)  # before reading, so a change during the read shows next run
+    if stat.st_size > limit:
+        return oversized_digest(stat), stat.st_size, None
     identity = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
     if record and record[:4] == identity and record[4] in objects:
         return record[4], stat.st_size, record
@@ -340,6 +361,10 @@ def restore_root(archive: Path, target: Path) -> int:
     for rel, digest in sorted(current.items()):
         destination = target / rel
         destination.parent.mkdir(parents=True, exist_ok=True)
+        if digest.startswith(OVERSIZED):
+            with destination.open("wb") as handle:  # sparse: takes no disk space
+                handle.truncate(int(digest.split("-")[1]))
+            continue
         shutil.copyfile(archive / "objects" / digest[:2] / digest, destination)
     return len(current)
 

@@ -158,6 +158,15 @@ class IngestResult:
             raise AssertionError(f"row counts do not reconcile for {bad.file.tolist()}")
 
 
+OVERSIZED = "oversized"  # the prefix of the stand-in digest of a file above the size limit
+
+
+def oversized_digest(stat) -> str:
+    """The stand-in for the hash of a file above the size limit, which is never read (neither
+    hashed nor archived): a new size or modification time is a new version."""
+    return f"{OVERSIZED}-{stat.st_size}-{stat.st_mtime_ns}"
+
+
 def file_record(
     source: str,
     file: str,
@@ -201,7 +210,8 @@ def split_oversized(
     """Files above the size limit from settings are not opened; each gets a quarantine entry."""
     keep, entries, files = [], [], []
     for path in paths:
-        size_mb = path.stat().st_size / 1_048_576
+        stat = path.stat()
+        size_mb = stat.st_size / 1_048_576
         if size_mb <= max_mb:
             keep.append(path)
             continue
@@ -217,7 +227,7 @@ def split_oversized(
                 reason=f"Datei größer als die erlaubten {max_mb:g} MB; nicht gelesen",
             )
         )
-        files.append(file_record(source, rel, file_sha256(path), "", 0, 0, 0))
+        files.append(file_record(source, rel, oversized_digest(stat), "", 0, 0, 0))
     quarantine = (
         pd.DataFrame(entries, columns=QUARANTINE_COLUMNS) if entries else empty_quarantine()
     )
