@@ -88,10 +88,62 @@ def _overlay(target: dict, given: dict, path: Path, prefix: str) -> None:
             raise SettingsError(f"{path}: unbekannter Schlüssel {name!r}")
         default = target[key]
         # Open mappings (per offer type / per class) may gain keys; fixed sections may not.
-        if isinstance(default, dict) and isinstance(value, dict) and name not in _OPEN_MAPPINGS:
+        if isinstance(default, dict) and name not in _OPEN_MAPPINGS:
+            if not isinstance(value, dict):
+                raise SettingsError(f"{path}: {name} erwartet eine Zuordnung (key: value)")
             _overlay(default, value, path, name + ".")
+        elif isinstance(default, dict):
+            if not isinstance(value, dict):
+                raise SettingsError(f"{path}: {name} erwartet eine Zuordnung (key: value)")
+            for entry, item in value.items():  # given entries replace or add to the defaults
+                _check(f"{name}.{entry}", _OPEN_MAPPINGS[name], item, path)
+            target[key] = {**default, **value}
         else:
+            _check(name, default, value, path)
             target[key] = value
 
 
-_OPEN_MAPPINGS = {"supply.walking_distance_m", "supply.target_groups", "allocation.class_weights"}
+# what the entries of an open mapping must look like (an example value of the right type)
+_OPEN_MAPPINGS = {
+    "supply.walking_distance_m": 500,
+    "supply.target_groups": ["EW"],
+    "allocation.class_weights": 1.0,
+}
+# lower bounds of numbers whose misuse would silently switch a method off
+_MINIMUM = {
+    "disclosure.min_count": 2,  # 1 would publish every count: no primary suppression at all
+    "disclosure.min_denominator": 0,
+    "disclosure.min_survey_n": 1,
+    "limits.max_file_mb": 0,
+    "allocation.budget_eur": 0,
+    "index.min_population": 0,
+    "index.dynamics_years": 1,
+}
+_INTEGERS = {"disclosure.min_count", "disclosure.min_survey_n", "index.dynamics_years"}
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _check(name: str, example: Any, value: Any, path: Path) -> None:
+    """A setting has the type of its default; counts are whole numbers; some have a minimum."""
+    if _is_number(example):
+        if not _is_number(value):
+            raise SettingsError(f"{path}: {name} muss eine Zahl sein, nicht {value!r}")
+        if name in _INTEGERS and value != int(value):
+            raise SettingsError(f"{path}: {name} muss eine ganze Zahl sein, nicht {value!r}")
+        if name in _MINIMUM and value < _MINIMUM[name]:
+            raise SettingsError(
+                f"{path}: {name} muss mindestens {_MINIMUM[name]} sein, nicht {value!r}"
+            )
+    elif isinstance(example, list):
+        if not isinstance(value, list) or not all(
+            isinstance(item, type(example[0])) or (_is_number(example[0]) and _is_number(item))
+            for item in value
+        ):
+            raise SettingsError(
+                f"{path}: {name} erwartet eine Liste wie {example!r}, nicht {value!r}"
+            )
+    elif not isinstance(value, type(example)):
+        raise SettingsError(f"{path}: {name} erwartet {type(example).__name__}, nicht {value!r}")

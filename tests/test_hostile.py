@@ -8,6 +8,7 @@ landing folder to what people open is run.
 import csv
 import json
 import os
+import re
 
 import dagster as dg
 import duckdb
@@ -155,3 +156,37 @@ def test_formula_like_provider_values_are_plain_text_in_the_feedback_files(hosti
     with (folder / "2024-06.csv").open(encoding="utf-8-sig", newline="") as handle:
         fields = [field for row in csv.reader(handle, delimiter=";") for field in row]
     assert_neutralised(REPORT_VALUES, fields)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("disclosure: {min_count: 1}", "disclosure.min_count muss mindestens 2 sein"),
+        ("disclosure: {min_count: '3) OR true --'}", "disclosure.min_count muss eine Zahl sein"),
+        ("disclosure: {min_survey_n: 2.5}", "disclosure.min_survey_n muss eine ganze Zahl sein"),
+        ("disclosure: 3", "disclosure erwartet eine Zuordnung"),
+        ("supply: {target_groups: {kita: EW_U3}}", "supply.target_groups.kita erwartet eine Liste"),
+        ("limits: {max_file_mb: -1}", "limits.max_file_mb muss mindestens 0 sein"),
+    ],
+)
+def test_settings_of_the_wrong_type_or_below_their_minimum_are_refused(tmp_path, body, message):
+    """Numbers enter SQL and switch methods off: a string, or a min_count of 1 (no primary
+    suppression at all), is an error naming the setting, never used."""
+    path = write(tmp_path / "planning" / "settings.yaml", body + "\n")
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        load_settings(path)
+
+
+def test_an_open_mapping_in_settings_adds_to_its_defaults(tmp_path):
+    path = write(
+        tmp_path / "planning" / "settings.yaml",
+        "supply: {walking_distance_m: {kita: 300, spielplatz: 400}}\n",
+    )
+    distances = load_settings(path)["supply"]["walking_distance_m"]
+    assert distances == {
+        "kita": 300,
+        "familienzentrum": 1000,
+        "jugendzentrum": 1000,
+        "seniorentreff": 800,
+        "spielplatz": 400,
+    }
