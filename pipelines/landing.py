@@ -20,8 +20,9 @@ from assets.ingest.parsing import (
     parse_semicolon,
     parse_xlsx,
 )
+from assets.ingest.providers import discover
 from assets.ingest.statistics import read_coded
-from pipelines.partitions import monthly
+from pipelines.partitions import monthly, partition_months
 
 
 def months_in_statistics(paths: list[Path]) -> list[str]:
@@ -98,6 +99,15 @@ def add_months(month: str, count: int) -> str:
     """The `YYYY-MM` month `count` calendar months after `month` (before, if negative)."""
     year, number = divmod(int(month[:4]) * 12 + int(month[5:7]) - 1 + count, 12)
     return f"{year:04d}-{number + 1:02d}"
+
+
+def months_in_root(root: Path) -> list[str]:
+    """Sorted `YYYY-MM` months of a data root: those of its statistics and of its providers'
+    report files, so that a full refresh also loads reports of months the statistics do not
+    reach yet (the Bundesagentur delivers later than the providers)."""
+    open_months = set(partition_months())  # the others are reported by `provider_files`
+    reports = {f.month for f in discover(root).of_kind("report")} & open_months
+    return sorted(set(months_in_statistics(statistics_files(root))) | reports)
 
 
 def statistics_files(root: Path) -> list[Path]:

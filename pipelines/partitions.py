@@ -40,6 +40,11 @@ MUNICIPALITY_DIMENSION = "ags"
 monthly = dg.MonthlyPartitionsDefinition(start_date="2010-01-01", timezone="Europe/Berlin")
 
 
+def partition_months() -> list[str]:
+    """The months (`YYYY-MM`) that have a monthly partition now, in order."""
+    return [key[:7] for key in monthly.get_partition_keys()]
+
+
 def partitions_from_env() -> dg.PartitionsDefinition:
     """The partitions of the monthly assets chosen by `SOZIALPLANUNG_PARTITIONS`."""
     choice = os.environ.get(PARTITIONS_ENV, "month")

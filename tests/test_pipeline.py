@@ -5,9 +5,10 @@ import duckdb
 import pytest
 
 from pipelines.definitions import defs
+from pipelines.incremental import plan_full
 from pipelines.jobs import REFRESH_JOB_NAME, range_tags
 from pipelines.resources import DataRoot, Warehouse
-from tests.conftest import add_provider_files
+from tests.conftest import add_provider_files, write
 
 
 def run_refresh(root, warehouse_dir, first="2023-12-01", last="2024-06-01"):
@@ -168,3 +169,37 @@ def test_a_corrected_report_replaces_the_month_and_never_adds_twice(tiny_root, t
     internal.close()
     assert rows == [("SR-A",), ("SR-B",)] and quarantined == 0
     assert not (tmp_path / "wh" / "feedback" / "TR-01" / "2024-06.xlsx").exists()
+
+
+def test_reports_beyond_the_statistics_load_and_reports_without_a_month_are_reported(
+    tiny_root, tmp_path
+):
+    """Providers deliver before the Bundesagentur: a full refresh spans their report months too,
+    and a report whose month has no partition (not over yet, or before 2010) is never silently
+    skipped."""
+    add_provider_files(tiny_root)
+    header = "Massnahme_ID;Berichtsmonat;Raum_ID;Teilnehmende;davon_Zielgruppe;Neuzugaenge;Stunden;Kosten_EUR\n"
+    reports = tiny_root / "providers" / "TR-01" / "reports"
+    write(reports / "2024-08.csv", header + "M-1;2024-08;SR-A;22;11;2;40;900\n")
+    write(reports / "2999-01.csv", header + "M-1;2999-01;SR-A;1;1;1;1;1\n")
+    write(reports / "2009-12.csv", header + "M-1;2009-12;SR-A;1;1;1;1;1\n")
+    bounds = plan_full(tiny_root).bounds
+    assert bounds == ("2023-12-01", "2024-08-01")  # the statistics end in June 2024
+    result = run_refresh(tiny_root, tmp_path / "wh", *bounds)
+    assert result.success
+    con = duckdb.connect(str(tmp_path / "wh" / "internal.duckdb"), read_only=True)
+    loaded = con.execute(
+        "SELECT strftime(month, '%Y-%m'), participants FROM measure_reports ORDER BY 1"
+    ).fetchall()
+    refused = con.execute(
+        "SELECT file, reason_code, reason FROM quarantine WHERE reason_code = 'month_not_open' "
+        "ORDER BY file"
+    ).fetchall()
+    con.close()
+    assert loaded == [("2024-06", 20), ("2024-08", 22)]
+    assert [(f, code) for f, code, _ in refused] == [
+        ("providers/TR-01/reports/2009-12.csv", "month_not_open"),
+        ("providers/TR-01/reports/2999-01.csv", "month_not_open"),
+    ]
+    assert "vor dem ersten Auswertungsmonat 2010-01" in refused[0][2]
+    assert "noch nicht abgeschlossen" in refused[1][2]

@@ -10,13 +10,13 @@ import pandas as pd
 from assets.indicators.catalog import BY_ID
 from assets.ingest import areas as areas_reader
 from assets.ingest import genesis, needs_survey, providers, statistics, zensus
-from assets.ingest.archive import LANDING_STATE, archive_landing_files, save_state
+from assets.ingest.archive import LANDING_STATE, archive_landing_files, max_bytes, save_state
 from assets.ingest.quarantine import IngestResult, split_oversized
 from assets.metadata import markdown_table, table_metadata
 from assets.planning import PlanningError, load_goals
 from assets.publish.feedback import REJECTED_COLUMNS, feedback_tables
 from assets.warehouse import insert_frame, replace_source, replace_table
-from pipelines.partitions import monthly_assets_partitions, slice_of
+from pipelines.partitions import monthly_assets_partitions, partition_months, slice_of
 from pipelines.resources import DataRoot, Warehouse
 
 GROUP = "ingest"
@@ -96,7 +96,8 @@ def landing_archive(data_root: DataRoot, warehouse: Warehouse) -> dg.Materialize
     refresh once the run has completed.
     """
     with warehouse.exclusive(), warehouse.connect() as con:
-        manifest = archive_landing_files(data_root.path, warehouse.path / "archive")
+        limit = max_bytes(data_root.settings()["limits"]["max_file_mb"])
+        manifest = archive_landing_files(data_root.path, warehouse.path / "archive", limit=limit)
         state = save_state(warehouse.path / "archive")
         replace_table(con, "archive", manifest)
         return dg.MaterializeResult(
@@ -301,8 +302,12 @@ def provider_files(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeR
 
     Files outside `facilities.(csv|xlsx)`, `reports/<YYYY-MM>.(csv|xlsx)` and `surveys/*.csv` are
     reported (quarantine, reason `unexpected_file`), never guessed at; links are never followed.
+    A report of a month that has no partition yet (the month is not over) or any more (before
+    the first month) is not read and reported as `month_not_open`; it loads once its month has
+    closed, when this entry disappears.
     """
     inventory = providers.discover(data_root.path)
+    months = partition_months()
     rows = [
         dict(
             provider_id=f.provider_id,
@@ -311,6 +316,15 @@ def provider_files(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeR
             period=f.month,
             status="used",
             note=None,
+        )
+        if f.kind != "report" or not (waiting := providers.month_not_open(f.month, months))
+        else dict(
+            provider_id=f.provider_id,
+            kind=f.kind,
+            file=f.rel,
+            period=f.month,
+            status="not_read",
+            note=waiting,
         )
         for f in inventory.files
     ]
@@ -329,7 +343,7 @@ def provider_files(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeR
         dict(provider_id=p, kind=None, file=rel, period=None, status="unexpected", note=reason)
         for p, rel, reason in inventory.unexpected
     ]
-    result = providers.unexpected_files(inventory)
+    result = providers.unexpected_files(inventory, months)
     with warehouse.connect() as con:
         con.execute("BEGIN TRANSACTION")
         replace_table(con, "provider_files", pd.DataFrame(rows))

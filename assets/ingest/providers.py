@@ -647,8 +647,28 @@ def _with_context(result: IngestResult, files: list[ProviderFile]) -> IngestResu
     return result
 
 
-def unexpected_files(inventory: ProviderInventory) -> IngestResult:
-    """One quarantine entry per file or folder outside the expected pattern (nothing is read)."""
+def month_not_open(month: str, months: list[str]) -> str | None:
+    """Why a report of `month` cannot be read yet or at all, given the sorted monthly partition
+    months (`YYYY-MM`); None when it has its partition."""
+    if month > months[-1]:
+        return (
+            f"Berichtsmonat {month} ist noch nicht abgeschlossen; die Datei wird nach "
+            "Monatsende geladen"
+        )
+    if month < months[0]:
+        return f"Berichtsmonat {month} liegt vor dem ersten Auswertungsmonat {months[0]}; nicht gelesen"
+    return None
+
+
+def unexpected_files(inventory: ProviderInventory, months: list[str]) -> IngestResult:
+    """One quarantine entry per file or folder outside the expected pattern, and per report of a
+    month without a partition in the sorted `months` (nothing is read); nothing goes unreported."""
+    unread = list(inventory.unexpected)
+    unread_codes = ["unexpected_file"] * len(unread)
+    for f in inventory.of_kind("report"):
+        if reason := month_not_open(f.month, months):
+            unread.append((f.provider_id, f.rel, reason))
+            unread_codes.append("month_not_open")
     entries = [
         dict(
             source=PROVIDER_FILES,
@@ -656,12 +676,12 @@ def unexpected_files(inventory: ProviderInventory) -> IngestResult:
             row_number=None,
             column=None,
             value=None,
-            reason_code="unexpected_file",
+            reason_code=code,
             reason=reason,
             provider_id=provider,
             period=None,
         )
-        for provider, rel, reason in inventory.unexpected
+        for (provider, rel, reason), code in zip(unread, unread_codes, strict=True)
     ]
     records = [
         {
@@ -669,7 +689,7 @@ def unexpected_files(inventory: ProviderInventory) -> IngestResult:
             "provider_id": provider,
             "period": None,
         }
-        for provider, rel, _ in inventory.unexpected
+        for provider, rel, _ in unread
     ]
     return IngestResult(
         pd.DataFrame(),
