@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from assets.publish.controlling import (
+    goal_measure_status_sql,
     kpi_status_rolling_sql,
     kpi_status_sql,
     measure_kpis_sql,
@@ -342,3 +343,28 @@ def test_no_published_table_of_a_pipeline_run_holds_a_count_in_1_to_k_minus_1(ti
         > 0
     )
     con.close()
+
+
+def test_the_goal_view_counts_only_the_lights_the_published_kpi_status_shows():
+    """Internally M-1's satisfaction on 3 answers is red; published it is `none` (too few
+    answers), so the published goal row counts 1 green, 0 red, 1 none, and its worst light is
+    green, not red. M-2 has no KPI row in the month: zeros and `none`."""
+    con = duckdb.connect()
+    con.execute("""CREATE TABLE goal_measure_status AS SELECT * FROM (VALUES
+        ('G1', 'Kinderarmut senken', 'child_poverty', 'M-1', DATE '2025-03-01', 1, 0, 1, 0, 'red'),
+        ('G1', 'Kinderarmut senken', 'child_poverty', 'M-2', DATE '2025-03-01', 0, 0, 0, 0, 'none'))
+        t(goal_id, goal_title, indicator_id, measure_id, month, green, yellow, red, "none",
+          worst_light)""")
+    con.execute("""CREATE TABLE published_status AS SELECT * FROM (VALUES
+        ('M-1', DATE '2025-03-01', 'participants', 30.0, 30.0, 'green'),
+        ('M-1', DATE '2025-03-01', 'satisfaction_top2', NULL, 80.0, 'none'),
+        ('M-1', DATE '2025-03-01', 'hours', 12.0, NULL, 'none'),
+        ('M-1', DATE '2025-02-01', 'participants', 10.0, 30.0, 'red'))
+        t(measure_id, month, kpi, actual, target, traffic_light)""")
+    rows = con.execute(goal_measure_status_sql("published_status")).fetchall()
+    con.close()
+    march = dt.date(2025, 3, 1)
+    assert rows == [
+        ("G1", "Kinderarmut senken", "child_poverty", "M-1", march, 1, 0, 0, 1, "green"),
+        ("G1", "Kinderarmut senken", "child_poverty", "M-2", march, 0, 0, 0, 0, "none"),
+    ]

@@ -18,7 +18,7 @@ from assets.publish.docs import document_published_file
 from assets.publish.exports import GPKG, SHEETS, XLSX, write_exports
 from assets.publish.swap import publish_atomically
 from assets.publish.tables import PUBLISHED_DDL
-from assets.publish.views import KPI_TEXT, german_number
+from assets.publish.views import KPI_TEXT, german_number, views
 from assets.settings import DEFAULTS
 
 SQUARE = "POLYGON((0 0, 100 0, 100 100, 0 100, 0 0))"
@@ -240,3 +240,28 @@ def test_exports_have_every_topic_with_german_headers_and_each_column_once(publi
     assert len(reasons) == 3 and all(reasons)
     controlling = list(workbook["Controlling"].iter_rows(min_row=2, values_only=True))
     assert {row[0] for row in controlling} == {"2025-12-01", "2025-11-01"}  # not August: 3 months
+
+
+def test_the_goal_overview_keeps_goals_without_measures_or_without_progress():
+    """G1 has both, G2 no measures (only indicator progress), G3 no city-wide progress yet
+    (only measures): each keeps its row, with NULL for the half it lacks."""
+    con = duckdb.connect()
+    con.execute("""CREATE TABLE goal_progress AS SELECT * FROM (VALUES
+        ('G1', '05999000', 'ALL', DATE '2025-12-31', 'child_poverty', 20.0, 18.0, 15.0, 0.4, true),
+        ('G2', '05999000', 'ALL', DATE '2025-12-31', 'unemployment', 7.0, 7.5, 6.0, -0.5, false))
+        t(goal_id, municipality_ags, area_id, reference_date, indicator_id, baseline, current,
+          target, progress, on_track)""")
+    con.execute("""CREATE TABLE goal_measure_status AS SELECT * FROM (VALUES
+        ('G1', 'Kinderarmut senken', 'child_poverty', 'M-1', DATE '2025-03-01', 2, 1, 0, 0),
+        ('G3', 'Teilhabe im Alter', 'old_age_poverty', 'M-3', DATE '2025-03-01', 0, 0, 1, 0))
+        t(goal_id, goal_title, indicator_id, measure_id, month, green, yellow, red, "none")""")
+    sql = views(copy.deepcopy(DEFAULTS))["v_goal_overview"][0]
+    rows = con.execute(
+        f"SELECT goal_id, goal_title, current, kpis_green, kpis_red FROM ({sql})"
+    ).fetchall()
+    con.close()
+    assert rows == [
+        ("G1", "Kinderarmut senken", 18.0, 2, 0),
+        ("G2", None, 7.5, None, None),
+        ("G3", "Teilhabe im Alter", None, 0, 1),
+    ]

@@ -87,6 +87,28 @@ def kpi_status_sql(published_kpis: str, kpi_columns: list[str]) -> str:
         ORDER BY k.measure_id, k.month, k.kpi"""
 
 
+def goal_measure_status_sql(published_status: str) -> str:
+    """SQL: the goals' light counts recounted from the published `kpi_status`, so that the goal
+    view never counts a light that the published KPI status hides (a satisfaction light on too
+    few answers is `none` there). Goals, measures and months come from the internal table, which
+    lists every measure of a goal in every month."""
+    lights = ", ".join(
+        f"count(k.kpi) FILTER (WHERE k.traffic_light = '{light}') AS \"{light}\""
+        for light in ("green", "yellow", "red", "none")
+    )
+    return f"""
+        SELECT goal_id, goal_title, indicator_id, measure_id, month, green, yellow, red, "none",
+               CASE WHEN red > 0 THEN 'red' WHEN yellow > 0 THEN 'yellow'
+                    WHEN green > 0 THEN 'green' ELSE 'none' END AS worst_light
+        FROM (SELECT g.goal_id, g.goal_title, g.indicator_id, g.measure_id, g.month, {lights}
+              FROM goal_measure_status g
+              LEFT JOIN {published_status} k
+                     ON k.measure_id = g.measure_id AND k.month = g.month
+                    AND k.target IS NOT NULL
+              GROUP BY ALL)
+        ORDER BY goal_id, measure_id, month"""
+
+
 def kpi_status_rolling_sql(
     published_status: str, min_count: int, min_survey_n: int, min_denominator: float
 ) -> str:

@@ -19,6 +19,7 @@ import pandas as pd
 from assets.indicators.catalog import INDICATORS
 from assets.planning import Goals
 from assets.publish.controlling import (
+    goal_measure_status_sql,
     kpi_status_rolling_sql,
     kpi_status_sql,
     measure_kpis_sql,
@@ -479,10 +480,7 @@ def write_published_tables(
         "kpi_status_rolling",
         kpi_status_rolling_sql(f"{pub}.kpi_status", k, min_survey_n, min_denominator),
     )
-    put(
-        "goal_measure_status",
-        "SELECT * FROM goal_measure_status ORDER BY goal_id, measure_id, month",
-    )
+    put("goal_measure_status", goal_measure_status_sql(f"{pub}.kpi_status"))
     put("needs_survey", needs_survey_sql(k, min_survey_n))
     put("metadata", metadata)
     for table in SUPPRESSION_STATUS:

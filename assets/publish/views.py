@@ -146,11 +146,11 @@ WITH latest_measures AS (
 latest_progress AS (
     SELECT * FROM goal_progress WHERE area_id = 'ALL'
     QUALIFY reference_date = max(reference_date) OVER (PARTITION BY goal_id))
-SELECT g.goal_id, g.municipality_ags, m.goal_title, g.indicator_id, g.reference_date,
+SELECT goal_id, g.municipality_ags, m.goal_title, g.indicator_id, g.reference_date,
        g.baseline, g.current, g.target, g.progress, g.on_track, m.measures_month, m.kpis_green,
        m.kpis_yellow, m.kpis_red, m.kpis_without_value, m.measures_red
-FROM latest_progress g JOIN latest_measures m USING (goal_id)
-ORDER BY g.goal_id, g.municipality_ags
+FROM latest_progress g FULL JOIN latest_measures m USING (goal_id)  -- every goal, even one half known
+ORDER BY goal_id, g.municipality_ags
 """,
             (
                 "Je Ziel und Kommune: Fortschritt des Indikators (gesamt) neben den Ampeln der "
