@@ -23,6 +23,7 @@ from pipelines.resources import DataRoot, Warehouse
 @dg.sensor(
     job_name=REFRESH_JOB_NAME,
     minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,  # a late provider file must start a run
     description="Starts a refresh of what the landing files changed since the last completed one.",
 )
 def landing_files_sensor(
