@@ -3,6 +3,7 @@
 Every case asserts the exact quarantine reason and that every other row of the file still loads.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -164,6 +165,21 @@ def test_xlsx_report_with_title_row_and_trailing_empty_rows(tmp_path):
     result = read_reports(discover(tmp_path).of_kind("report"), tmp_path, AREAS, MEASURES)
     assert outcome(result) == ([(4, "target_group_exceeds_participants")], [3])
     assert result.loaded.iloc[0][["hours", "cost_eur"]].tolist() == [40.5, 1234.5]
+
+
+def test_an_excel_date_cell_as_report_month_counts_when_it_is_the_first_of_the_month(tmp_path):
+    """Excel stores a typed "2025-03" as the date 2025-03-01; a mid-month date is no month."""
+    xlsx(
+        tmp_path / "providers" / "TR-01" / "reports" / "2025-03.xlsx",
+        [
+            REPORT_HEADER.split(";"),
+            ["M-1", dt.datetime(2025, 3, 1), "SR-A", 20, 10, 3, 40, 100],
+            ["M-1", dt.datetime(2025, 3, 15), "SR-B", 15, 5, 2, 30, 900],
+        ],
+    )
+    result = read_reports(discover(tmp_path).of_kind("report"), tmp_path, AREAS, MEASURES)
+    assert outcome(result) == ([(3, "invalid_month")], [2])
+    assert str(result.loaded.iloc[0]["month"])[:10] == "2025-03-01"
 
 
 def test_xlsx_values_beyond_the_header_are_quarantined(tmp_path):

@@ -326,8 +326,12 @@ def read_reports(
     file_month = batch.of_file([f.month for f in files])
     _measure_rules(frame, batch, measures, provider)
     month_text = rows["Berichtsmonat"]
-    month = pd.to_datetime(month_text, format="%Y-%m", errors="coerce").fillna(
-        pd.to_datetime(month_text, format="%m.%Y", errors="coerce")
+    # Excel turns a typed "2025-03" into the date 2025-03-01: the first of a month counts too
+    first_day = pd.to_datetime(month_text, format="%Y-%m-%d", errors="coerce")
+    month = (
+        pd.to_datetime(month_text, format="%Y-%m", errors="coerce")
+        .fillna(pd.to_datetime(month_text, format="%m.%Y", errors="coerce"))
+        .fillna(first_day.where(first_day.dt.day == 1))
     )
     reject(
         month.isna(),
