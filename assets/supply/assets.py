@@ -17,7 +17,7 @@ from assets.ingest.assets import (
 )
 from assets.metadata import markdown_table, table_metadata
 from assets.publish.swap import replace_folder
-from assets.supply.maps import supply_map_png
+from assets.supply.maps import disclosed_coverage, supply_map_png
 from assets.supply.table import compute_supply
 from assets.warehouse import replace_table
 from pipelines.resources import DataRoot, Warehouse
@@ -47,11 +47,16 @@ def supply(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     open facility, and gaps (coverage below `gap_coverage_factor` × the municipality's value or
     reach below `gap_min_share_within`) ranked by need: areas with `needs_action` first, then by
     status class, then by unserved target population (persons). A map per offer type is attached
-    below and written to `maps/` in the warehouse folder. When its inputs (areas, facilities, population
+    below and written to `maps/` in the warehouse folder; like the published `supply`, it shows
+    no coverage for a target population below `disclosure.min_denominator` (grey, "keine
+    Angabe"). When its inputs (areas, facilities, population
     Stichtage, grid, social index, settings) are what the last run used and the maps are there,
     the stored table and maps are kept (`assets/inputs.py`).
     """
-    settings = data_root.settings()["supply"]
+    all_settings = data_root.settings()
+    settings = all_settings["supply"]
+    # the maps leave the pipeline like the published file: no rate on a small target population
+    min_denominator = all_settings["disclosure"]["min_denominator"]
     # Only population counts matter here; the monthly Bundesagentur rows are most of the table.
     codes = sorted({"EW"} | {c for group in settings["target_groups"].values() for c in group})
     queries = {
@@ -66,7 +71,11 @@ def supply(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     }
     areas_query = ("SELECT municipality_ags, area_id, geometry_wkt FROM areas", [])
     with warehouse.connect() as con:
-        key = inputs.fingerprint(con, [areas_query, *queries.values()], settings)
+        key = inputs.fingerprint(
+            con,
+            [areas_query, *queries.values()],
+            {**settings, "map_min_denominator": min_denominator},
+        )
         maps = _stored_maps(warehouse)
         recomputed = not (maps and inputs.unchanged(con, "supply", key))
         if recomputed:
@@ -82,7 +91,8 @@ def supply(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
         metadata = table_metadata(con, "supply")
     if recomputed:
         with warehouse.exclusive():
-            maps = _write_maps(warehouse, polygons, result, frames["facilities"])
+            shown = disclosed_coverage(result, min_denominator)
+            maps = _write_maps(warehouse, polygons, shown, frames["facilities"])
         with warehouse.connect() as con:
             inputs.record(con, "supply", key)  # only now are table and maps complete
     latest = result[result["reference_date"] == result["reference_date"].max()]

@@ -23,6 +23,14 @@ NO_VALUE_COLOUR = "#d9d9d9"
 FACILITY_COLOUR = "#2166ac"
 
 
+def disclosed_coverage(supply_rows: pd.DataFrame, min_denominator: float) -> pd.DataFrame:
+    """`supply_rows` with no coverage where the target population is below `min_denominator`
+    (or unknown): a map leaves the pipeline like the published file, and coverage with the
+    published capacities would give a small target population back."""
+    enough = supply_rows["target_population"] >= min_denominator
+    return supply_rows.assign(places_per_1000=supply_rows["places_per_1000"].where(enough))
+
+
 def supply_map_png(
     polygons: gpd.GeoDataFrame,
     supply_rows: pd.DataFrame,
