@@ -36,12 +36,25 @@ def protect(
 ) -> pd.DataFrame:
     """`frame` after disclosure control, run by DuckDB as in publishing; rows and index kept."""
     con = duckdb.connect()
+    # which count a figure is (`SHARED_COUNTS_SQL`): unless the frame says otherwise, each
+    # indicator has counts of its own, dated by the reference date
+    frame = frame.assign(
+        **{
+            column: frame.get(column, default)
+            for column, default in [
+                ("_numerator_count", "N_" + frame["indicator_id"]),
+                ("_denominator_count", "D_" + frame["indicator_id"]),
+                ("denominator_date", pd.to_datetime(frame["reference_date"])),
+            ]
+        }
+    )
+    frame["reference_date"] = pd.to_datetime(frame["reference_date"])
     con.register("cells", frame.rename_axis("_row").reset_index())
     disclosure = {"min_count": min_count, "min_denominator": min_denominator}
     protect_consistently(con, "cells", disclosure, count_numerators)
     out = con.execute(
-        "SELECT * EXCLUDE (_primary, _secondary, _hidden_numerator, _hidden_denominator) "
-        "FROM _protected ORDER BY _row"
+        "SELECT * EXCLUDE (_primary, _secondary, _hidden_numerator, _hidden_denominator, "
+        "_numerator_count, _denominator_count, denominator_date) FROM _protected ORDER BY _row"
     ).df()
     con.close()
     return out.set_index("_row").rename_axis(frame.index.name)
@@ -185,6 +198,7 @@ def shared_denominators(denominators: list[int], rows: dict[str, list[int | None
                     + [float(total_n)],
                     "denominator": [float(d) for d in denominators] + [float(total_d)],
                     "status": ["ok" if o else "not_computable" for o in ok] + ["ok"],
+                    "_denominator_count": "EW_15_64",  # one count, shared by every indicator
                 }
             ).assign(value=lambda f: f["numerator"] / f["denominator"] * 100)
         )
@@ -242,17 +256,10 @@ def test_shared_counts_are_hidden_alike_and_no_small_count_follows_from_all_tota
     for column in ["numerator", "denominator"]:
         shown = out[column].dropna()
         assert not ((shown > 0) & (shown < k)).any(), column
-    # consistency: a non-zero figure hidden in any row of an area is published in none of them
+    # consistency: an area's shared (non-zero) denominator is hidden in every row or in none
     cells = out["area_id"] != "ALL"
-    for area, rows in frame[cells].groupby("area_id"):
-        published_rows = out.loc[rows.index]
-        hidden = set(rows["denominator"][published_rows["denominator"].isna()]) | set(
-            rows["numerator"][published_rows["numerator"].isna() & rows["numerator"].notna()]
-        )
-        shown = set(published_rows["denominator"].dropna()) | set(
-            published_rows["numerator"].dropna()
-        )
-        assert not (hidden - {0.0}) & shown, area
+    for area, rows in frame[cells & (frame["denominator"] != 0)].groupby("area_id"):
+        assert out.loc[rows.index, "denominator"].isna().nunique() == 1, area
     # An attacker knows every published figure and every published total. The unknowns are the
     # hidden counts: one denominator per area (shared), one numerator per indicator and area.
     # Where indicators sharing a count leave different areas out of their totals, the difference

@@ -263,12 +263,17 @@ def test_batches_take_municipality_keys_as_parameters():
     odd = "05'; DROP TABLE indicator_values; --"
     con.execute(
         """CREATE TABLE indicator_values AS SELECT * FROM (VALUES
-        (?, 'A', DATE '2025-12-31', 'child_poverty', 10.0, 100.0, 10.0, 'ok', NULL),
-        (NULL, 'A', DATE '2025-12-31', 'child_poverty', 2.0, 100.0, 2.0, 'ok', NULL)
+        (?, 'A', DATE '2025-12-31', 'child_poverty', 10.0, 100.0, 10.0, 'ok', NULL,
+         DATE '2025-12-31'),
+        (NULL, 'A', DATE '2025-12-31', 'child_poverty', 2.0, 100.0, 2.0, 'ok', NULL,
+         DATE '2025-12-31')
         ) t(municipality_ags, area_id, reference_date, indicator_id, numerator, denominator,
-            value, status, note)""",
+            value, status, note, denominator_date)""",
         [odd],
     )
+    con.execute("""CREATE TABLE indicator_catalog AS
+                   SELECT 'child_poverty' AS indicator_id, 'SGB2_NEF_U15' AS numerator,
+                          'EW_U15' AS denominator""")
     con.execute("CREATE TABLE out AS SELECT * FROM indicator_values LIMIT 0")
     rows, counts = write_indicator_values(
         con, "out", {"min_count": K, "min_denominator": MIN_DENOMINATOR}

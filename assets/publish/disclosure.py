@@ -106,25 +106,33 @@ def suppressed_indicator_values(
     they carry is hidden all the same. Two extra columns, `_primary` and `_secondary`, say why a
     numerator was hidden (for the run's metadata).
 
-    `hidden_elsewhere` (a relation `municipality_ags, area_id, value`) lists figures hidden in other
-    rows of the same area: a numerator or denominator equal to one of them is hidden as if it were
-    small. Indicators share their counts (EW_15_64 is the denominator of four, EW_U15 a numerator
-    and a denominator), so a count one indicator hides must not be published by another, or that
-    indicator's total minus its published cells gives the hidden count back. The columns
-    `_hidden_numerator` and `_hidden_denominator` carry the exact non-zero figures this query hides,
-    for the next round (see `consistently_suppressed_indicator_values`).
+    `hidden_elsewhere` (a relation `municipality_ags, area_id, count, count_date`) lists counts
+    hidden in other rows: a numerator or denominator that is one of them is hidden as if it were
+    small. Indicators share their counts (EW_15_64 at a Stichtag is the denominator of four, EW_U15
+    a numerator and a denominator), so a count one indicator hides must not be published by
+    another, or that indicator's total minus its published cells gives the hidden count back.
+    Which count a figure is comes from the columns `_numerator_count` (dated `reference_date`),
+    `_denominator_count` and `denominator_date` of `source` (see `SHARED_COUNTS_SQL`). The columns
+    `_hidden_numerator` and `_hidden_denominator` say which non-zero figures this query hides, for
+    the next round (see `protect_consistently` in `tables.py`).
     """
     counts = ", ".join(f"'{i}'" for i in sorted(count_numerators)) or "NULL"
-    elsewhere = (
-        (lambda column: f"({in_hidden(hidden_elsewhere, 'flagged_source', column)})")
-        if hidden_elsewhere
-        else (lambda column: "false")
-    )
+
+    def elsewhere(count: str, date: str) -> str:
+        if not hidden_elsewhere:
+            return "false"
+        return f"""EXISTS (SELECT 1 FROM {hidden_elsewhere} h
+                  WHERE h.municipality_ags IS NOT DISTINCT FROM flagged_source.municipality_ags
+                    AND h.area_id = flagged_source.area_id AND h.count = flagged_source.{count}
+                    AND h.count_date = flagged_source.{date})"""
+
     return f"""
         WITH flagged AS NOT MATERIALIZED (
             SELECT *, _ok AND NOT _total AS _cell,
-                   _numerator_small OR {elsewhere("numerator")} AS _numerator_primary,
-                   {small_count("denominator", min_count)} OR {elsewhere("denominator")}
+                   _numerator_small OR {elsewhere("_numerator_count", "reference_date")}
+                       AS _numerator_primary,
+                   {small_count("denominator", min_count)}
+                       OR {elsewhere("_denominator_count", "denominator_date")}
                        AS _denominator_primary
             FROM (SELECT *,
                          coalesce((_ok AND denominator < {min_denominator})
@@ -147,11 +155,17 @@ def suppressed_indicator_values(
                _numerator_small AS _primary,
                _ok AND _numerator_hidden AND NOT _numerator_small
                    AND numerator IS NOT NULL AS _secondary,
-               CASE WHEN _numerator_hidden AND {_nonzero("numerator")} THEN numerator END
-                   AS _hidden_numerator,
-               CASE WHEN _denominator_hidden AND {_nonzero("denominator")} THEN denominator END
-                   AS _hidden_denominator
+               _numerator_hidden AND {_nonzero("numerator")} AS _hidden_numerator,
+               _denominator_hidden AND {_nonzero("denominator")} AS _hidden_denominator
         FROM protected"""
+
+
+# The counts behind each indicator row, for `hidden_elsewhere`: the catalogue's numerator and
+# denominator formulas name them (`EW(t - 1 Jahr)` is EW a year earlier, at `denominator_date`).
+SHARED_COUNTS_SQL = """
+    SELECT v.*, c.numerator AS _numerator_count,
+           replace(c.denominator, 'EW(t - 1 Jahr)', 'EW') AS _denominator_count
+    FROM {values} v LEFT JOIN indicator_catalog c USING (indicator_id)"""
 
 
 def hidden_counts_sql(published_values: str, internal_values: str) -> str:

@@ -27,6 +27,7 @@ from assets.publish.controlling import (
     supply_sql,
 )
 from assets.publish.disclosure import (
+    SHARED_COUNTS_SQL,
     SUPPRESSED,
     blanked,
     hidden_counts_sql,
@@ -173,17 +174,17 @@ def protect_consistently(
     count_numerators: set[str] = COUNT_NUMERATORS,
     max_rounds: int = 20,
 ) -> int:
-    """Protect `source` into the temporary table `_protected` so that a figure hidden in one row
-    of an area is hidden in every row of that area (see `suppressed_indicator_values`).
+    """Protect `source` into the temporary table `_protected` so that a count hidden in one
+    indicator row is hidden in every row of the area that shows the same count at the same date
+    (see `suppressed_indicator_values`; `source` names its counts as `SHARED_COUNTS_SQL` does).
 
-    Each round hides, besides the small figures, every figure an earlier round hid anywhere in
-    the same area, and secondary suppression then protects those as well; the rounds end when a
-    round hides nothing new. The set of hidden figures only grows, so this ends. Returns the
-    number of rounds.
+    Each round hides, besides the small figures, every count an earlier round hid, and secondary
+    suppression then protects those as well; the rounds end when a round hides nothing new. The
+    set of hidden counts only grows, so this ends. Returns the number of rounds.
     """
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _hidden_elsewhere "
-        "(municipality_ags VARCHAR, area_id VARCHAR, value DOUBLE)"
+        "(municipality_ags VARCHAR, area_id VARCHAR, count VARCHAR, count_date DATE)"
     )
     try:
         for rounds in range(1, max_rounds + 1):
@@ -197,14 +198,12 @@ def protect_consistently(
             con.execute(f"CREATE OR REPLACE TEMP TABLE _protected AS {protected}")
             added = con.execute("""
                 INSERT INTO _hidden_elsewhere
-                SELECT municipality_ags, area_id, value FROM (
-                    SELECT municipality_ags, area_id,
-                           unnest([_hidden_numerator, _hidden_denominator]) AS value
-                    FROM _protected)
-                WHERE value IS NOT NULL
-                EXCEPT SELECT municipality_ags, area_id, value FROM _hidden_elsewhere""").fetchone()[
-                0
-            ]
+                SELECT municipality_ags, area_id, _numerator_count, reference_date
+                FROM _protected WHERE _hidden_numerator
+                UNION
+                SELECT municipality_ags, area_id, _denominator_count, denominator_date
+                FROM _protected WHERE _hidden_denominator
+                EXCEPT SELECT * FROM _hidden_elsewhere""").fetchone()[0]
             if added == 0:
                 return rounds
         raise RuntimeError(f"disclosure control did not settle within {max_rounds} rounds")
@@ -228,16 +227,18 @@ def write_indicator_values(
             "CREATE OR REPLACE TEMP TABLE _batch AS SELECT unnest(?::VARCHAR[]) AS municipality_ags",
             [batch],
         )
-        source = """(
+        batch_values = """(
             SELECT v.municipality_ags, v.area_id, v.reference_date, v.indicator_id, v.numerator,
-                   v.denominator, v.value, v.status, v.note
+                   v.denominator, v.value, v.status, v.note, v.denominator_date
             FROM indicator_values v
             SEMI JOIN _batch b ON v.municipality_ags IS NOT DISTINCT FROM b.municipality_ags)"""
+        source = f"({SHARED_COUNTS_SQL.format(values=batch_values)})"
         protect_consistently(con, source, disclosure)
         try:
             rows += con.execute(f"""
                 INSERT INTO {table} BY NAME
-                SELECT * EXCLUDE (_primary, _secondary, _hidden_numerator, _hidden_denominator)
+                SELECT * EXCLUDE (_primary, _secondary, _hidden_numerator, _hidden_denominator,
+                                  _numerator_count, _denominator_count, denominator_date)
                 FROM _protected
                 ORDER BY {VALUES_ORDER}""").fetchone()[0]
             counts = con.execute(f"""
