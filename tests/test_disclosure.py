@@ -92,7 +92,7 @@ def test_hidden_zero_cells_alone_need_no_partner():
     assert out["status"].tolist() == ["suppressed", "ok", "ok", "ok"]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(st.lists(st.integers(min_value=0, max_value=60), min_size=1, max_size=12))
 def test_no_small_count_is_published_and_no_suppressed_cell_can_be_recovered(counts):
     out = published(table(counts))
@@ -144,7 +144,7 @@ def many_groups(groups: dict[tuple[str, str], list[tuple[int, int]]]) -> pd.Data
     return pd.concat(frames, ignore_index=True)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     st.dictionaries(
         st.tuples(st.sampled_from(["05999000", "05111000"]), st.sampled_from(["a", "b", "c"])),
@@ -229,7 +229,7 @@ def determined(equations: list[dict[str, float]], unknown: str) -> bool:
     return np.linalg.matrix_rank(np.vstack([matrix, unit])) == np.linalg.matrix_rank(matrix)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     st.lists(st.integers(0, 60), min_size=2, max_size=7).flatmap(
         lambda denominators: st.tuples(

@@ -82,6 +82,7 @@ def test_an_unknown_partitioning_is_refused_when_the_definitions_load(two_munici
     assert "SOZIALPLANUNG_PARTITIONS must be month or month_municipality" in done.stderr
 
 
+@pytest.mark.slow  # two refreshes of a two-municipality root with per-municipality partitions
 def test_one_municipality_partition_rewrites_only_that_municipality(tmp_path, two_municipalities):
     """Indicator values of (first AGS, last month) are recomputed; the other AGS and months are
     left exactly as they were, even when they were wrong."""

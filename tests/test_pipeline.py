@@ -115,18 +115,6 @@ def test_reconciliation_blocks_indicators_when_population_is_off(tiny_root, tmp_
     assert not (tmp_path / "wh" / "sozialplanung.duckdb").exists()
 
 
-def test_rerunning_the_same_months_gives_the_same_tables(tiny_root, tmp_path):
-    checksum = """SELECT count(*), sum(hash(municipality_ags, area_id, reference_date,
-                  indicator_id, numerator, denominator, value, status)) FROM indicator_values"""
-    sums = []
-    for _ in range(2):
-        assert run_refresh(tiny_root, tmp_path / "wh").success
-        con = duckdb.connect(str(tmp_path / "wh" / "sozialplanung.duckdb"), read_only=True)
-        sums.append(con.execute(checksum).fetchone())
-        con.close()
-    assert sums[0] == sums[1] and sums[0][0] > 0
-
-
 def test_provider_files_load_quarantine_and_produce_feedback(tiny_root, tmp_path):
     add_provider_files(tiny_root)
     result = run_refresh(tiny_root, tmp_path / "wh")
