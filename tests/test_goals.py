@@ -300,5 +300,8 @@ def test_measure_kpis_takes_the_capacity_of_the_linked_facility(tiny_root, tmp_p
         assert materialize(tiny_root, tmp_path, [monthly], "2024-06-01").success
     with Warehouse(warehouse_dir=str(tmp_path / "wh")).connect() as con:
         row = con.execute("SELECT participants, capacity, utilisation FROM measure_kpis").fetchall()
+        note = con.execute("SELECT note FROM measure_kpis").fetchone()[0]
     # SR-A's 20 participants load (SR-B's row is quarantined): 20 / 40 × 100 = 50 %
     assert row == [(20.0, 40.0, 50.0)]
+    # and the planner is told the figures cover SR-A only
+    assert "Bericht unvollständig: keine Zeile für SR-B" in note

@@ -78,7 +78,9 @@ def compute_measure_kpis(
     frame = _with_target_population(frame, goals.measures, population)
     frame["reach"] = _percent(frame["target_group_participants"], frame["target_population"])
     frame = _with_satisfaction(frame, responses)
-    frame["note"] = _notes(frame, planned, frame.pop("capacity_note"))
+    frame["note"] = _notes(
+        frame, planned, frame.pop("capacity_note"), _unreported_areas(frame, reports, planned)
+    )
     frame["month"] = frame["month"].dt.date
     frame["population_date"] = frame["population_date"].dt.date.astype(object)
     frame["population_date"] = frame["population_date"].where(
@@ -252,8 +254,40 @@ def _with_satisfaction(frame: pd.DataFrame, responses: pd.DataFrame) -> pd.DataF
     return frame.drop(columns="quarter")
 
 
+def _unreported_areas(
+    frame: pd.DataFrame, reports: pd.DataFrame, planned: dict[str, Measure]
+) -> pd.Series:
+    """Per reported row, a note naming the measure's areas (goals.yaml) without a report row that
+    month (not delivered, or quarantined); NULL where every area reported.
+
+    The figures are then the sum over fewer areas than the target population behind reach, so
+    the planner must know the report is partial.
+    """
+    notes = pd.Series(None, index=frame.index, dtype=object)
+    rows = reports[["measure_id", "area_id"]].assign(
+        month=pd.to_datetime(reports["month"]).astype("datetime64[ns]")
+    )
+    reported = rows.groupby(["measure_id", "month"])["area_id"].agg(frozenset)
+    keys = pd.MultiIndex.from_frame(frame[["measure_id", "month"]])
+    got = pd.Series(reported.reindex(keys).to_numpy(), index=frame.index)
+    sizes = got.map(lambda areas: len(areas) if isinstance(areas, frozenset) else np.nan)
+    expected = frame["measure_id"].map({m.id: len(m.areas) for m in planned.values()})
+    for index in frame.index[sizes < expected]:  # only the few short reports are looked into
+        measure = planned[frame.at[index, "measure_id"]]
+        absent = [area for area in measure.areas if area not in got[index]]
+        if absent:
+            notes[index] = (
+                f"Bericht unvollständig: keine Zeile für {', '.join(absent)} "
+                "(Zahlen nur der gemeldeten Sozialräume, Reichweite auf alle bezogen)"
+            )
+    return notes
+
+
 def _notes(
-    frame: pd.DataFrame, planned: dict[str, Measure], capacity_notes: pd.Series
+    frame: pd.DataFrame,
+    planned: dict[str, Measure],
+    capacity_notes: pd.Series,
+    unreported_areas: pd.Series,
 ) -> pd.Series:
     """German notes that explain every NULL a planner would otherwise wonder about."""
     missing = frame["report_status"] == "missing"
@@ -265,6 +299,7 @@ def _notes(
     population = _population_notes(frame["population_date"], frame["target_population"])
     parts = [
         _where(missing, "kein Bericht für diesen Monat"),
+        unreported_areas,
         _where(
             ~is_planned,
             "Maßnahme nicht im Zielsystem: keine Kapazität und keine Zielbevölkerung",
