@@ -24,6 +24,7 @@ from assets.ingest.assets import (
     facilities,
     genesis_values,
     measure_reports,
+    needs_survey_responses,
     satisfaction_responses,
     small_area_statistics,
     zensus_grid,
@@ -56,6 +57,7 @@ ROW_KEYS = {
         "area_id",
     ],
     "satisfaction_responses": ["source_file", "row_number", "provider_id", "measure_id"],
+    "needs_survey_responses": ["source_file", "row_number", "survey_id", "area_id"],
 }
 
 
@@ -148,7 +150,7 @@ def _validated_columns(con, table: str, expectations: list, keys: list[str]) -> 
     return frame
 
 
-NEEDS_AREA_IDS = {"small_area_statistics", "facilities", "measure_reports"}
+NEEDS_AREA_IDS = {"small_area_statistics", "facilities", "measure_reports", "needs_survey"}
 
 
 def _suite(name: str):
@@ -266,6 +268,15 @@ def satisfaction_responses_expectations(warehouse: Warehouse) -> dg.AssetCheckRe
     )
 
 
+@dg.asset_check(
+    asset=needs_survey_responses,
+    blocking=True,
+    description="GX suite: ratings 1 … 5, known respondent groups and areas, survey id and topic.",
+)
+def needs_survey_responses_expectations(warehouse: Warehouse) -> dg.AssetCheckResult:
+    return _gx_check(warehouse, "needs_survey", "needs_survey_responses", _suite("needs_survey"))
+
+
 def _violations(
     frame: pd.DataFrame, what: str, severity: dg.AssetCheckSeverity, **metadata
 ) -> dg.AssetCheckResult:
@@ -340,6 +351,7 @@ ASSET_CHECKS = [
     facilities_expectations,
     measure_reports_expectations,
     satisfaction_responses_expectations,
+    needs_survey_responses_expectations,
     areas_expectations,
     small_area_statistics_expectations,
     genesis_values_expectations,

@@ -110,3 +110,15 @@ def satisfaction_responses_suite() -> list:
         gxe.ExpectColumnValuesToNotBeNull(column="measure_id"),
         gxe.ExpectColumnValuesToNotBeNull(column="survey_date"),
     ]
+
+
+def needs_survey_suite(area_ids: list[str]) -> list:
+    return [
+        gxe.ExpectColumnValuesToBeInSet(column="rating", value_set=[1, 2, 3, 4, 5]),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="respondent_group", value_set=["residents", "professionals"]
+        ),
+        gxe.ExpectColumnValuesToBeInSet(column="area_id", value_set=area_ids),
+        gxe.ExpectColumnValuesToNotBeNull(column="survey_id"),
+        gxe.ExpectColumnValuesToNotBeNull(column="topic"),
+    ]

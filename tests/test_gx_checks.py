@@ -11,7 +11,11 @@ import dagster as dg
 import pandas as pd
 
 from assets.warehouse import insert_frame
-from checks.asset_checks import measure_reports_expectations, small_area_statistics_expectations
+from checks.asset_checks import (
+    measure_reports_expectations,
+    needs_survey_responses_expectations,
+    small_area_statistics_expectations,
+)
 from pipelines.resources import Warehouse
 
 
@@ -119,3 +123,31 @@ def test_small_area_statistics_suite_passes_on_clean_rows_and_fails_on_a_negativ
     )
     assert negative.passed is False
     assert "expect_column_values_to_be_between" in failed(negative) and "-3" in failed(negative)
+
+
+def test_needs_survey_suite_passes_on_clean_answers_and_names_a_rating_of_six(tmp_path):
+    def answers(ratings):
+        return pd.DataFrame(
+            {
+                "survey_id": ["B-1", "B-2", "B-3"],
+                "respondent_group": ["residents", "professionals", "residents"],
+                "municipality_ags": "05999000",
+                "area_id": ["SR-A", "SR-B", "SR-A"],
+                "topic": "Kinderbetreuung",
+                "rating": ratings,
+                "source_file": "surveys/needs/2025.csv",
+                "row_number": [2, 3, 4],
+            }
+        )
+
+    clean = needs_survey_responses_expectations(
+        warehouse_with(tmp_path / "clean", needs_survey_responses=answers([1.0, 5.0, 3.0]))
+    )
+    assert clean.passed is True
+    bad = needs_survey_responses_expectations(
+        warehouse_with(tmp_path / "bad", needs_survey_responses=answers([1.0, 6.0, 3.0]))
+    )
+    assert bad.passed is False
+    assert sample_rows(bad).loc["expect_column_values_to_be_in_set"] == [
+        ["surveys/needs/2025.csv", "3", "B-2", "SR-B", "rating=6.0"]
+    ]
