@@ -1,5 +1,6 @@
 """Nothing lost, nothing half-written: archive and rebuild, damaged files, kills, concurrency."""
 
+import inspect
 import json
 import os
 import random
@@ -198,39 +199,63 @@ def test_sigkill_at_random_points_never_damages_the_published_file(
 
 
 def test_published_file_stays_readable_for_a_reader_during_a_refresh(tmp_path, root, instance_home):
+    """An analyst's process holds one read-only connection and queries every table again and
+    again while a full refresh runs and swaps a new file in: the refresh succeeds, the reader
+    never errors and sees the complete old state throughout; a new connection sees the new one."""
     warehouse = Warehouse(warehouse_dir=str(tmp_path / "wh"))
     assert refresh(DataRoot(data_dir=str(root)), warehouse) == 0
+    stop = tmp_path / "stop"
     reader = subprocess.Popen(
-        [sys.executable, "-c", READER, str(warehouse.published_path)],
-        stdin=subprocess.PIPE,
+        [sys.executable, "-c", READER, str(warehouse.published_path), str(stop)],
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
-        before = reader.stdout.readline().strip()
+        old = json.loads(reader.stdout.readline())
+        assert len(old) >= 15  # every published table
         write(
             root / "statistics" / "small_area" / "ba_2025.csv",
             "Stichtag;Raum_ID;Merkmal;Wert\n2024-05-31;SR-A;ALO;20\n",
         )
         assert refresh(DataRoot(data_dir=str(root)), warehouse) == 0
-        reader.stdin.write("\n")
-        reader.stdin.flush()
-        assert reader.stdout.readline().strip() == before  # the old, complete state
+        stop.touch()
+        seen = json.loads(reader.stdout.readline())
     finally:
-        reader.wait(timeout=30)
+        stop.touch()
+        assert reader.wait(timeout=60) == 0
+    assert seen["changed"] == 0 and seen["queries"] >= 2  # every query saw the old state
     con = duckdb.connect(str(warehouse.published_path), read_only=True)
-    after = con.execute("SELECT count(*) FROM indicator_values").fetchone()[0]
+    new = {table: list(sums) for table, sums in state_of(con).items()}
     con.close()
-    assert after > int(before)
+    assert new != old and new["indicator_values"][0] > old["indicator_values"][0]
 
 
-READER = """
-import sys, duckdb
+def state_of(con) -> dict[str, tuple]:
+    """table -> (rows, order-independent sum of row hashes) over one connection."""
+    tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+    return {
+        t: con.execute(
+            f'SELECT count(*), coalesce(sum(hash(x)), 0)::VARCHAR FROM "{t}" x'
+        ).fetchone()
+        for t in tables
+    }
+
+
+# an analyst: one connection for the whole refresh, every table queried until told to stop
+READER = (
+    "import json, pathlib, sys, duckdb\n"
+    + inspect.getsource(state_of)
+    + """
 con = duckdb.connect(sys.argv[1], read_only=True)
-print(con.execute("SELECT count(*) FROM indicator_values").fetchone()[0], flush=True)
-sys.stdin.readline()
-print(con.execute("SELECT count(*) FROM indicator_values").fetchone()[0], flush=True)
+first = {table: list(sums) for table, sums in state_of(con).items()}
+print(json.dumps(first), flush=True)
+queries = changed = 0
+while not pathlib.Path(sys.argv[2]).exists():
+    queries += 1
+    changed += {table: list(sums) for table, sums in state_of(con).items()} != first
+print(json.dumps({"queries": queries, "changed": changed}), flush=True)
 """
+)
 
 
 @pytest.mark.slow  # every step starts its own Python process: about two minutes
