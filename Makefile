@@ -34,8 +34,10 @@ update: install
 rebuild: install
 	$(PY) -m pipelines.rebuild
 
+# Two pytest workers (pytest-xdist): every test has its own folders, instance and ports.
+TEST_WORKERS ?= 2
 test: install
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest -m "not slow" -n $(TEST_WORKERS)
 
 # Fault-injection trials (SIGKILL during refreshes, concurrent runs) and the multiprocess-executor
 # run; CI runs them after `make test`.

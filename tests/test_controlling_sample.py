@@ -89,4 +89,7 @@ def test_sample_needs_survey_loads_and_aggregates(sample):
     assert (cells["area_id"] == "ALL").any()
     ok = cells[cells["status"] == "ok"]
     assert ok["n"].ge(5).all() and ok["share_high_need"].between(0, 100).all()
-    assert cells.loc[cells["status"] == "suppressed", ["n", "mean_rating"]].isna().all().all()
+    # internally the exact figures stay; cells below the minimum are only marked (the published
+    # file hides them)
+    few = cells[cells["status"] == "few_answers"]
+    assert len(few) > 0 and few["n"].between(1, 4).all() and few["mean_rating"].notna().all()

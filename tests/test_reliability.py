@@ -195,7 +195,8 @@ def test_sigkill_at_random_points_never_damages_the_published_file(
             f"\nSIGKILL-Versuche: {trials}, davon während der Veröffentlichung: {in_publish}, "
             f"Lauf schon fertig: {finished_first}, überstanden: {survived}"
         )
-    assert survived == trials and in_publish >= trials // 4
+    # at least 20 runs were really killed (a run may finish before its kill comes)
+    assert survived == trials and trials - finished_first >= 20 and in_publish >= trials // 4
 
 
 def test_published_file_stays_readable_for_a_reader_during_a_refresh(tmp_path, root, instance_home):

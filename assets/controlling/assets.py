@@ -163,8 +163,9 @@ def kpi_status(
 )
 def needs_survey(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     """Needs assessment per area, topic and respondent group: n, mean rating, share rating a
-    high need (4–5); cells below `disclosure.min_survey_n` answers are suppressed, and so many
-    more that none can be recovered from the city-wide row."""
+    high need (4–5). Cells below `disclosure.min_survey_n` answers keep their exact figures here,
+    marked `few_answers`; the published file hides them, and so many more that none can be
+    recovered from the city-wide row."""
     min_n = data_root.settings()["disclosure"]["min_survey_n"]
     with warehouse.connect() as con:
         result = aggregate_needs_survey(
