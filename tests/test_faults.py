@@ -14,14 +14,15 @@ import dagster as dg
 import duckdb
 import pytest
 
-from assets.ingest.archive import _entries, archive_landing_files
+from assets.ingest.archive import _entries, archive_landing_files, restore_root
+from assets.ingest.providers import discover
 from pipelines.definitions import defs
 from pipelines.jobs import REFRESH_JOB_NAME, range_tags
 from pipelines.rebuild import rebuild
 from pipelines.resources import DataRoot, Warehouse
 from pipelines.run import refresh, refresh_changed
 from tests.checksums import table_checksums
-from tests.conftest import add_provider_files, make_tiny_root
+from tests.conftest import add_provider_files, make_tiny_root, write
 
 REPO = Path(__file__).resolve().parent.parent
 REPORT = "providers/TR-01/reports/2024-06.csv"
@@ -306,3 +307,23 @@ def test_two_runs_started_at_once_both_succeed_one_writer_at_a_time(tmp_path, ro
     assert set().union(*(s[2] for s in samples)) == pids  # both runs wrote …
     assert any(s[1] & pids for s in samples)  # … and one waited for the other's lock
     assert table_checksums(warehouse.published_path)["indicator_values"][0] > 0
+
+
+def test_restore_gives_each_file_its_archived_modification_time(tmp_path):
+    """Of a month delivered as CSV and as XLSX the newer file counts, so a rebuild must see the
+    same order: here the CSV is the later correction, although `.xlsx` sorts after `.csv`."""
+    root = tmp_path / "root"
+    reports = root / "providers" / "TR-01" / "reports"
+    xlsx = write(reports / "2025-03.xlsx", "erste Lieferung")
+    csv = write(reports / "2025-03.csv", "Korrektur")
+    os.utime(xlsx, ns=(1_700_000_000_000_000_000,) * 2)
+    os.utime(csv, ns=(1_700_000_100_000_000_000,) * 2)
+    archive_landing_files(root, tmp_path / "archive")
+    restored = tmp_path / "restored"
+    restore_root(tmp_path / "archive", restored)
+    for original in (xlsx, csv):
+        copy = restored / original.relative_to(root)
+        assert copy.read_text(encoding="utf-8") == original.read_text(encoding="utf-8")
+        assert copy.stat().st_mtime_ns == original.stat().st_mtime_ns
+    kept = discover(restored).of_kind("report")
+    assert [f.rel for f in kept] == ["providers/TR-01/reports/2025-03.csv"]

@@ -129,7 +129,7 @@ def archive_landing_files(
         ]
     current: dict[str, str] = {}
     new_records, new_lines = {}, []
-    for rel, (digest, size, record) in zip(rels, versions, strict=True):
+    for rel, (digest, size, record, mtime_ns) in zip(rels, versions, strict=True):
         current[rel] = digest
         if record:
             new_records[rel] = record
@@ -142,6 +142,7 @@ def archive_landing_files(
                     "provider_id": parts[1] if parts[0] == "providers" else None,
                     "size_bytes": size,
                     "first_seen_utc": now.strftime("%Y-%m-%d %H:%M:%S"),
+                    "mtime_ns": mtime_ns,
                 }
             )
             known.add((rel, digest))
@@ -265,8 +266,9 @@ def _read_refreshed(path: str, mtime_ns: int, size: int, inode: int) -> dict | N
 
 def _version(
     path: str, record: list | None, objects: _Objects, started_ns: int, limit: float
-) -> tuple[str, int, list | None]:
-    """(sha256, size, record to keep) of one landing file, reading it only if it may have changed.
+) -> tuple[str, int, list | None, int]:
+    """(sha256, size, record to keep, mtime_ns) of one landing file, reading it only if it may
+    have changed.
 
     The hash of the last run is reused when size, mtime, ctime and inode equal its record. A write
     always sets ctime to the current time (user space cannot set it back, unlike mtime, which
@@ -279,13 +281,13 @@ def _version(
     """
     stat = os.stat(path)  # before reading, so a change during the read shows next run
     if stat.st_size > limit:
-        return oversized_digest(stat), stat.st_size, None
+        return oversized_digest(stat), stat.st_size, None, stat.st_mtime_ns
     identity = [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
     if record and record[:4] == identity and record[4] in objects:
-        return record[4], stat.st_size, record
+        return record[4], stat.st_size, record, stat.st_mtime_ns
     digest, size = _store(path, stat.st_size, objects)
     settled = max(stat.st_mtime_ns, stat.st_ctime_ns) < started_ns - SETTLED_NS
-    return digest, size, [*identity, digest] if settled else None
+    return digest, size, [*identity, digest] if settled else None, stat.st_mtime_ns
 
 
 def _store(path: str, size: int, objects: _Objects) -> tuple[str, int]:
@@ -356,16 +358,25 @@ class _Objects:
 
 
 def restore_root(archive: Path, target: Path) -> int:
-    """Recreate the landing folders of the last run from the archive alone; returns file count."""
+    """Recreate the landing folders of the last run from the archive alone; returns file count.
+
+    Each file gets back the modification time it had when it was archived: of a month delivered
+    both as CSV and as XLSX, the newer file counts (`providers._resolve_resubmissions`).
+    """
     current = json.loads((archive / "current.json").read_text(encoding="utf-8"))
+    mtimes = {
+        (e["path"], e["sha256"]): e.get("mtime_ns") for e in _entries(archive / "manifest.jsonl")
+    }
     for rel, digest in sorted(current.items()):
         destination = target / rel
         destination.parent.mkdir(parents=True, exist_ok=True)
         if digest.startswith(OVERSIZED):
             with destination.open("wb") as handle:  # sparse: takes no disk space
                 handle.truncate(int(digest.split("-")[1]))
-            continue
-        shutil.copyfile(archive / "objects" / digest[:2] / digest, destination)
+        else:
+            shutil.copyfile(archive / "objects" / digest[:2] / digest, destination)
+        if mtime := mtimes.get((rel, digest)):
+            os.utime(destination, ns=(mtime, mtime))
     return len(current)
 
 
