@@ -50,6 +50,10 @@ def progress():
         ("C", "2023-11-30", "child_poverty", 22.0, "ok"),
         ("C", "2023-12-31", "child_poverty", np.nan, "not_computable"),
         ("C", "2024-02-10", "child_poverty", 18.0, "ok"),
+        ("D", "2023-12-31", "child_poverty", 24.0, "ok"),
+        ("D", "2024-02-10", "child_poverty", 21.0, "ok"),
+        ("E", "2023-12-31", "child_poverty", 30.0, "ok"),
+        ("E", "2024-02-10", "child_poverty", 33.0, "ok"),  # moving away from the target
         ("ALL", "2023-12-31", "child_poverty", 20.0, "ok"),
         ("ALL", "2024-02-10", "child_poverty", 16.0, "ok"),
         ("A", "2024-02-10", "unemployment", 9.0, "ok"),  # another indicator
@@ -73,6 +77,12 @@ def test_on_track_against_the_straight_line(progress):
     # (19 - 20) / (15 - 20) = 0.2 < 0.4
     assert b.progress == pytest.approx(0.2)
     assert b.on_track == False  # noqa: E712
+    d = at(progress, "D", "2024-02-10")
+    # (21 - 24) / (15 - 24) = -3 / -9 = 0.333… < 0.4
+    assert d.progress == pytest.approx(1 / 3) and d.on_track == False  # noqa: E712
+    e = at(progress, "E", "2024-02-10")
+    # (33 - 30) / (15 - 30) = 3 / -15 = -0.2: worse than the baseline
+    assert e.progress == pytest.approx(-0.2) and e.on_track == False  # noqa: E712
 
 
 def test_city_wide_and_beyond_the_target(progress):
