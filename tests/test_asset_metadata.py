@@ -18,7 +18,7 @@ from pipelines.definitions import defs
 def test_assets_validated_by_a_gx_suite_carry_the_great_expectations_kind():
     graph = defs.resolve_asset_graph()
     gx_assets = {k.asset_key for k in graph.asset_check_keys if k.name.endswith("_expectations")}
-    assert len(gx_assets) == 7
+    assert len(gx_assets) == 8  # every ingested source
     for key in graph.get_all_asset_keys():
         kinds = graph.get(key).kinds
         assert kinds, f"{key.to_user_string()} has no kind"

@@ -490,7 +490,12 @@ def area_polygons(con) -> gpd.GeoDataFrame:
 PROVIDER_ASSETS = [provider_files, facilities, measure_reports, satisfaction_responses]
 
 
-@dg.asset(group_name=GROUP, kinds={"pandas", "duckdb"}, owners=OWNERS, deps=[areas])
+@dg.asset(
+    group_name=GROUP,
+    kinds={"pandas", "duckdb", "great_expectations"},
+    owners=OWNERS,
+    deps=[areas],
+)
 def needs_survey_responses(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     """The city's needs assessment (Bedarfserhebung, `surveys/needs/*.csv`), one row per answer.
 
