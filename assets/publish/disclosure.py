@@ -13,6 +13,9 @@ exact figures.
   to the smallest `area_id`); if the group has no second non-zero cell, the total is suppressed
   instead.
 - A rate is NULL with `status = 'suppressed'` when its numerator or denominator is suppressed.
+- Indicators share counts: a count hidden in one indicator row is hidden in every row of the area
+  that shows the same count at the same date, and the rules run again until nothing new is
+  hidden (`tables.protect_consistently`).
 Suppressed means NULL plus a status, never 0.
 
 The rules are SQL, so that millions of indicator values are protected inside DuckDB on their way
