@@ -267,14 +267,16 @@ def _unreported_areas(
     rows = reports[["measure_id", "area_id"]].assign(
         month=pd.to_datetime(reports["month"]).astype("datetime64[ns]")
     )
-    reported = rows.groupby(["measure_id", "month"])["area_id"].agg(frozenset)
-    keys = pd.MultiIndex.from_frame(frame[["measure_id", "month"]])
-    got = pd.Series(reported.reindex(keys).to_numpy(), index=frame.index)
-    sizes = got.map(lambda areas: len(areas) if isinstance(areas, frozenset) else np.nan)
+    keys = ["measure_id", "month"]
+    reported = rows.groupby(keys)["area_id"].nunique()
+    sizes = frame[keys].join(reported, on=keys)["area_id"]
     expected = frame["measure_id"].map({m.id: len(m.areas) for m in planned.values()})
-    for index in frame.index[sizes < expected]:  # only the few short reports are looked into
-        measure = planned[frame.at[index, "measure_id"]]
-        absent = [area for area in measure.areas if area not in got[index]]
+    short = frame[sizes < expected]  # only the few short reports are looked into
+    if short.empty:
+        return notes
+    got = rows.merge(short[keys].drop_duplicates(), on=keys).groupby(keys)["area_id"].agg(set)
+    for index, measure_id, month in short[keys].itertuples():
+        absent = [a for a in planned[measure_id].areas if a not in got[(measure_id, month)]]
         if absent:
             notes[index] = (
                 f"Bericht unvollständig: keine Zeile für {', '.join(absent)} "

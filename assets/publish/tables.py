@@ -179,8 +179,9 @@ def protect_consistently(
     (see `suppressed_indicator_values`; `source` names its counts as `SHARED_COUNTS_SQL` does).
 
     Each round hides, besides the small figures, every count an earlier round hid, and secondary
-    suppression then protects those as well; the rounds end when a round hides nothing new. The
-    set of hidden counts only grows, so this ends. Returns the number of rounds.
+    suppression then protects those as well; the rounds end when no row shows a count hidden
+    elsewhere (another round would then hide nothing new). The set of hidden counts only grows,
+    so this ends. Returns the number of rounds (one where nothing is shared, the usual case).
     """
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _hidden_elsewhere "
@@ -196,15 +197,26 @@ def protect_consistently(
                 hidden_elsewhere="_hidden_elsewhere",
             )
             con.execute(f"CREATE OR REPLACE TEMP TABLE _protected AS {protected}")
-            added = con.execute("""
+            con.execute("""
                 INSERT INTO _hidden_elsewhere
                 SELECT municipality_ags, area_id, _numerator_count, reference_date
                 FROM _protected WHERE _hidden_numerator
                 UNION
                 SELECT municipality_ags, area_id, _denominator_count, denominator_date
                 FROM _protected WHERE _hidden_denominator
-                EXCEPT SELECT * FROM _hidden_elsewhere""").fetchone()[0]
-            if added == 0:
+                EXCEPT SELECT * FROM _hidden_elsewhere""")
+            if not any(
+                con.execute(f"""
+                    SELECT EXISTS (SELECT 1 FROM _protected p JOIN _hidden_elsewhere h
+                        ON h.municipality_ags IS NOT DISTINCT FROM p.municipality_ags
+                       AND h.area_id = p.area_id AND h.count = p.{count}
+                       AND h.count_date = p.{date}
+                        WHERE p.{figure} IS NOT NULL)""").fetchone()[0]
+                for count, date, figure in [
+                    ("_numerator_count", "reference_date", "numerator"),
+                    ("_denominator_count", "denominator_date", "denominator"),
+                ]
+            ):
                 return rounds
         raise RuntimeError(f"disclosure control did not settle within {max_rounds} rounds")
     finally:
