@@ -119,7 +119,6 @@ def suppressed_indicator_values(
     `_hidden_numerator` and `_hidden_denominator` say which non-zero figures this query hides, for
     the next round (see `protect_consistently` in `tables.py`).
     """
-    counts = ", ".join(f"'{i}'" for i in sorted(count_numerators)) or "NULL"
 
     def elsewhere(count: str, date: str) -> str:
         if not hidden_elsewhere:
@@ -138,9 +137,7 @@ def suppressed_indicator_values(
                        OR {elsewhere("_denominator_count", "denominator_date")}
                        AS _denominator_primary
             FROM (SELECT *,
-                         coalesce((_ok AND denominator < {min_denominator})
-                             OR (indicator_id IN ({counts})
-                                 AND {small_count("numerator", min_count)}), false)
+                         {small_numerator(min_count, min_denominator, count_numerators)}
                              AS _numerator_small
                   FROM (SELECT *, coalesce(status = 'ok', false) AS _ok,
                                coalesce(area_id = 'ALL', false) AS _total
@@ -161,6 +158,34 @@ def suppressed_indicator_values(
                _numerator_hidden AND {_nonzero("numerator")} AS _hidden_numerator,
                _denominator_hidden AND {_nonzero("denominator")} AS _hidden_denominator
         FROM protected"""
+
+
+def small_numerator(
+    min_count: int, min_denominator: float, count_numerators: set[str], ok: str = "_ok"
+) -> str:
+    """SQL: true where primary suppression hides a row's numerator: a head count of 1 … k-1, or
+    the numerator of a rate (`ok` says the row has one) on a denominator below the minimum."""
+    counts = ", ".join(f"'{i}'" for i in sorted(count_numerators)) or "NULL"
+    return f"""coalesce(({ok} AND denominator < {min_denominator})
+                        OR (indicator_id IN ({counts}) AND {small_count("numerator", min_count)}),
+                        false)"""
+
+
+def primary_counts_sql(
+    source: str, min_count: int, min_denominator: float, count_numerators: set[str]
+) -> str:
+    """SQL: the non-zero counts (`municipality_ags, area_id, count, count_date`) that primary
+    suppression hides in some row of `source`, which names its counts as `SHARED_COUNTS_SQL`
+    does. Seeding `hidden_elsewhere` with them settles most sharing in the first round."""
+    ok = "coalesce(status = 'ok', false)"
+    return f"""
+        SELECT municipality_ags, area_id, _numerator_count AS count, reference_date AS count_date
+        FROM {source}
+        WHERE {small_numerator(min_count, min_denominator, count_numerators, ok)}
+          AND {_nonzero("numerator")}
+        UNION
+        SELECT municipality_ags, area_id, _denominator_count, denominator_date FROM {source}
+        WHERE {small_count("denominator", min_count)}"""
 
 
 # The counts behind each indicator row, for `hidden_elsewhere`: the catalogue's numerator and

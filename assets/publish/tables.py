@@ -32,6 +32,7 @@ from assets.publish.disclosure import (
     blanked,
     hidden_counts_sql,
     in_hidden,
+    primary_counts_sql,
     secondary_suppression,
     small_count,
     status_of,
@@ -178,25 +179,36 @@ def protect_consistently(
     indicator row is hidden in every row of the area that shows the same count at the same date
     (see `suppressed_indicator_values`; `source` names its counts as `SHARED_COUNTS_SQL` does).
 
-    Each round hides, besides the small figures, every count an earlier round hid, and secondary
-    suppression then protects those as well; the rounds end when no row shows a count hidden
-    elsewhere (another round would then hide nothing new). The set of hidden counts only grows,
-    so this ends. Returns the number of rounds (one where nothing is shared, the usual case).
+    Before the first round, every count that primary suppression hides anywhere is known
+    (`primary_counts_sql`), so the first round already hides those everywhere. Each round hides,
+    besides the small figures, every count an earlier round hid, and secondary suppression then
+    protects those as well; the rounds end when no row shows a count hidden elsewhere (another
+    round would then hide nothing new). A later round recomputes only the municipalities where a
+    row still shows such a count (suppression groups never cross a municipality). The set of
+    hidden counts only grows, so this ends. Returns the number of rounds.
     """
+    k, min_denominator = disclosure["min_count"], disclosure["min_denominator"]
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE _hidden_elsewhere "
-        "(municipality_ags VARCHAR, area_id VARCHAR, count VARCHAR, count_date DATE)"
+        "CREATE OR REPLACE TEMP TABLE _hidden_elsewhere AS "
+        + primary_counts_sql(source, k, min_denominator, count_numerators)
+    )
+    in_redo = (
+        "EXISTS (SELECT 1 FROM _redo r "
+        "WHERE r.municipality_ags IS NOT DISTINCT FROM {}.municipality_ags)"
     )
     try:
         for rounds in range(1, max_rounds + 1):
-            protected = suppressed_indicator_values(
-                source,
-                disclosure["min_count"],
-                disclosure["min_denominator"],
-                count_numerators,
-                hidden_elsewhere="_hidden_elsewhere",
+            rows = (
+                source if rounds == 1 else f"(SELECT * FROM {source} s WHERE {in_redo.format('s')})"
             )
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _protected AS {protected}")
+            protected = suppressed_indicator_values(
+                rows, k, min_denominator, count_numerators, hidden_elsewhere="_hidden_elsewhere"
+            )
+            if rounds == 1:
+                con.execute(f"CREATE OR REPLACE TEMP TABLE _protected AS {protected}")
+            else:
+                con.execute(f"DELETE FROM _protected WHERE {in_redo.format('_protected')}")
+                con.execute(f"INSERT INTO _protected BY NAME SELECT * FROM ({protected})")
             con.execute("""
                 INSERT INTO _hidden_elsewhere
                 SELECT municipality_ags, area_id, _numerator_count, reference_date
@@ -205,22 +217,24 @@ def protect_consistently(
                 SELECT municipality_ags, area_id, _denominator_count, denominator_date
                 FROM _protected WHERE _hidden_denominator
                 EXCEPT SELECT * FROM _hidden_elsewhere""")
-            if not any(
-                con.execute(f"""
-                    SELECT EXISTS (SELECT 1 FROM _protected p JOIN _hidden_elsewhere h
+            showing = " UNION ".join(
+                f"""SELECT DISTINCT p.municipality_ags FROM _protected p JOIN _hidden_elsewhere h
                         ON h.municipality_ags IS NOT DISTINCT FROM p.municipality_ags
                        AND h.area_id = p.area_id AND h.count = p.{count}
                        AND h.count_date = p.{date}
-                        WHERE p.{figure} IS NOT NULL)""").fetchone()[0]
+                    WHERE p.{figure} IS NOT NULL"""
                 for count, date, figure in [
                     ("_numerator_count", "reference_date", "numerator"),
                     ("_denominator_count", "denominator_date", "denominator"),
                 ]
-            ):
+            )
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _redo AS {showing}")
+            if con.execute("SELECT count(*) FROM _redo").fetchone()[0] == 0:
                 return rounds
         raise RuntimeError(f"disclosure control did not settle within {max_rounds} rounds")
     finally:
         con.execute("DROP TABLE _hidden_elsewhere")
+        con.execute("DROP TABLE IF EXISTS _redo")
 
 
 def write_indicator_values(
