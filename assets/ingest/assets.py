@@ -308,26 +308,19 @@ def provider_files(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeR
     """
     inventory = providers.discover(data_root.path)
     months = partition_months()
-    rows = [
-        dict(
-            provider_id=f.provider_id,
-            kind=f.kind,
-            file=f.rel,
-            period=f.month,
-            status="used",
-            note=None,
+    rows = []
+    for f in inventory.files:
+        waiting = providers.month_not_open(f.month, months) if f.kind == "report" else None
+        rows.append(
+            dict(
+                provider_id=f.provider_id,
+                kind=f.kind,
+                file=f.rel,
+                period=f.month,
+                status="not_read" if waiting else "used",
+                note=waiting,
+            )
         )
-        if f.kind != "report" or not (waiting := providers.month_not_open(f.month, months))
-        else dict(
-            provider_id=f.provider_id,
-            kind=f.kind,
-            file=f.rel,
-            period=f.month,
-            status="not_read",
-            note=waiting,
-        )
-        for f in inventory.files
-    ]
     rows += [
         dict(
             provider_id=f.provider_id,
