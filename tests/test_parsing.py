@@ -2,15 +2,12 @@
 
 import pandas as pd
 
+from assets.ingest.delimited import INVALID_UTF8, WRONG_FIELD_COUNT, decode, parse_semicolon
 from assets.ingest.parsing import (
-    INVALID_UTF8,
-    WRONG_FIELD_COUNT,
-    decode,
     match_columns,
     normalize_header,
     parse_dates,
     parse_german_numbers,
-    parse_semicolon,
     read_semicolon_csv,
 )
 from tests.conftest import write
@@ -53,7 +50,7 @@ def test_line_numbers_of_invalid_lines_count_every_line_break_the_parsers_see():
     assert decode(raw).invalid_lines == frozenset({5})
     parsed = parse_semicolon(raw)
     assert parsed.numbers == [2, 4, 6]
-    assert [(n, code) for n, _, code, _ in parsed.bad_entries()] == [(5, INVALID_UTF8)]
+    assert [(b.row_number, b.reason_code) for b in parsed.bad] == [(5, INVALID_UTF8)]
 
 
 def test_invalid_lines_are_reported_with_a_german_reason_on_both_parser_paths():
@@ -61,8 +58,8 @@ def test_invalid_lines_are_reported_with_a_german_reason_on_both_parser_paths():
     for header in (b"a;b\n", b'"a";b\n'):  # plain split and the csv module (quotes)
         parsed = parse_semicolon(header + "für;1\n".encode() + bad + b"y;3;9\n")
         assert parsed.records == [["für", "1"]]
-        entries = parsed.bad_entries()
-        assert [(n, code) for n, _, code, _ in entries] == [
+        entries = parsed.bad
+        assert [(b.row_number, b.reason_code) for b in entries] == [
             (3, INVALID_UTF8),
             (4, WRONG_FIELD_COUNT),
         ]

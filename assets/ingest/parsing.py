@@ -1,26 +1,31 @@
 """Format-level parsing shared by every landing-file reader.
 
-German statistical deliveries are `;`-separated text in UTF-8 or Windows-1252, use decimal commas
-and thousands points, and mark missing values with statistical symbols. Nothing in here may turn a
-symbol or a malformed value into a number silently: parsers return the value, the symbol and an
-error text side by side, and the caller decides what goes to quarantine.
+German statistical deliveries are `;`-separated text (decoded and split in `delimited`) or XLSX,
+use decimal commas and thousands points, and mark missing values with statistical symbols. Nothing
+in here may turn a symbol or a malformed value into a number silently: parsers return the value,
+the symbol and an error text side by side, and the caller decides what goes to quarantine.
 """
 
 from __future__ import annotations
 
-import codecs
 import contextlib
-import csv
 import datetime as dt
 import functools
-import gc
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from assets.ingest.delimited import (
+    WRONG_FIELD_COUNT,
+    BadRow,
+    FileNote,
+    Records,
+    parse_semicolon,
+)
 
 # Symbol -> meaning (German statistical practice, DESIGN §4). `-` is the only one that is a number.
 STATISTICAL_SYMBOLS: dict[str, str] = {
@@ -49,229 +54,20 @@ def normalize_header(name: str) -> str:
     return _NON_ALNUM.sub("_", text).strip("_")
 
 
-INVALID_UTF8 = "invalid_utf8"
-INVALID_UTF8_REASON = (
-    "Zeile enthält Zeichen, die kein gültiges UTF-8 sind (als \ufffd gezeigt), während die übrigen "
-    "Zeilen der Datei UTF-8 sind; bitte die Datei einheitlich als UTF-8 speichern"
-)
-WRONG_FIELD_COUNT = "wrong_field_count"
-_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # what `surrogateescape` makes of a non-UTF-8 byte
-
-
-@dataclass
-class Decoded:
-    """A landing file's text, its encoding and the lines that could not be decoded."""
-
-    text: str
-    encoding: str
-    # line numbers (1-based, as `str.splitlines` counts them) of a UTF-8 file's lines that are no
-    # UTF-8; their text holds U+FFFD where the offending bytes were
-    invalid_lines: frozenset[int]
-
-
-def decode(raw: bytes) -> Decoded:
-    """Decode a landing file, deciding the encoding from the lines themselves.
-
-    A file that is UTF-8 throughout (with or without BOM) is UTF-8. If some lines are no UTF-8 but
-    another line holds non-ASCII characters that are valid UTF-8 (an umlaut written by a UTF-8
-    program), the file is UTF-8 and only the failing lines are invalid: decoding the whole file
-    as Windows-1252 instead would garble every umlaut of its good rows ("fÃ¼r") without any
-    error. Otherwise no line speaks for UTF-8 and the file is Windows-1252, as older statistics
-    programs write it. Windows-1252 leaves five byte values undefined; a file that contains them
-    is decoded as Latin-1 so that every byte survives into the quarantine.
-    """
-    try:
-        return Decoded(raw.decode("utf-8-sig"), "utf-8", frozenset())
-    except UnicodeDecodeError:
-        pass
-    if _has_utf8_line(raw):
-        return _utf8_with_invalid_lines(raw)
-    try:
-        return Decoded(raw.decode("cp1252"), "cp1252", frozenset())
-    except UnicodeDecodeError:
-        return Decoded(raw.decode("latin-1"), "latin-1", frozenset())
-
-
-def _has_utf8_line(raw: bytes) -> bool:
-    """True if some line is valid UTF-8 and holds a non-ASCII character."""
-    text = raw.decode("utf-8", "surrogateescape")
-    return any(not line.isascii() and not _ESCAPED_BYTE.search(line) for line in text.split("\n"))
-
-
-def _utf8_with_invalid_lines(raw: bytes) -> Decoded:
-    r"""Decode line by line; a line that is no UTF-8 keeps U+FFFD for its bad bytes.
-
-    Bytes are cut at `\n`, `\r` and `\r\n`, which never occur inside a UTF-8 character, so each
-    valid line decodes as it would in the whole file. A piece may still hold more line breaks in
-    the sense of `str.splitlines` (form feed, U+2028, ...); counting with that keeps the line
-    numbers equal to those the parsers see.
-    """
-    body = raw.removeprefix(codecs.BOM_UTF8)
-    pieces: list[str] = []
-    invalid: set[int] = set()
-    line = 1
-    for chunk in body.splitlines(keepends=True):
-        try:
-            piece = chunk.decode("utf-8")
-        except UnicodeDecodeError:
-            piece = chunk.decode("utf-8", "replace")
-            invalid.update(range(line, line + len(piece.splitlines())))
-        pieces.append(piece)
-        line += len(piece.splitlines())
-    return Decoded("".join(pieces), "utf-8", frozenset(invalid))
-
-
-WIDTH_ERROR_COLUMNS = ["row_number", "value", "reason_code", "reason"]
+WIDTH_ERROR_COLUMNS = ["row_number", "value", "reason_code", "reason", "column"]
 
 
 @dataclass
 class CsvTable:
-    """A `;`-separated file as strings, with the original line number of every data row."""
+    """A delimited file as strings, with the original line number of every data row."""
 
     header: list[str]
     rows: pd.DataFrame  # one column per header field (strings), plus `row_number`
     # WIDTH_ERROR_COLUMNS (value: the raw line) of rows that could not be split into the
-    # header's fields: wrong field count, broken quoting, no UTF-8 in a UTF-8 file
+    # header's fields: wrong field count, broken quoting, no valid text, a NUL character
     width_errors: pd.DataFrame
     encoding: str
-
-
-@dataclass
-class Records:
-    """A delivery's rows as plain Python lists: the cheap form for reading many files at once."""
-
-    header: list[str]
-    records: list[list[str]]  # stripped fields of each data row, as wide as the header
-    numbers: list[int]  # line number of each data row
-    bad: list[tuple[int, str, str]]  # (line number, raw line, reason) of rows not split into fields
-    encoding: str
-    bad_codes: list[str]  # reason code of each entry of `bad`
-
-    def bad_entries(self) -> list[tuple[int, str, str, str]]:
-        """(line number, raw line, reason code, reason) of every row not split into fields."""
-        return [(n, v, c, r) for (n, v, r), c in zip(self.bad, self.bad_codes, strict=True)]
-
-
-@contextlib.contextmanager
-def gc_paused():
-    """Pause Python's cycle collector while millions of small lists and strings are built.
-
-    Parsing allocates no reference cycles, but every few hundred allocations the collector walks
-    all live containers; over a 1.9-million-line delivery that more than doubles the parse time.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def parse_semicolon(raw: bytes) -> Records:
-    """Split a `;`-delimited delivery into rows without interpreting any value.
-
-    Empty lines (also trailing ones) are skipped and not counted as rows. Row numbers are line
-    numbers as a clerk sees them in an editor: the header is line 1.
-    """
-    with gc_paused():
-        return _parse_semicolon(raw)
-
-
-def _parse_semicolon(raw: bytes) -> Records:
-    decoded = decode(raw)
-    text, encoding, invalid = decoded.text, decoded.encoding, decoded.invalid_lines
-    lines = text.splitlines()
-    if _plain(text, lines):
-        return _split_plain(lines, encoding, invalid)
-    reader = csv.reader(lines, delimiter=";")
-    header: list[str] = []
-    records: list[list[str]] = []
-    numbers: list[int] = []
-    bad: list[tuple[int, str, str]] = []
-    codes: list[str] = []
-    previous = 0  # last line of the previous record (a quoted field may span lines)
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:  # an over-long field, a NUL byte, a broken quote
-            line_number = previous = reader.line_num
-            bad.append(
-                (
-                    line_number,
-                    lines[line_number - 1][:200] if line_number <= len(lines) else "",
-                    f"Zeile nicht lesbar: {exc}",
-                )
-            )
-            codes.append(WRONG_FIELD_COUNT)
-            continue
-        first, line_number, previous = previous + 1, reader.line_num, reader.line_num
-        if not any(f.strip() for f in fields):
-            continue
-        if not header:
-            header = [f.strip() for f in fields]
-            continue
-        if invalid and not invalid.isdisjoint(range(first, line_number + 1)):
-            bad.append((line_number, ";".join(fields), INVALID_UTF8_REASON))
-            codes.append(INVALID_UTF8)
-            continue
-        if len(fields) != len(header):
-            raw_line = ";".join(fields)
-            reason = f"{len(fields)} Felder statt {len(header)} (Trennzeichen ';' erwartet)"
-            bad.append((line_number, raw_line, reason))
-            codes.append(WRONG_FIELD_COUNT)
-            continue
-        records.append([f.strip() for f in fields])
-        numbers.append(line_number)
-    return Records(header, records, numbers, bad, encoding, codes)
-
-
-_SPACE_AT_FIELD_EDGE = re.compile(r"(?:^|;)\s|\s(?:;|$)")
-
-
-def _plain(text: str, lines: list[str]) -> bool:
-    """True when the csv module would only split at `;`: no quotes, no NUL, no over-long field.
-
-    Almost every delivery is like that; splitting its lines with `str.split` gives the same rows
-    as the csv module at a fraction of the cost (a state's needs survey has 1.9 million lines).
-    """
-    if '"' in text or "\0" in text:
-        return False
-    return max(map(len, lines), default=0) <= csv.field_size_limit()
-
-
-def _split_plain(lines: list[str], encoding: str, invalid: frozenset[int]) -> Records:
-    """The csv-module loop of `parse_semicolon` for plain text, with str.split."""
-    header: list[str] = []
-    records: list[list[str]] = []
-    numbers: list[int] = []
-    bad: list[tuple[int, str, str]] = []
-    codes: list[str] = []
-    edge = _SPACE_AT_FIELD_EDGE.search
-    for line_number, line in enumerate(lines, start=1):
-        stripped = line.strip()
-        if not stripped or (stripped[0] == ";" and not stripped.replace(";", "").strip()):
-            continue
-        fields = line.split(";")
-        if edge(line):
-            fields = [f.strip() for f in fields]
-        if not header:
-            header = fields
-            continue
-        if invalid and line_number in invalid:
-            bad.append((line_number, line, INVALID_UTF8_REASON))
-            codes.append(INVALID_UTF8)
-            continue
-        if len(fields) != len(header):
-            reason = f"{len(fields)} Felder statt {len(header)} (Trennzeichen ';' erwartet)"
-            bad.append((line_number, line, reason))
-            codes.append(WRONG_FIELD_COUNT)
-            continue
-        records.append(fields)
-        numbers.append(line_number)
-    return Records(header, records, numbers, bad, encoding, codes)
+    notes: list[FileNote] = field(default_factory=list)  # findings about the whole file
 
 
 def read_semicolon_csv(path: Path) -> CsvTable:
@@ -285,8 +81,8 @@ def _as_table(parsed: Records) -> CsvTable:
     if len(set(columns)) != len(columns):
         frame.columns = [f"{c}#{i}" if columns.count(c) > 1 else c for i, c in enumerate(columns)]
     frame["row_number"] = np.asarray(parsed.numbers, dtype="int64")
-    width_errors = pd.DataFrame(parsed.bad_entries(), columns=WIDTH_ERROR_COLUMNS)
-    return CsvTable(header=columns, rows=frame, width_errors=width_errors, encoding=parsed.encoding)
+    width_errors = pd.DataFrame(parsed.bad, columns=WIDTH_ERROR_COLUMNS)
+    return CsvTable(columns, frame, width_errors, parsed.encoding, list(parsed.notes))
 
 
 def empty_table(encoding: str = "") -> CsvTable:
@@ -322,11 +118,71 @@ def _match_columns(header: tuple[str, ...], expected: tuple[str, ...]):
     return tuple(found), tuple(missing)
 
 
+DUPLICATE_COLUMN = "duplicate_column"
+
+
+def duplicate_column(header: list[str]) -> tuple[str, str] | None:
+    """(the column as first spelled, German reason) if the header names a column twice.
+
+    Names are compared as `match_columns` compares them (`Wert` and `WERT` are one column), so
+    which of the two a reader would use is undecidable: the file is refused, never guessed.
+    Empty names (trailing separators of a spreadsheet export) do not count.
+    """
+    return _duplicate_column(tuple(header))
+
+
+@functools.lru_cache(maxsize=1024)
+def _duplicate_column(header: tuple[str, ...]) -> tuple[str, str] | None:
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        key = normalize_header(name)
+        if key in seen:
+            first = header[seen[key] - 1]
+            return first, (
+                f"Spalte {first!r} steht mehrfach in der Kopfzeile (Spalten {seen[key]} und "
+                f"{position}); welche gilt, ist nicht eindeutig: bitte eine davon umbenennen "
+                "oder löschen"
+            )
+        if key:
+            seen[key] = position
+    return None
+
+
+def missing_column_reason(missing: list[str], expected: list[str]) -> str:
+    return f"Spalte {missing[0]!r} fehlt in der Kopfzeile (erwartet: {';'.join(expected)})"
+
+
+def header_refusal(
+    header: list[str], expected: list[str], missing: list[str]
+) -> tuple[str, str, str] | None:
+    """(column, reason code, reason) if the header makes every row unusable, else None: a column
+    named twice (which one counts is undecidable) or an expected column missing."""
+    duplicate = duplicate_column(header)
+    if duplicate is not None:
+        return duplicate[0], DUPLICATE_COLUMN, duplicate[1]
+    if missing:
+        return missing[0], "missing_column", missing_column_reason(missing, expected)
+    return None
+
+
 @dataclass
 class ParsedNumbers:
     value: pd.Series  # float, NaN where no number
     symbol: pd.Series  # the statistical symbol where one was given, else None
     error: pd.Series  # German reason where the text is neither a number nor a symbol, else None
+
+
+def exact_factorize(text: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Codes into the distinct values of `text` and those values, by Python string equality.
+
+    `pd.factorize` (and groupby, Categorical, MultiIndex) hash strings as C strings that end at a
+    NUL character: "5" and "5\\x009" would share one code, and one row would take the other's
+    value or reason. Dropping duplicates and looking values up in an object Index compares whole
+    strings, and is as fast.
+    """
+    uniques = text.drop_duplicates()
+    codes = pd.Index(uniques.to_numpy(dtype=object), dtype=object).get_indexer(text.to_numpy())
+    return codes, uniques.reset_index(drop=True)
 
 
 def parse_german_numbers(text: pd.Series, allow_symbols: bool = True) -> ParsedNumbers:
@@ -337,13 +193,25 @@ def parse_german_numbers(text: pd.Series, allow_symbols: bool = True) -> ParsedN
     rejected because `12.500` would mean twelve thousand five hundred in the same file.
     Each distinct text is parsed once (counts and codes repeat a lot in a state-wide delivery).
     """
-    codes, uniques = pd.factorize(text, use_na_sentinel=False)
-    parsed = _parse_distinct(pd.Series(uniques, dtype=object), allow_symbols)
+    codes, uniques = exact_factorize(text)
+    parsed = _parse_distinct(uniques.astype(object), allow_symbols)
     return ParsedNumbers(
         value=pd.Series(parsed.value.to_numpy()[codes], index=text.index, dtype="float64"),
         symbol=pd.Series(parsed.symbol.to_numpy(dtype=object)[codes], index=text.index),
         error=pd.Series(parsed.error.to_numpy(dtype=object)[codes], index=text.index),
     )
+
+
+def fractional(values: pd.Series) -> pd.Series:
+    """True where a parsed number has decimals: a count written `1,080` (1.08, not 1080)."""
+    return values.notna() & (values % 1 != 0)
+
+
+NOT_WHOLE_NUMBER = "not_whole_number"
+NOT_WHOLE_REASON = (
+    "keine ganze Zahl, obwohl eine Anzahl erwartet wird (Tausender werden mit Punkt getrennt: "
+    "1.080; 1,080 wäre 1,08)"
+)
 
 
 def parse_scale(text: pd.Series, points=(1, 2, 3, 4, 5)) -> tuple[pd.Series, pd.Series]:
@@ -371,15 +239,61 @@ def _parse_distinct(text: pd.Series, allow_symbols: bool) -> ParsedNumbers:
 
 def parse_dates(text: pd.Series) -> pd.Series:
     """Dates as `YYYY-MM-DD` or `DD.MM.YYYY`; NaT where neither format gives a real date."""
-    codes, uniques = pd.factorize(text, use_na_sentinel=False)
-    s = pd.Series(uniques, dtype=object).astype("string").str.strip()
+    codes, uniques = exact_factorize(text)
+    s = uniques.astype("string").str.strip()
     iso = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
     german = pd.to_datetime(s, format="%d.%m.%Y", errors="coerce")
     return pd.Series(iso.fillna(german).to_numpy()[codes], index=text.index)
 
 
+FUTURE_DATE = "future_date"
+
+
+def future_dates(text: pd.Series, dates: pd.Series, today: dt.date) -> pd.Series:
+    """True where a date (`dates` = `parse_dates(text)`) lies after `today`.
+
+    A real calendar date beyond pandas' range (after 2262) is no NaT here but in the future: a
+    Stichtag typed as 2962 is a typo in the year, not "no date".
+    """
+    future = (dates > pd.Timestamp(today)).to_numpy(dtype=bool)
+    unparsed = dates.isna().to_numpy()
+    if unparsed.any():
+        far = {v: _calendar_date(v) for v in set(text[unparsed])}
+        future[unparsed] = [(d := far[v]) is not None and d > today for v in text[unparsed]]
+    return pd.Series(future, index=text.index)
+
+
+def future_reason(column: str, today: dt.date) -> str:
+    return (
+        f"{column} liegt nach dem Tag des Laufs ({today:%d.%m.%Y}); ein Stichtag in der Zukunft "
+        "ist ein Tippfehler (Jahr?) und würde als Datenstand veröffentlicht"
+    )
+
+
+def _calendar_date(text: str) -> dt.date | None:
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        with contextlib.suppress(ValueError, TypeError):
+            return dt.datetime.strptime(str(text).strip(), pattern).date()
+    return None
+
+
 class UnreadableFile(ValueError):
     """A delivery that cannot be opened at all; the message is the reason for the clerk."""
+
+
+UNREADABLE_FILE = "unreadable_file"
+
+
+def unreadable_reason(exc: BaseException) -> str:
+    """The German reason for a file any step failed on, with the error shortened (never a whole
+    line or cell of a hostile file)."""
+    if isinstance(exc, UnreadableFile):
+        return str(exc)
+    return f"Datei konnte nicht gelesen werden: {_short(exc)}"
+
+
+def _short(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc)[:200]}"
 
 
 MAX_XLSX_UNPACKED_MB = 500  # a real monthly report unpacks to a few MB
@@ -419,54 +333,99 @@ def _cell_text(value) -> str:
     return str(value).strip()
 
 
+UNREAD_SHEET = "unread_sheet"
+
+
 def parse_xlsx(path: Path, expected: list[str], header_search_rows: int = 10) -> Records:
-    """Read the first worksheet of an XLSX file like a CSV.
+    """Read the worksheet of an XLSX file that holds the header, like a CSV.
 
-    The header is the first row (within the first `header_search_rows`) that contains at least
-    half of the expected column names; rows above it (titles, notes) are not data. Empty rows are
-    skipped. Row numbers are Excel's row numbers.
+    The header is the first row (within the first `header_search_rows` of a sheet) that contains
+    at least half of the expected column names; rows above it (titles, notes) are not data. The
+    first sheet with such a row is read (the first sheet if none has one). Every other sheet that
+    holds any value gets a note (`unread_sheet`): a second month or a continuation on another
+    sheet is reported, never dropped silently. Empty rows are skipped. Row numbers are Excel's.
+    Any damage inside the container (a corrupt member, broken XML) makes the file unreadable.
     """
-    from openpyxl import load_workbook  # only needed for Excel deliveries
-
     check_xlsx(path)
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-        try:
-            sheet = workbook.worksheets[0]
-            rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        finally:
-            workbook.close()
-    except (KeyError, ValueError, IndexError, OSError, zipfile.BadZipFile) as exc:
-        raise UnreadableFile(f"Excel-Datei nicht lesbar: {exc}") from exc
+        sheets = _sheets(path)
+    except MemoryError:
+        raise
+    except Exception as exc:  # zlib.error, XML and openpyxl errors of a damaged workbook
+        reason = f"Excel-Datei beschädigt, konnte nicht gelesen werden: {_short(exc)}"
+        raise UnreadableFile(reason) from exc
     wanted = {normalize_header(e) for e in expected}
-    header_index = 0
-    for index, row in enumerate(rows[:header_search_rows]):
-        if len(wanted & {normalize_header(c) for c in row if c}) * 2 >= len(wanted):
-            header_index = index
-            break
+    found = [_header_index(rows, wanted, header_search_rows) for _, rows in sheets]
+    chosen = next((i for i, index in enumerate(found) if index is not None), 0)
+    title, rows = sheets[chosen] if sheets else ("", [])
+    notes = [
+        FileNote(
+            UNREAD_SHEET,
+            f"Blatt {other!r} enthält {filled} Zeile(n) mit Werten und wurde nicht gelesen: "
+            f"gelesen wird nur das Blatt mit der Kopfzeile ({title!r}); bitte alle Zeilen auf "
+            "dieses Blatt oder je Blatt eine eigene Datei",
+            other,
+        )
+        for i, (other, other_rows) in enumerate(sheets)
+        if i != chosen and (filled := sum(1 for row in other_rows if any(row)))
+    ]
+    header_index = found[chosen] or 0
     header_row = rows[header_index] if rows else []
     width = max((i + 1 for i, c in enumerate(header_row) if c), default=0)
     header = header_row[:width]
-    records, numbers, bad, codes = [], [], [], []
+    records, numbers, bad = [], [], []
     for index, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
         if not any(row):
             continue
         if any(row[width:]):
-            bad.append((index, ";".join(row), f"Werte außerhalb der {width} Spalten der Kopfzeile"))
-            codes.append(WRONG_FIELD_COUNT)
+            reason = f"Werte außerhalb der {width} Spalten der Kopfzeile"
+            bad.append(BadRow(index, ";".join(row), WRONG_FIELD_COUNT, reason))
             continue
         records.append((row + [""] * width)[:width])
         numbers.append(index)
-    return Records(header, records, numbers, bad, "xlsx", codes)
+    return Records(header, records, numbers, bad, "xlsx", notes)
+
+
+def _sheets(path: Path) -> list[tuple[str, list[list[str]]]]:
+    """(title, rows as cell texts) of every worksheet, in workbook order."""
+    from openpyxl import load_workbook  # only needed for Excel deliveries
+
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        return [
+            (
+                sheet.title,
+                [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)],
+            )
+            for sheet in workbook.worksheets
+        ]
+    finally:
+        workbook.close()
+
+
+def _header_index(rows: list[list[str]], wanted: set[str], search_rows: int) -> int | None:
+    for index, row in enumerate(rows[:search_rows]):
+        if len(wanted & {normalize_header(c) for c in row if c}) * 2 >= len(wanted):
+            return index
+    return None
 
 
 def read_records(path: Path, expected: list[str], raw: bytes | None = None) -> Records:
-    """A delivery's rows, whether it came as `;`-CSV or as XLSX (`raw`: the bytes, if read)."""
-    if path.suffix.lower() == ".xlsx":
-        return parse_xlsx(path, expected)
-    return parse_semicolon(path.read_bytes() if raw is None else raw)
+    """A delivery's rows, whether it came as delimited text or as XLSX (`raw`: the bytes, if read).
+
+    Any failure to read the file raises `UnreadableFile` with a German reason, so that every
+    caller can quarantine this one file and go on with the others.
+    """
+    try:
+        if path.suffix.lower() == ".xlsx":
+            return parse_xlsx(path, expected)
+        return parse_semicolon(path.read_bytes() if raw is None else raw)
+    except (UnreadableFile, MemoryError):
+        raise
+    except Exception as exc:
+        raise UnreadableFile(unreadable_reason(exc)) from exc
 
 
 def read_table(path: Path, expected: list[str]) -> CsvTable:
-    """A delivery as strings, whether it came as `;`-CSV or as XLSX."""
+    """A delivery as strings, whether it came as delimited text or as XLSX."""
     return _as_table(read_records(path, expected))

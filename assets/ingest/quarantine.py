@@ -14,14 +14,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from assets.ingest.delimited import gc_paused
 from assets.ingest.parsing import (
-    CsvTable,
-    UnreadableFile,
-    empty_table,
-    gc_paused,
+    UNREADABLE_FILE,
+    header_refusal,
     match_columns,
     read_records,
-    read_table,
+    unreadable_reason,
 )
 
 MAX_VALUE = 500  # characters of an offending value kept in quarantine (a line may be huge)
@@ -84,21 +83,23 @@ class RowRejections:
     def add_frame(self, frame: pd.DataFrame, reason_code: str, column: str | None = None) -> None:
         """Quarantine rows given as a frame with row_number, value and reason (e.g. width errors).
 
-        A `reason_code` column in the frame wins over the argument (width errors carry theirs).
+        `reason_code` and `column` columns in the frame win over the arguments (width errors
+        carry theirs).
         """
         if frame.empty:
             return
         part = frame.assign(
             source=self.source,
             file=self.file,
-            column=column,
+            column=frame.get("column", column),
             reason_code=frame.get("reason_code", reason_code),
         )[QUARANTINE_COLUMNS]
         self._parts.append(part)
         self._rejected.update(part["row_number"].tolist())
 
-    def reject_file(self, reason_code: str, reason: str) -> None:
-        """A file that could not be read at all: one entry without a row number."""
+    def reject_file(self, reason_code: str, reason: str, value: str | None = None) -> None:
+        """A finding about the whole file (unreadable, a sheet not read): an entry without a row
+        number."""
         self._parts.append(
             pd.DataFrame(
                 [
@@ -107,7 +108,7 @@ class RowRejections:
                         file=self.file,
                         row_number=None,
                         column=None,
-                        value=None,
+                        value=value,
                         reason_code=reason_code,
                         reason=reason,
                     )
@@ -232,63 +233,6 @@ def split_oversized(
         pd.DataFrame(entries, columns=QUARANTINE_COLUMNS) if entries else empty_quarantine()
     )
     return keep, IngestResult(pd.DataFrame(), quarantine, pd.DataFrame(files, columns=FILE_COLUMNS))
-
-
-@dataclass
-class Delivery:
-    """One landing file opened for validation: its rows, its rejections so far, its columns."""
-
-    source: str
-    file: str
-    table: CsvTable
-    rejections: RowRejections
-    found: dict[str, str]  # expected column -> header as delivered
-    missing: list[str]  # expected columns the header lacks (then every row is rejected)
-    sha256: str
-
-    @property
-    def rows_in(self) -> int:
-        return len(self.table.rows) + len(self.table.width_errors)
-
-    def record(self, rows_loaded: int) -> dict:
-        return file_record(
-            self.source,
-            self.file,
-            self.sha256,
-            self.table.encoding,
-            self.rows_in,
-            rows_loaded,
-            self.rejections.count,
-        )
-
-
-def missing_column_reason(missing: list[str], expected: list[str]) -> str:
-    return f"Spalte {missing[0]!r} fehlt in der Kopfzeile (erwartet: {';'.join(expected)})"
-
-
-def open_delivery(path: Path, rel: str, source: str, expected: list[str]) -> Delivery:
-    """Read a CSV/XLSX delivery and apply the file-level rules every reader shares.
-
-    An unreadable file gets one entry without a row number; rows with a wrong field count are
-    rejected; a header without an expected column rejects every row with that column named.
-    """
-    rejections = RowRejections(source, rel)
-    try:
-        table = read_table(path, expected)
-    except UnreadableFile as exc:
-        rejections.reject_file("unreadable_file", str(exc))
-        return Delivery(source, rel, empty_table(), rejections, {}, ["(Datei)"], file_sha256(path))
-    rejections.add_frame(table.width_errors, "wrong_field_count")
-    found, missing = match_columns(table.header, expected)
-    if missing:
-        rejections.reject_all(
-            table.rows,
-            missing[0],
-            ";".join(table.header),
-            "missing_column",
-            missing_column_reason(missing, expected),
-        )
-    return Delivery(source, rel, table, rejections, found, missing, file_sha256(path))
 
 
 # -- many deliveries at once -------------------------------------------------------------------
@@ -441,27 +385,36 @@ def open_deliveries(
     sha, encodings, rows_in, headers = [], [], [], []
     with gc_paused():  # lists of strings only; see gc_paused
         for index, path in enumerate(paths):
-            raw = path.read_bytes()
-            sha.append(hashlib.sha256(raw).hexdigest())
+            raw = None
             try:
+                raw = path.read_bytes()
                 parsed = read_records(path, expected, raw)
-            except UnreadableFile as exc:
-                level.append((index, None, None, None, "unreadable_file", str(exc)))
+            except MemoryError:
+                raise
+            except Exception as exc:  # UnreadableFile, and whatever else a hostile file provokes
+                sha.append("" if raw is None else hashlib.sha256(raw).hexdigest())
+                level.append((index, None, None, None, UNREADABLE_FILE, unreadable_reason(exc)))
                 encodings.append("")
                 rows_in.append(0)
                 headers.append({})
                 continue
+            sha.append(hashlib.sha256(raw).hexdigest())
             encodings.append(parsed.encoding)
             rows_in.append(len(parsed.records) + len(parsed.bad))
-            level.extend((index, n, None, v, code, r) for n, v, code, r in parsed.bad_entries())
+            level.extend(
+                (index, None, None, n.value, n.reason_code, n.reason) for n in parsed.notes
+            )
+            level.extend(
+                (index, b.row_number, b.column, b.value, b.reason_code, b.reason)
+                for b in parsed.bad
+            )
             found, missing = match_columns(parsed.header, expected)
             headers.append(found)
-            if missing:
-                reason = missing_column_reason(missing, expected)
+            refusal = header_refusal(parsed.header, expected, missing)
+            if refusal is not None:
+                column, code, reason = refusal
                 value = ";".join(parsed.header)
-                level.extend(
-                    (index, n, missing[0], value, "missing_column", reason) for n in parsed.numbers
-                )
+                level.extend((index, n, column, value, code, reason) for n in parsed.numbers)
                 continue
             if not parsed.records:
                 continue

@@ -12,6 +12,7 @@ reader's behaviour stays the contract.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 from dataclasses import dataclass
@@ -20,12 +21,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from assets.ingest.delimited import decode, delimiter_of
 from assets.ingest.parsing import (
-    decode,
+    FUTURE_DATE,
+    NOT_WHOLE_NUMBER,
+    NOT_WHOLE_REASON,
+    UNREADABLE_FILE,
+    WIDTH_ERROR_COLUMNS,
+    fractional,
+    future_dates,
+    future_reason,
+    header_refusal,
     match_columns,
     parse_dates,
     parse_german_numbers,
     read_semicolon_csv,
+    unreadable_reason,
 )
 from assets.ingest.quarantine import IngestResult, RowRejections, combine, file_record
 
@@ -133,24 +144,28 @@ def read_coded(path: Path, raw: bytes) -> Table:
 
 
 def _read_general(path: Path) -> Table:
+    """`read_semicolon_csv`, coded; a name the header repeats maps to its first column."""
     table = read_semicolon_csv(path)
     rows = table.rows
+    columns: dict[str, Coded] = {}
+    for name, column in zip(table.header, rows.columns, strict=False):
+        columns.setdefault(name, Coded.of(rows[column]))
     return Table(
         header=table.header,
         encoding=table.encoding,
         row_numbers=rows["row_number"].to_numpy(),
         width_errors=table.width_errors,
-        columns={name: Coded.of(rows[name]) for name in rows.columns if name != "row_number"},
+        columns=columns,
     )
 
 
 def read_clean(raw: bytes) -> Table | None:
     """Parse with pandas' C tokenizer when the result is certain to equal `read_semicolon_csv`'s.
 
-    The file qualifies if every line decodes (see `decode`), its text has no `_IRREGULAR` character, no line longer than the csv
-    module's field size limit, a non-blank header with distinct names, at least one data row, every
-    non-empty line with the header's field count and none that consists of blanks and separators
-    only (those the csv path skips). Then pandas' rows are the non-empty lines after the header, in
+    The file qualifies if every line decodes (see `decode`), its text has no `_IRREGULAR`
+    character, no line longer than the csv module's field size limit, a non-blank `;`-separated
+    header with distinct names, at least one data row, every non-empty line with the header's
+    field count and none that consists of blanks and separators only (those the csv path skips). Then pandas' rows are the non-empty lines after the header, in
     order, which gives the line numbers. Returns None otherwise.
     """
     decoded = decode(raw)
@@ -167,7 +182,10 @@ def read_clean(raw: bytes) -> Table | None:
     if len(filled) < 2 or (ends - starts).max() > csv.field_size_limit():
         return None
     first = filled[0]
-    header = [f.strip() for f in data[starts[first] : ends[first]].decode("utf-8").split(";")]
+    header_line = data[starts[first] : ends[first]].decode("utf-8")
+    if delimiter_of([header_line]) != ";":
+        return None
+    header = [f.strip() for f in header_line.split(";")]
     if not any(header) or len(set(header)) < len(header):
         return None
     body = data[ends[first] + 1 :]
@@ -193,7 +211,7 @@ def read_clean(raw: bytes) -> Table | None:
         header=header,
         encoding=encoding,
         row_numbers=(filled[1:] + 1).astype("int64"),
-        width_errors=pd.DataFrame(columns=["row_number", "value", "reason"]),
+        width_errors=pd.DataFrame(columns=WIDTH_ERROR_COLUMNS),
         columns=columns,
     )
 
@@ -223,19 +241,26 @@ class _File:
 
 
 def read_small_area_statistics(
-    paths: list[Path], root: Path, area_municipality: dict[str, str]
+    paths: list[Path],
+    root: Path,
+    area_municipality: dict[str, str],
+    today: dt.date | None = None,
 ) -> IngestResult:
     """Parse and validate every long-format file; `area_municipality` maps known area ids.
 
-    Rules, in order: field count, date, area id, Merkmal code, value (number or symbol), value not
-    negative, one value per area, date and code across all files (later duplicates are quarantined
-    with a pointer to the row that was kept). `combine` assembles quarantine and file records; the
-    loaded rows are assembled here column by column (`_loaded`), as concatenating millions of rows
-    of per-file frames would copy them three times.
+    Rules, in order: field count, header (every column once), date, date not after `today` (the
+    run date unless given: a Stichtag in the future is a typo and would be published as the data's
+    "as of" date), area id, Merkmal code, value (number or symbol), value not negative, value a
+    whole number (every Merkmal is a count: `1,080` is 1.08, not 1080), one value per area, date
+    and code across all files (later duplicates are quarantined with a pointer to the row that
+    was kept). Any failure to read a file becomes one entry for that file. `combine` assembles
+    quarantine and file records; the loaded rows are assembled here column by column
+    (`_loaded`), as concatenating millions of rows of per-file frames would copy them three times.
     """
+    today = today or dt.date.today()
     area_keys = pd.Index(list(area_municipality))
     files = [
-        _read_file(path, path.relative_to(root).as_posix(), area_municipality, area_keys)
+        _read_file(path, path.relative_to(root).as_posix(), area_municipality, area_keys, today)
         for path in paths
     ]
     duplicates = _duplicates(files)
@@ -249,37 +274,56 @@ def read_small_area_statistics(
 
 
 def _read_file(
-    path: Path, rel: str, area_municipality: dict[str, str], area_keys: pd.Index
+    path: Path, rel: str, area_municipality: dict[str, str], area_keys: pd.Index, today: dt.date
 ) -> _File:
-    raw = path.read_bytes()
-    table = read_coded(path, raw)
-    rejections = RowRejections(SOURCE, rel)
-    rejections.add_frame(table.width_errors, "wrong_field_count")
-    rows = pd.DataFrame({"row_number": table.row_numbers})
-    found, missing = match_columns(table.header, COLUMNS)
+    """One file after the per-file rules; a file that fails to read is one located entry."""
     file = _File(
         rel=rel,
-        sha256=hashlib.sha256(raw).hexdigest(),
-        encoding=table.encoding,
-        rows_in=len(rows) + len(table.width_errors),
-        rejections=rejections,
+        sha256="",
+        encoding="",
+        rows_in=0,
+        rejections=RowRejections(SOURCE, rel),
         candidates={"row_number": np.empty(0, dtype="int64")},
         key=np.empty(0, dtype="int64"),
     )
-    if missing:
-        rejections.reject_all(
-            rows,
-            missing[0],
-            ";".join(table.header),
-            "missing_column",
-            f"Spalte {missing[0]!r} fehlt in der Kopfzeile",
-        )
-        return file
+    try:
+        raw = path.read_bytes()
+        file.sha256 = hashlib.sha256(raw).hexdigest()
+        _validate(file, path, raw, area_municipality, area_keys, today)
+    except MemoryError:
+        raise
+    except Exception as exc:  # a hostile file must not stop the others
+        file.rejections = RowRejections(SOURCE, rel)
+        file.rejections.reject_file(UNREADABLE_FILE, unreadable_reason(exc))
+        file.encoding, file.rows_in = "", 0
+        file.candidates = {"row_number": np.empty(0, dtype="int64")}
+        file.key = np.empty(0, dtype="int64")
+    return file
+
+
+def _validate(
+    file: _File,
+    path: Path,
+    raw: bytes,
+    area_municipality: dict[str, str],
+    area_keys: pd.Index,
+    today: dt.date,
+) -> None:
+    table = read_coded(path, raw)
+    rejections = file.rejections
+    rejections.add_frame(table.width_errors, "wrong_field_count")
+    rows = pd.DataFrame({"row_number": table.row_numbers})
+    file.encoding, file.rows_in = table.encoding, len(rows) + len(table.width_errors)
+    found, missing = match_columns(table.header, COLUMNS)
+    refusal = header_refusal(table.header, COLUMNS, missing)
+    if refusal is not None:
+        column, code, reason = refusal
+        rejections.reject_all(rows, column, ";".join(table.header), code, reason)
+        return
     fields = [table.columns[found[name]] for name in COLUMNS]
     file.candidates, file.key = _apply_rules(
-        rows, fields, rejections, rel, area_municipality, area_keys
+        rows, fields, rejections, file.rel, area_municipality, area_keys, today
     )
-    return file
 
 
 def _apply_rules(
@@ -289,18 +333,24 @@ def _apply_rules(
     rel: str,
     area_municipality: dict[str, str],
     area_keys: pd.Index,
+    today: dt.date,
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """The per-file rules, each evaluated per distinct value; the accepted rows and their keys."""
     dates, areas, codes, values = fields
-    date = parse_dates(pd.Series(dates.values, dtype=object))
+    date_text = pd.Series(dates.values, dtype=object)
+    date = parse_dates(date_text)
+    future = future_dates(date_text, date, today)
     _reject(
         rejections,
         rows,
         dates,
-        date.isna(),
+        date.isna() & ~future,
         "Stichtag",
         "invalid_date",
         "kein gültiges Datum (erwartet JJJJ-MM-TT oder TT.MM.JJJJ)",
+    )
+    _reject(
+        rejections, rows, dates, future, "Stichtag", FUTURE_DATE, future_reason("Stichtag", today)
     )
     ags = pd.Series(areas.values, dtype=object).map(area_municipality)
     _reject(
@@ -325,6 +375,15 @@ def _apply_rules(
     _reject(rejections, rows, values, numbers.error.notna(), "Wert", "invalid_value", numbers.error)
     _reject(
         rejections, rows, values, numbers.value < 0, "Wert", "negative_value", "negative Anzahl"
+    )
+    _reject(
+        rejections,
+        rows,
+        values,
+        fractional(numbers.value),
+        "Wert",
+        NOT_WHOLE_NUMBER,
+        NOT_WHOLE_REASON,
     )
     keep = rejections.accepted(rows).to_numpy()
     row_numbers = rows["row_number"].to_numpy()[keep]
