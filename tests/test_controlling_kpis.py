@@ -437,7 +437,7 @@ def test_notes_name_every_reason_for_a_null():
         "Zielbevölkerung ist 0: keine Reichweite; keine Teilnehmenden: keine Kosten je Teilnehmendem"
     )
     assert notes[("M-3", dt.date(2025, 3, 1))] == (
-        "kein Bericht für diesen Monat; keine Bevölkerungszahlen zu einem Stichtag vor diesem Monat"
+        "kein Bericht für diesen Monat; keine Bevölkerungszahlen zu einem Stichtag bis zum Monatsende"
     )
     assert notes[("M-X", dt.date(2025, 2, 1))] == (
         "Maßnahme nicht im Zielsystem: keine Kapazität und keine Zielbevölkerung"

@@ -323,7 +323,7 @@ def _population_notes(dates: pd.Series, values: pd.Series) -> pd.Series:
     Only the incomplete rows get their Stichtag formatted: strftime is slow on every row.
     """
     notes = pd.Series(None, index=dates.index, dtype=object)
-    notes[dates.isna()] = "keine Bevölkerungszahlen zu einem Stichtag vor diesem Monat"
+    notes[dates.isna()] = "keine Bevölkerungszahlen zu einem Stichtag bis zum Monatsende"
     incomplete = dates.notna() & values.isna()
     notes[incomplete] = (
         "Zielbevölkerung zum Stichtag "

@@ -122,22 +122,25 @@ def target_population_by_date(population: pd.DataFrame, terms: pd.DataFrame) -> 
 
 
 def population_at(by_date: pd.DataFrame, keys: pd.DataFrame) -> pd.DataFrame:
-    """For each (measure_id, month) of `keys`: the latest Stichtag at or before the month's first
+    """For each (measure_id, month) of `keys`: the latest Stichtag at or before the month's last
     day and the measure's target population there (reference_date, value), in the order of `keys`.
 
-    The month's first day is the comparison date, as everywhere else where a month is a key, so
-    December still uses the previous year's 31.12. No older Stichtag is used when the latest one
-    is incomplete: a denominator never silently shifts in time. A measure without any Stichtag
-    gets NULLs.
+    A report month's reference date is its last day, the date the Bundesagentur's monthly figures
+    carry; the indicator values divide those by the population of the latest Stichtag at or
+    before it. Taking the same Stichtag here gives every figure of a month the same population:
+    December 2024 uses 31.12.2024 for reach as for child poverty, November 2024 still 31.12.2023.
+    No older Stichtag is used when the latest one is incomplete: a denominator never silently
+    shifts in time. A measure without any Stichtag gets NULLs.
     """
     # one resolution on both sides: DuckDB hands out microseconds, pandas defaults to nanoseconds
-    left = keys[["measure_id", "month"]].assign(
-        month=pd.to_datetime(keys["month"]).astype("datetime64[ns]"), order=range(len(keys))
+    month = pd.to_datetime(keys["month"]).astype("datetime64[ns]")
+    left = keys[["measure_id"]].assign(
+        month_end=month + pd.offsets.MonthEnd(0), order=range(len(keys))
     )
     joined = pd.merge_asof(
-        left.sort_values("month"),
+        left.sort_values("month_end"),
         by_date.sort_values("reference_date"),
-        left_on="month",
+        left_on="month_end",
         right_on="reference_date",
         by="measure_id",
         direction="backward",

@@ -254,8 +254,10 @@ COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
         "capacity": ("Plätze (Plan)", "places (plan)"),
         "utilisation": ("Auslastung in Prozent", "utilisation in percent"),
         "reach": (
-            "Erreichung der Zielgruppe in Prozent der Zielbevölkerung",
-            "reach: target-group participants in percent of the target population",
+            "Erreichung der Zielgruppe: Teilnehmende der Zielgruppe in Prozent der "
+            "Zielbevölkerung (Bevölkerung desselben Stichtags wie die Indikatoren des Monats)",
+            "reach: target-group participants in percent of the target population (the same "
+            "population Stichtag as the month's indicators)",
         ),
         "cost_per_participant": ("Kosten je Teilnehmendem (Euro)", "cost per participant (euros)"),
         "satisfaction_mean": (
@@ -270,8 +272,12 @@ COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
         ),
         "satisfaction_n": ("Zahl der Antworten im Quartal", "number of answers in the quarter"),
         "target_population": (
-            "Zielbevölkerung der Sozialräume und Altersgruppe",
-            "target population of the areas and age group",
+            "Zielbevölkerung der Sozialräume und Altersgruppe am letzten Bevölkerungsstichtag am "
+            "oder vor dem Monatsende (Bezugsdatum eines Berichtsmonats ist sein letzter Tag, wie "
+            "bei den Monatszahlen der Bundesagentur)",
+            "target population of the areas and age group at the latest population reference "
+            "date on or before the month's last day (a report month's reference date is its last "
+            "day, as for the Bundesagentur's monthly figures)",
         ),
     },
     "kpi_status": {
