@@ -1,9 +1,21 @@
-"""Format-level parsing: encodings, BOM, symbols, German numbers, both date formats."""
+"""Format-level parsing: encodings (also UTF-16), BOM, separators, quoting, symbols, German
+numbers, both date formats."""
+
+import codecs
+import datetime as dt
 
 import pandas as pd
 
-from assets.ingest.delimited import INVALID_UTF8, WRONG_FIELD_COUNT, decode, parse_semicolon
+from assets.ingest.delimited import (
+    INVALID_UTF8,
+    WRONG_FIELD_COUNT,
+    decode,
+    delimiter_of,
+    parse_semicolon,
+)
 from assets.ingest.parsing import (
+    duplicate_column,
+    future_dates,
     match_columns,
     normalize_header,
     parse_dates,
@@ -104,3 +116,46 @@ def test_csv_rows_keep_line_numbers_skip_blank_lines_and_report_wrong_widths(tmp
     assert table.width_errors["row_number"].tolist() == [4]
     assert table.width_errors["reason_code"].tolist() == [WRONG_FIELD_COUNT]
     assert "3 Felder statt 2" in table.width_errors["reason"][0]
+
+
+def test_utf16_is_told_by_its_bom_or_its_zero_bytes_and_a_stray_nul_is_not():
+    text = "Stichtag\tWert\r\n2024-12-31\tfünf\r\n"
+    assert decode(text.encode("utf-16")).text == text  # BOM (little endian here, as Excel)
+    assert decode(codecs.BOM_UTF16_BE + text.encode("utf-16-be")).encoding == "utf-16-be"
+    assert decode(text.encode("utf-16-le")).encoding == "utf-16-le"  # no BOM
+    assert decode(b"a;b\n1;2\x00\n").encoding == "utf-8"  # one NUL: a defect of its row
+    cut = decode(text.rstrip().encode("utf-16")[:-1])  # odd byte count: cut off in line 2
+    assert cut.invalid_lines == frozenset({2}) and cut.invalid_code == "invalid_utf16"
+
+
+def test_tab_is_the_separator_only_when_the_header_has_tabs_and_no_semicolon():
+    assert delimiter_of(["", "a\tb\tc", "1;2"]) == "\t"
+    assert delimiter_of(["a;b\tc"]) == ";"
+    assert delimiter_of(["a"]) == ";"
+    parsed = parse_semicolon(b"a\tb\n 1 \t2\n3\t4\t5\n")
+    assert (parsed.header, parsed.records, parsed.numbers) == (["a", "b"], [["1", "2"]], [2])
+    assert "Trennzeichen Tabulator" in parsed.bad[0].reason
+
+
+def test_quoted_records_keep_their_first_line_and_the_following_lines_their_numbers():
+    raw = ('a;b\n"x\ny";1\n2;"unclosed\n3;4\n"' + "9" * 200_000 + '";5\n6;"z"\n7;8\x00\n').encode()
+    parsed = parse_semicolon(raw)
+    assert parsed.records == [["x\ny", "1"], ["3", "4"], ["6", "z"]]
+    assert parsed.numbers == [2, 5, 7]
+    assert [(b.row_number, b.reason_code, b.column) for b in parsed.bad] == [
+        (4, "unclosed_quote", None),
+        (6, WRONG_FIELD_COUNT, None),  # a field over the csv module's size limit
+        (8, "invalid_value", "b"),  # NUL
+    ]
+
+
+def test_a_column_named_twice_is_found_as_match_columns_compares_names():
+    assert duplicate_column(["Stichtag", "Wert", "", ""]) is None  # empty names do not count
+    column, reason = duplicate_column(["Stichtag", "Wert", "Raum", "WERT"])
+    assert column == "Wert" and "Spalten 2 und 4" in reason
+
+
+def test_dates_after_today_also_beyond_the_range_pandas_can_hold():
+    text = pd.Series(["2025-01-15", "16.01.2025", "2999-12-31", "2024-13-01", ""])
+    future = future_dates(text, parse_dates(text), dt.date(2025, 1, 15))
+    assert future.tolist() == [False, True, True, False, False]

@@ -261,26 +261,6 @@ def _split_plain(lines: list[str], delimiter: str, decoded: Decoded) -> Records:
     return Records(header, records, numbers, bad, decoded.encoding)
 
 
-class _Feed:
-    """Lines for `csv.reader` from a start index on; `next` is the index of the next line.
-
-    After the reader returns a record, `next` tells where the record ended: the reader asks for
-    another line only while a quoted field is open.
-    """
-
-    def __init__(self, lines: list[str], start: int):
-        self.lines, self.next = lines, start
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> str:
-        if self.next >= len(self.lines):
-            raise StopIteration
-        self.next += 1
-        return self.lines[self.next - 1] + "\n"
-
-
 def _split_quoted(lines: list[str], delimiter: str, decoded: Decoded) -> Records:
     """Split with the csv module (quotes, NUL, over-long fields).
 
@@ -289,81 +269,87 @@ def _split_quoted(lines: list[str], delimiter: str, decoded: Decoded) -> Records
     or whose field count is wrong is a quote that was never closed: only its first line is
     quarantined (`unclosed_quote`) and reading resumes on the next line, so no following row is
     swallowed or renumbered. A line the csv module refuses (a field over its size limit) is
-    quarantined alike.
+    quarantined alike. A field holding a NUL character quarantines its row (`invalid_value`,
+    column named): pandas compares strings only up to a NUL, so "5\\x009" would be grouped with
+    "5" in any later step.
     """
-    rows = _Rows(lines, delimiter, decoded)
+    header: list[str] = []
+    records: list[list[str]] = []
+    numbers: list[int] = []
+    bad: list[BadRow] = []
+    invalid = decoded.invalid_lines
+    has_nul = "\0" in decoded.text
     start = 0
     while start < len(lines):
-        feed = _Feed(lines, start)
-        reader = csv.reader(feed, delimiter=delimiter)
-        start = len(lines)
+        # the reader asks for another line only while a quoted field is open, so `restart +
+        # reader.line_num` is the index after the last line of the record just read
+        feed = map(lines.__getitem__, range(start, len(lines)))
+        reader = csv.reader(map("{}\n".format, feed), delimiter=delimiter)
+        restart, start = start, len(lines)
         while True:
-            first = feed.next
+            first = restart + reader.line_num
             try:
                 fields = next(reader)
             except StopIteration:
                 break
-            except csv.Error as exc:
-                rows.refuse(first, WRONG_FIELD_COUNT, f"Zeile nicht lesbar: {exc}")
+            except csv.Error as exc:  # a field over the size limit, maybe of an open quote
+                if restart + reader.line_num - first > 1:
+                    bad.append(_first_line(lines, first, UNCLOSED_QUOTE, _unclosed(first)))
+                else:
+                    reason = f"Zeile nicht lesbar: {exc}"
+                    bad.append(_first_line(lines, first, WRONG_FIELD_COUNT, reason))
                 start = first + 1
                 break
-            if feed.next - first > 1 and not rows.closed(fields, first, feed.next):
-                reason = (
-                    f"Anführungszeichen in Zeile {first + 1} wird nicht geschlossen; die Zeile "
-                    "wurde nicht gelesen, die folgenden Zeilen einzeln"
+            end = restart + reader.line_num
+            if end - first > 1 and not _complete(lines, first, end, len(fields), len(header)):
+                bad.append(_first_line(lines, first, UNCLOSED_QUOTE, _unclosed(first)))
+                start = first + 1
+                break
+            if not any(f.strip() for f in fields):
+                continue
+            if not header:
+                header = [f.strip() for f in fields]
+                continue
+            if invalid and not invalid.isdisjoint(range(first + 1, end + 1)):
+                code, reason = decoded.invalid_code, decoded.invalid_reason
+            elif len(fields) != len(header):
+                code, reason = WRONG_FIELD_COUNT, width_reason(len(fields), len(header), delimiter)
+            elif has_nul and any("\0" in f for f in fields):
+                column = header[next(i for i, f in enumerate(fields) if "\0" in f)]
+                bad.append(
+                    BadRow(
+                        first + 1, "\n".join(lines[first:end]), INVALID_VALUE, _nul(column), column
+                    )
                 )
-                rows.refuse(first, UNCLOSED_QUOTE, reason)
-                start = first + 1
-                break
-            rows.add(fields, first, feed.next)
-    return Records(rows.header, rows.records, rows.numbers, rows.bad, decoded.encoding)
+                continue
+            else:
+                records.append([f.strip() for f in fields])
+                numbers.append(first + 1)
+                continue
+            bad.append(BadRow(first + 1, "\n".join(lines[first:end]), code, reason))
+    return Records(header, records, numbers, bad, decoded.encoding)
 
 
-class _Rows:
-    """What `_split_quoted` collects; `first`/`end` are line indexes (end exclusive)."""
+def _first_line(lines: list[str], first: int, code: str, reason: str) -> BadRow:
+    return BadRow(first + 1, lines[first][:200], code, reason)
 
-    def __init__(self, lines: list[str], delimiter: str, decoded: Decoded):
-        self.lines, self.delimiter, self.decoded = lines, delimiter, decoded
-        self.has_nul = any("\0" in line for line in lines)
-        self.header: list[str] = []
-        self.records: list[list[str]] = []
-        self.numbers: list[int] = []
-        self.bad: list[BadRow] = []
 
-    def raw(self, first: int, end: int) -> str:
-        return "\n".join(self.lines[first:end])
+def _complete(lines: list[str], first: int, end: int, width: int, header_width: int) -> bool:
+    """True if a record spanning lines is a whole one: after the header, quotes paired, width
+    right (otherwise a quote was opened and never closed)."""
+    quotes = sum(line.count('"') for line in lines[first:end])
+    return bool(header_width) and width == header_width and quotes % 2 == 0
 
-    def refuse(self, first: int, code: str, reason: str) -> None:
-        self.bad.append(BadRow(first + 1, self.lines[first][:200], code, reason))
 
-    def closed(self, fields: list[str], first: int, end: int) -> bool:
-        """True if a record spanning lines is a complete one: quotes paired, width right."""
-        return (
-            bool(self.header)
-            and len(fields) == len(self.header)
-            and not (self.raw(first, end).count('"') % 2)
-        )
+def _unclosed(first: int) -> str:
+    return (
+        f"Anführungszeichen in Zeile {first + 1} wird nicht geschlossen; die Zeile wurde nicht "
+        "gelesen, die folgenden Zeilen einzeln"
+    )
 
-    def add(self, fields: list[str], first: int, end: int) -> None:
-        if not any(f.strip() for f in fields):
-            return
-        if not self.header:
-            self.header = [f.strip() for f in fields]
-            return
-        number, invalid = first + 1, self.decoded.invalid_lines
-        if invalid and not invalid.isdisjoint(range(number, end + 1)):
-            code, reason = self.decoded.invalid_code, self.decoded.invalid_reason
-            self.bad.append(BadRow(number, self.raw(first, end), code, reason))
-        elif len(fields) != len(self.header):
-            reason = width_reason(len(fields), len(self.header), self.delimiter)
-            self.bad.append(BadRow(number, self.raw(first, end), WRONG_FIELD_COUNT, reason))
-        elif self.has_nul and any("\0" in f for f in fields):
-            column = self.header[next(i for i, f in enumerate(fields) if "\0" in f)]
-            reason = (
-                f"Spalte {column!r} enthält ein NUL-Zeichen (Byte 0), das in keinem Wert "
-                "vorkommen darf; die Zeile ist vermutlich beschädigt"
-            )
-            self.bad.append(BadRow(number, self.raw(first, end), INVALID_VALUE, reason, column))
-        else:
-            self.records.append([f.strip() for f in fields])
-            self.numbers.append(number)
+
+def _nul(column: str) -> str:
+    return (
+        f"Spalte {column!r} enthält ein NUL-Zeichen (Byte 0), das in keinem Wert vorkommen darf; "
+        "die Zeile ist vermutlich beschädigt"
+    )

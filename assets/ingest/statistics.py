@@ -91,6 +91,7 @@ _CODE_KEYS = pd.Index(list(CODES))
 _IRREGULAR = '"\x00\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\ufeff'
 _DAY_NS = 86_400 * 10**9
 _DUPLICATE = "doppelter Wert für Raum, Stichtag und Merkmal; gilt bereits aus "
+_NONE = np.empty(0, dtype="int64")  # no rows (read-only use)
 
 
 @dataclass
@@ -277,15 +278,7 @@ def _read_file(
     path: Path, rel: str, area_municipality: dict[str, str], area_keys: pd.Index, today: dt.date
 ) -> _File:
     """One file after the per-file rules; a file that fails to read is one located entry."""
-    file = _File(
-        rel=rel,
-        sha256="",
-        encoding="",
-        rows_in=0,
-        rejections=RowRejections(SOURCE, rel),
-        candidates={"row_number": np.empty(0, dtype="int64")},
-        key=np.empty(0, dtype="int64"),
-    )
+    file = _File(rel, "", "", 0, RowRejections(SOURCE, rel), {"row_number": _NONE}, _NONE)
     try:
         raw = path.read_bytes()
         file.sha256 = hashlib.sha256(raw).hexdigest()
@@ -293,11 +286,10 @@ def _read_file(
     except MemoryError:
         raise
     except Exception as exc:  # a hostile file must not stop the others
-        file.rejections = RowRejections(SOURCE, rel)
+        file = _File(
+            rel, file.sha256, "", 0, RowRejections(SOURCE, rel), {"row_number": _NONE}, _NONE
+        )
         file.rejections.reject_file(UNREADABLE_FILE, unreadable_reason(exc))
-        file.encoding, file.rows_in = "", 0
-        file.candidates = {"row_number": np.empty(0, dtype="int64")}
-        file.key = np.empty(0, dtype="int64")
     return file
 
 
