@@ -159,3 +159,28 @@ def test_files_the_quick_reader_refuses_go_the_general_way(tmp_path):
     for case, text in refused.items():
         assert read_clean(text.encode()) is None, case
     assert read_clean((HEADER + row).encode()) is not None
+
+
+def test_utf16_files_go_the_quick_way_with_semicolons_and_the_general_way_with_tabs(
+    tmp_path, monkeypatch
+):
+    """Both ways give the same rows, numbers and reasons as the csv-module path."""
+    import pandas as pd
+
+    from assets.ingest import statistics
+
+    body = HEADER + "2024-12-31;SR-A;EW;1.234\n2024-12-31;SR-X;EW;5\n\n2024-12-31;SR-B;HH;7\n"
+    semicolons = tmp_path / "a.csv"
+    semicolons.write_bytes(body.encode("utf-16"))
+    tabs = tmp_path / "b.csv"
+    tabs.write_bytes(body.replace(";", "\t").replace("2024-12-31", "2023-12-31").encode("utf-16"))
+    assert statistics.read_clean(semicolons.read_bytes()) is not None
+    assert statistics.read_clean(tabs.read_bytes()) is None
+    quick = read_small_area_statistics([semicolons, tabs], tmp_path, KNOWN)
+    monkeypatch.setattr(statistics, "read_clean", lambda raw: None)
+    general = read_small_area_statistics([semicolons, tabs], tmp_path, KNOWN)
+    for name in ("loaded", "quarantine", "files"):
+        pd.testing.assert_frame_equal(getattr(quick, name), getattr(general, name))
+    assert quarantined(quick) == {("a.csv", 3, "unknown_area"), ("b.csv", 3, "unknown_area")}
+    assert sorted(quick.loaded["row_number"]) == [2, 2, 5, 5]
+    assert quick.files["encoding"].tolist() == ["utf-16-le", "utf-16-le"]
