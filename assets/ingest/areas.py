@@ -12,13 +12,14 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from assets.ingest.area_placement import distance_rule, placement_rules
+from assets.ingest.links import linked_files
+from assets.ingest.parsing import UNREADABLE_FILE
 from assets.ingest.quarantine import (
-    FILE_COLUMNS,
     QUARANTINE_COLUMNS,
     DeliveryBatch,
     FrameRejections,
     IngestResult,
-    file_record,
     file_sha256,
 )
 
@@ -37,12 +38,6 @@ LOADED_COLUMNS = [
 AREA_SUFFIXES = (".geojson", ".json", ".gpkg")
 
 
-LINK_REASON = (
-    "Verknüpfung (Link) wird aus Sicherheitsgründen nicht gelesen: sie kann aus dem Datenordner "
-    "hinausführen und wird nicht archiviert; bitte die Datei selbst in areas/ ablegen"
-)
-
-
 def area_files(root: Path) -> list[Path]:
     """The area files in `areas/`, sorted; links are left out (see `linked_area_files`)."""
     return [p for p in _candidates(root) if not p.is_symlink()]
@@ -51,20 +46,13 @@ def area_files(root: Path) -> list[Path]:
 def linked_area_files(root: Path) -> IngestResult:
     """One quarantine entry (`unexpected_file`) per link in `areas/`; nothing behind it is read.
 
-    A link may lead out of the data root and is not archived, so reading it would make a refresh
-    depend on files `make rebuild` never sees. Like links below `providers/`, it is reported
-    rather than skipped silently: a missing Sozialraum layer must not go unnoticed.
+    Like links below `providers/` and `statistics/`, it is reported rather than skipped
+    silently: a missing Sozialraum layer must not go unnoticed (see `assets/ingest/links.py`).
     """
-    links = [p for p in _candidates(root) if p.is_symlink()]
-    rels = [p.relative_to(root).as_posix() for p in links]
-    quarantine = pd.DataFrame(
-        [(SOURCE, rel, None, None, None, "unexpected_file", LINK_REASON) for rel in rels],
-        columns=QUARANTINE_COLUMNS,
-    )
-    files = pd.DataFrame(
-        [file_record(SOURCE, rel, "", "", 0, 0, 0) for rel in rels], columns=FILE_COLUMNS
-    )
-    return IngestResult(pd.DataFrame(columns=LOADED_COLUMNS), quarantine, files)
+    rels = [p.relative_to(root).as_posix() for p in _candidates(root) if p.is_symlink()]
+    result = linked_files(SOURCE, rels, "areas")
+    result.loaded = pd.DataFrame(columns=LOADED_COLUMNS)
+    return result
 
 
 def _candidates(root: Path) -> list[Path]:
@@ -128,7 +116,7 @@ def read_areas(paths: list[Path], root: Path) -> tuple[IngestResult, gpd.GeoData
         rel=[layer.label for layer in layers],
         rows=rows,
         rejections=FrameRejections(SOURCE, rows),
-        file_level=pd.DataFrame(columns=["file_no", "seq", *QUARANTINE_COLUMNS]),
+        file_level=_file_level(layers),
         sha256=[layer.sha256 for layer in layers],
         encoding=["" for _ in layers],
         rows_in=np.asarray([len(layer.rows) for layer in layers], dtype="int64"),
@@ -165,6 +153,7 @@ def read_areas(paths: list[Path], root: Path) -> tuple[IngestResult, gpd.GeoData
         "missing_crs",
         "Datei deklariert kein Koordinatenreferenzsystem",
     )
+    placement_rules(rows, reject)
     reject(
         ~rows["_is_polygon"].astype(bool),
         "geometry",
@@ -179,6 +168,7 @@ def read_areas(paths: list[Path], root: Path) -> tuple[IngestResult, gpd.GeoData
         "invalid_geometry",
         "ungültige Geometrie: " + rows["_invalid_reason"].fillna(""),
     )
+    distance_rule(rows, reject, batch.rejections.accepted())
     accepted = pd.Series(batch.rejections.accepted(), index=rows.index)
     ids = rows["area_id"].where(accepted)
     first = ids.dropna().drop_duplicates()
@@ -226,27 +216,74 @@ class _Layer:
     crs: object
     missing: list[str]  # attributes the layer lacks
     rows: pd.DataFrame  # attributes as stripped text, geometry facts, target geometry
+    unreadable: str | None = None  # why the file could not be read (the layer then has no rows)
 
 
 def _read_layers(paths: list[Path], root: Path) -> list[_Layer]:
-    """Every layer of every file with the facts the rules need, geometry in the target CRS."""
-    layers = []
+    """Every layer of every file with the facts the rules need, geometry in the target CRS.
+
+    A file that fails to read in any way (a truncated GeoJSON, a GeoPackage whose SQLite pages
+    are damaged, a CRS PROJ does not know) becomes one layer without rows that carries the
+    reason; the other files load. The file is the unit: a GeoPackage with one broken layer is
+    refused as a whole, because what else it holds cannot be trusted either.
+    """
+    layers: list[_Layer] = []
     for path in paths:
         rel = path.relative_to(root).as_posix()
-        names = (
-            [name for name, _ in pyogrio.list_layers(path)]
-            if path.suffix.lower() == ".gpkg"
-            else [None]
-        )
-        digest = file_sha256(path)
-        for name in names:
-            label = rel if name is None or len(names) == 1 else f"{rel}#{name}"
-            gdf = gpd.read_file(path, layer=name) if name else gpd.read_file(path)
-            gdf = gdf.reset_index(drop=True)
-            frame = _layer_rows(gdf, label, len(layers))
-            missing = [c for c in ATTRIBUTES if c not in gdf.columns]
-            layers.append(_Layer(label, digest, gdf.crs, missing, frame))
+        try:
+            layers.extend(_file_layers(path, rel, len(layers)))
+        except MemoryError:
+            raise
+        except Exception as exc:  # whatever GDAL, SQLite or PROJ raise for a broken file
+            empty = _layer_rows(gpd.GeoDataFrame(geometry=[], crs=TARGET_CRS), rel, len(layers))
+            digest = _digest_or_blank(path)
+            layers.append(_Layer(rel, digest, TARGET_CRS, [], empty, _unreadable(exc, path, rel)))
     return layers
+
+
+def _file_layers(path: Path, rel: str, first_no: int) -> list[_Layer]:
+    names = (
+        [name for name, _ in pyogrio.list_layers(path)]
+        if path.suffix.lower() == ".gpkg"
+        else [None]
+    )
+    digest = file_sha256(path)
+    layers = []
+    for name in names:
+        label = rel if name is None or len(names) == 1 else f"{rel}#{name}"
+        gdf = gpd.read_file(path, layer=name) if name else gpd.read_file(path)
+        gdf = gdf.reset_index(drop=True)
+        frame = _layer_rows(gdf, label, first_no + len(layers))
+        missing = [c for c in ATTRIBUTES if c not in gdf.columns]
+        layers.append(_Layer(label, digest, gdf.crs, missing, frame))
+    return layers
+
+
+def _digest_or_blank(path: Path) -> str:
+    try:
+        return file_sha256(path)
+    except OSError:
+        return ""
+
+
+def _unreadable(exc: BaseException, path: Path, rel: str) -> str:
+    """The German reason for a file that could not be read, with the library's message
+    shortened and the absolute path replaced by the path in the data root."""
+    detail = str(exc).replace(str(path), rel).strip()[:200]
+    return (
+        "Datei konnte nicht gelesen werden (beschädigt, abgeschnitten oder kein GeoJSON/"
+        f"GeoPackage); keine Fläche daraus übernommen: {type(exc).__name__}: {detail}"
+    )
+
+
+def _file_level(layers: list[_Layer]) -> pd.DataFrame:
+    """One `unreadable_file` entry per file that could not be read."""
+    entries = [
+        (no, -1, SOURCE, layer.label, None, None, None, UNREADABLE_FILE, layer.unreadable)
+        for no, layer in enumerate(layers)
+        if layer.unreadable is not None
+    ]
+    return pd.DataFrame(entries, columns=["file_no", "seq", *QUARANTINE_COLUMNS])
 
 
 def _layer_rows(gdf: gpd.GeoDataFrame, label: str, file_no: int) -> pd.DataFrame:
@@ -269,7 +306,11 @@ def _layer_rows(gdf: gpd.GeoDataFrame, label: str, file_no: int) -> pd.DataFrame
     frame["_invalid_reason"] = np.where(invalid, shapely.is_valid_reason(values), None).astype(
         object
     )
-    frame["_target"] = geom.to_crs(TARGET_CRS).values if gdf.crs is not None else values
+    # plain shapely objects: layers in different CRS are concatenated into one frame
+    frame["_raw"] = np.asarray(values, dtype=object)
+    frame["_geographic"] = bool(gdf.crs is not None and gdf.crs.is_geographic)
+    target = geom.to_crs(TARGET_CRS).values if gdf.crs is not None else values
+    frame["_target"] = np.asarray(target, dtype=object)
     frame["row_number"] = np.arange(1, len(gdf) + 1, dtype="int64")
     frame["source_file"] = label
     frame["file_no"] = file_no
