@@ -51,8 +51,8 @@ def test_weights_are_count_times_class_weight(allocation):
     # A 10 × 1.5 = 15, B 20 × 1.0 = 20, C 5 × 2.0 = 10, D 20 × 0.5 = 10; sum 55
     assert allocation.weight.to_dict() == {"A": 15, "B": 20, "C": 10, "D": 10, "E": 0, "F": 0}
     assert allocation.class_weight["C"] == 2.0
-    assert allocation.share["A"] == pytest.approx(15 / 55)
-    assert allocation.share.sum() == pytest.approx(1.0)
+    assert allocation.share["A"] == pytest.approx(100 * 15 / 55)  # percent
+    assert allocation.share.sum() == pytest.approx(100.0)
     assert set(allocation.basis) == {"child_poverty"}
 
 

@@ -49,7 +49,7 @@ def supply_rows(offer_type: str, targets: list[float], capacities: list[float]) 
             "places_per_1000": [
                 c / t * 1000 if t else None for c, t in zip(capacities, targets, strict=True)
             ],
-            "share_within_distance": 0.5,
+            "share_within_distance": 50.0,  # percent
             "gap": True,
             "gap_rank": range(1, len(targets) + 1),
             "municipality_places_per_1000": rate,
@@ -133,7 +133,7 @@ def test_allocation_hides_basis_count_share_and_amount_with_a_partner():
             "status_class": "medium",
             "class_weight": 1.0,
             "weight": [2.0, 10.0, 30.0, 0.0],
-            "share": [2 / 42, 10 / 42, 30 / 42, 0.0],
+            "share": [100 * 2 / 42, 100 * 10 / 42, 100 * 30 / 42, 0.0],  # percent
             "amount_eur": [48, 238, 714, 0],
             "note": None,
         }

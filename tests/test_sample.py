@@ -136,7 +136,7 @@ def test_sample_index_classes_spread_and_allocation_adds_up(sample_run):
                                    WHERE reference_date = ?""",
         [latest],
     ).fetchone()
-    assert total == 1_000_000 and abs(shares - 1) < 1e-9
+    assert total == 1_000_000 and abs(shares - 100) < 1e-9  # shares in percent
     # the neediest areas (very_low status) get more per counted child than the best-off
     per_child = dict(
         con.execute(
@@ -176,6 +176,51 @@ def test_every_published_table_and_column_is_documented_in_german_and_english(sa
     assert profile == (32, 32)
     city = con.execute("SELECT child_poverty FROM v_latest_indicators WHERE area_id = 'ALL'")
     assert 15 < city.fetchone()[0] < 25
+
+
+# columns whose name says they count persons, places, answers, lights, rows or euros
+COUNT_COLUMNS = {
+    "population", "participants", "target_group_participants", "new_participants", "capacity",
+    "target_population", "satisfaction_n", "facilities", "unserved", "basis_count", "n",
+    "numerator", "denominator", "green", "yellow", "red", "none", "kpis_green", "kpis_yellow",
+    "kpis_red", "kpis_without_value", "rows_in", "rows_loaded", "rows_quarantined",
+    "checks_passed", "checks_failed", "window_months", "gap_rank", "age_from", "age_to",
+    "amount_eur", "allocation_eur",
+}  # fmt: skip
+# `indicator_catalog` names the codes of numerator and denominator: text, not counts
+NOT_COUNTS = {("indicator_catalog", "numerator"), ("indicator_catalog", "denominator")}
+# shares in percent: 0 … 100 by definition
+SHARE_COLUMNS = ["share", "share_within_distance", "satisfaction_top2", "share_high_need"]
+INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER"}
+
+
+def test_published_counts_are_integers_and_shares_are_percent(sample_run):
+    """DESIGN §8 (issue 15, item 3): counts are integers (never DOUBLE, never HUGEINT, which
+    many clients cannot read), rates and shares in percent (12.3 means 12.3 %)."""
+    _, con, _ = sample_run
+    columns = con.execute("""
+        SELECT table_name, column_name, data_type FROM duckdb_columns()
+        WHERE database_name = current_database() AND NOT internal""").fetchall()
+    assert len(columns) > 150
+    not_integer = [
+        (table, column, kind)
+        for table, column, kind in columns
+        if column in COUNT_COLUMNS and (table, column) not in NOT_COUNTS
+        and kind not in INTEGER_TYPES
+    ]  # fmt: skip
+    assert not_integer == []
+    assert [c for c in columns if c[2] == "HUGEINT"] == []
+    ranges = {}
+    for table, column, _ in columns:
+        if column in SHARE_COLUMNS or column in ("reach", "progress"):
+            ranges[table, column] = con.execute(
+                f'SELECT min("{column}"), max("{column}") FROM "{table}"'
+            ).fetchone()
+    assert {c for _, c in ranges} == {*SHARE_COLUMNS, "reach", "progress"}
+    for (table, column), (low, high) in ranges.items():
+        assert high is not None and high > 1, (table, column)  # percent, not a 0–1 fraction
+        if column in SHARE_COLUMNS:
+            assert low >= 0 and high <= 100, (table, column)
 
 
 def test_published_counts_pass_disclosure_control(sample_run):

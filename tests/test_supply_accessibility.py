@@ -67,11 +67,11 @@ def shares(date) -> dict[tuple[str, str], float]:
 
 def test_share_within_walking_distance_by_hand():
     share = shares(D1)
-    # SR-A: a1 (10, exactly at 500 m of the outside facility) within, a2 (30) not: 10 / 40
-    assert share["SR-A", "kita"] == 0.25
+    # SR-A: a1 (10, exactly at 500 m of the outside facility) within, a2 (30) not: 10 / 40 = 25 %
+    assert share["SR-A", "kita"] == 25.0  # percent
     # SR-B: b1 (20) within thanks to the border facility of SR-A, b2 (20) not (its kita closed),
-    # the secret cell adds nobody: 20 / 40
-    assert share["SR-B", "kita"] == 0.5
+    # the secret cell adds nobody: 20 / 40 = 50 %
+    assert share["SR-B", "kita"] == 50.0
 
 
 def test_area_without_cells_is_null():
@@ -87,7 +87,7 @@ def test_type_without_facility_is_zero_and_type_without_distance_is_null():
 
 def test_facility_opening_later_counts_from_its_date():
     # K4 opens on 01.01.2024 right on a2: at D2 all 40 inhabitants of SR-A are within 500 m
-    assert shares(D2)["SR-A", "kita"] == 1.0
+    assert shares(D2)["SR-A", "kita"] == 100.0
 
 
 coordinates = st.floats(min_value=0.0, max_value=2000.0, allow_nan=False)
@@ -103,7 +103,7 @@ coordinates = st.floats(min_value=0.0, max_value=2000.0, allow_nan=False)
     sites=st.lists(st.tuples(st.floats(-500.0, 2500.0), st.floats(-500.0, 1500.0)), max_size=5),
     distances=st.tuples(st.floats(0.0, 3000.0), st.floats(0.0, 3000.0)),
 )
-def test_share_is_a_fraction_and_grows_with_the_walking_distance(cells, sites, distances):
+def test_share_is_a_percentage_and_grows_with_the_walking_distance(cells, sites, distances):
     polygons = squares(["SR-A", "SR-B"])
     cell_grid = grid([(X0 + x, Y0 + y, people) for x, y, people in cells])
     valid = facilities(
@@ -116,7 +116,7 @@ def test_share_is_a_fraction_and_grows_with_the_walking_distance(cells, sites, d
         )["share_within_distance"]
         for walking in (near, far)
     )
-    assert ((low >= 0) & (low <= 1) & (high >= 0) & (high <= 1)).all()
+    assert ((low >= 0) & (low <= 100) & (high >= 0) & (high <= 100)).all()
     assert (low <= high).all()
     assert low.index.equals(high.index)
     assert np.isfinite(low).all()

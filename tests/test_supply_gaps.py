@@ -13,22 +13,23 @@ from tests.test_supply_world import AGS, D1, NO_INDEX, SETTINGS, population, soc
 
 NAN = math.nan
 # Municipality: 250 places per 1,000, so the coverage threshold is 0.8 x 250 = 200; reach
-# threshold 0.6. unserved (persons) = max(target x (1 - places / 250), target x (1 - share)).
+# threshold 0.6 in the settings, i.e. 60 % (shares are in percent). unserved (persons) =
+# max(target x (1 - places / 250), target x (1 - share / 100)).
 ROWS = pd.DataFrame(
     [
         # area, places, share, target, capacity
         # coverage gap; 100 x (1 - 100/250) = 60, reach unknown -> 60
         ("SR-A", 100.0, NAN, 100.0, 10.0),
         # coverage gap; 400 x (1 - 175/250) = 120 > 400 x (1 - 0.9) = 40 -> 120
-        ("SR-B", 175.0, 0.9, 400.0, 70.0),
+        ("SR-B", 175.0, 90.0, 400.0, 70.0),
         # reach gap only; 200 x (1 - 300/250) = -40 < 200 x (1 - 0.5) = 100 -> 100
-        ("SR-C", 300.0, 0.5, 200.0, 60.0),
+        ("SR-C", 300.0, 50.0, 200.0, 60.0),
         # exactly at both thresholds: no gap; 200 x (1 - 200/250) = 40 < 200 x 0.4 = 80 -> 80
-        ("SR-D", 200.0, 0.6, 200.0, 40.0),
+        ("SR-D", 200.0, 60.0, 200.0, 40.0),
         # nothing known: no gap, unserved NULL
         ("SR-E", NAN, NAN, NAN, 0.0),
         # coverage gap; 200 x (1 - 50/250) = 160 > 200 x (1 - 0.9) = 20 -> 160
-        ("SR-F", 50.0, 0.9, 200.0, 10.0),
+        ("SR-F", 50.0, 90.0, 200.0, 10.0),
         # coverage gap; 400 x (1 - 0/250) = 400, no social index
         ("SR-G", 0.0, NAN, 400.0, 0.0),
     ],
@@ -79,11 +80,33 @@ def test_unserved_target_population():
 
 def test_unserved_without_municipal_rate_counts_reach_only():
     # No place of the type in the whole municipality: no rate to compare with, but the
-    # 300 x (1 - 0.25) = 225 people beyond the walking distance are still unserved.
+    # 300 x (1 - 25 %) = 225 people beyond the walking distance are still unserved.
     rows = ROWS.head(1).assign(
-        places_per_1000=0.0, municipality_places_per_1000=0.0, share_within_distance=0.25
+        places_per_1000=0.0, municipality_places_per_1000=0.0, share_within_distance=25.0
     )
     assert rows.assign(target_population=300.0).pipe(unserved).tolist() == [225.0]
+
+
+def test_unserved_is_a_whole_number_of_persons():
+    # 333 x (1 - 50 %) = 166.5 persons beyond the walking distance: 167 (halves round up);
+    # 101 x (1 - 100/250) = 60.6 by places: 61
+    rows = ROWS.head(2).assign(
+        target_population=[333.0, 101.0],
+        places_per_1000=[NAN, 100.0],
+        share_within_distance=[50.0, NAN],
+    )
+    assert unserved(rows).tolist() == [167.0, 61.0]
+
+
+def test_share_threshold_of_the_settings_is_a_fraction_compared_in_percent():
+    # gap_min_share_within 0.29 means 29 %: a share of exactly 29 % is no gap, 28.9 % is one
+    # (0.29 * 100 is 28.999999999999996 in floating point: the threshold is rounded first)
+    rows = ROWS.head(2).assign(places_per_1000=NAN, share_within_distance=[29.0, 28.9])
+    rows = flag_gaps(rows, {**SETTINGS, "gap_min_share_within": 0.29})
+    assert rows["gap"].tolist() == [False, True]
+    assert rows["gap_reason"].iloc[1] == (
+        "nur 28,9 % der Bevölkerung wohnen höchstens 500 m entfernt (Schwelle 29 %)"
+    )
 
 
 def test_gap_flags_and_german_reasons():

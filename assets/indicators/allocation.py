@@ -50,9 +50,11 @@ def compute_allocation(
     """`allocation`: the budget split per municipality and Stichtag of `social_index`.
 
     `basis_counts` (municipality_ags, area_id, reference_date, basis_count) is matched to the
-    Stichtag by calendar month, like the status indicators of the index. Areas without a status
-    class or without a count get weight 0 and a note; if no area has weight, nothing is
-    distributed (shares NULL, amounts 0) and the note says so.
+    Stichtag by calendar month, like the status indicators of the index. `share` is the area's
+    share of the budget in percent (the shares of a municipality and Stichtag add up to 100), like
+    every published rate. Areas without a status class or without a count get weight 0 and a
+    note; if no area has weight, nothing is distributed (shares NULL, amounts 0) and the note
+    says so.
     """
     class_weights = allocation_settings["class_weights"]
     budget = _whole_euros(allocation_settings["budget_eur"])
@@ -94,7 +96,7 @@ def _split(group: pd.DataFrame, budget: int) -> pd.DataFrame:
     weights = group.set_index("area_id")["weight"]
     if weights.sum() > 0:
         return group.assign(
-            share=(weights / weights.sum()).to_numpy(),
+            share=(100 * weights / weights.sum()).to_numpy(),
             amount_eur=largest_remainder(weights, budget).to_numpy(),
         )
     empty = "alle Gewichte 0: Budget nicht verteilt"

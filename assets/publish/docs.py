@@ -157,7 +157,10 @@ COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
         "basis_count": ("Bedarfszahl ({small_de})", "need count ({small_en})"),
         "class_weight": ("Gewicht der Statusklasse", "weight of the status class"),
         "weight": ("Gewicht = Bedarfszahl × Klassengewicht", "weight = need count × class weight"),
-        "share": ("Anteil am Budget (0–1)", "share of the budget (0–1)"),
+        "share": (
+            "Anteil am Budget in Prozent (Summe je Kommune und Stichtag = 100)",
+            "share of the budget in percent (sums to 100 per municipality and reference date)",
+        ),
         "amount_eur": (
             "Betrag in Euro (Summe = Budget; gesperrt, wo er die Bedarfszahl verriete)",
             "amount in euros (sums to the budget; suppressed where it would reveal the need count)",
@@ -213,17 +216,17 @@ COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
             "places per 1,000 of the target population (coverage)",
         ),
         "share_within_distance": (
-            "Anteil der Einwohner in Gehweite der nächsten Einrichtung (0–1)",
-            "share of residents within walking distance of the nearest facility (0–1)",
+            "Anteil der Einwohner in Gehweite der nächsten Einrichtung in Prozent",
+            "share of residents within walking distance of the nearest facility in percent",
         ),
         "gap": ("Versorgungslücke", "supply gap"),
         "gap_rank": ("Rang der Lücke (1 = dringendste)", "rank of the gap (1 = most urgent)"),
         "municipality_places_per_1000": ("Versorgungsquote der Kommune", "municipality's coverage"),
         "unserved": (
-            "nicht versorgte Zielgruppe (Personen): das Größere aus fehlenden Plätzen gemessen an "
-            "der Quote der Kommune und Zielgruppe außerhalb der Gehweite",
-            "target population not served (persons): the larger of the shortfall against the "
-            "municipality's coverage and the target population beyond walking distance",
+            "nicht versorgte Zielgruppe (Personen, gerundet): das Größere aus fehlenden Plätzen "
+            "gemessen an der Quote der Kommune und Zielgruppe außerhalb der Gehweite",
+            "target population not served (persons, rounded): the larger of the shortfall against "
+            "the municipality's coverage and the target population beyond walking distance",
         ),
         "gap_reason": ("Grund der Lücke", "reason of the gap"),
     },

@@ -41,6 +41,8 @@ from assets.publish.disclosure import (
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
+# DESIGN §8: counts are integers (BIGINT; the internal file keeps them as DOUBLE, the inserts
+# cast the whole numbers the readers admit), rates and shares DOUBLE in percent (12.3 = 12.3 %)
 PUBLISHED_DDL = {
     "areas": """
         municipality_ags VARCHAR, area_id VARCHAR, area_name VARCHAR, district_name VARCHAR,
@@ -51,7 +53,7 @@ PUBLISHED_DDL = {
         is_share BOOLEAN""",
     "indicator_values": """
         municipality_ags VARCHAR, area_id VARCHAR, reference_date DATE, indicator_id VARCHAR,
-        numerator DOUBLE, denominator DOUBLE, value DOUBLE, status VARCHAR, note VARCHAR""",
+        numerator BIGINT, denominator BIGINT, value DOUBLE, status VARCHAR, note VARCHAR""",
     "facilities": """
         facility_id VARCHAR, provider_id VARCHAR, name VARCHAR, offer_type VARCHAR,
         municipality_ags VARCHAR, area_id VARCHAR, capacity BIGINT, lon DOUBLE, lat DOUBLE,
@@ -75,19 +77,19 @@ PUBLISHED_DDL = {
     "metadata": "key VARCHAR, value VARCHAR",
     "supply": """
         municipality_ags VARCHAR, area_id VARCHAR, reference_date DATE, offer_type VARCHAR,
-        target_population BIGINT, facilities BIGINT, capacity DOUBLE, places_per_1000 DOUBLE,
+        target_population BIGINT, facilities BIGINT, capacity BIGINT, places_per_1000 DOUBLE,
         share_within_distance DOUBLE, gap BOOLEAN, gap_rank BIGINT,
-        municipality_places_per_1000 DOUBLE, unserved DOUBLE, gap_reason VARCHAR,
+        municipality_places_per_1000 DOUBLE, unserved BIGINT, gap_reason VARCHAR,
         status VARCHAR""",
     "measures": """
         measure_id VARCHAR, provider_id VARCHAR, title VARCHAR, areas VARCHAR, age_from BIGINT,
-        age_to BIGINT, capacity DOUBLE, goal_ids VARCHAR""",
+        age_to BIGINT, capacity BIGINT, goal_ids VARCHAR""",
     "measure_kpis": """
         measure_id VARCHAR, month DATE, provider_id VARCHAR, report_status VARCHAR,
-        participants DOUBLE, target_group_participants DOUBLE, new_participants DOUBLE,
-        hours DOUBLE, cost_eur DOUBLE, capacity DOUBLE, utilisation DOUBLE, reach DOUBLE,
+        participants BIGINT, target_group_participants BIGINT, new_participants BIGINT,
+        hours DOUBLE, cost_eur DOUBLE, capacity BIGINT, utilisation DOUBLE, reach DOUBLE,
         cost_per_participant DOUBLE, satisfaction_mean DOUBLE, satisfaction_top2 DOUBLE,
-        satisfaction_n BIGINT, target_population DOUBLE, note VARCHAR, status VARCHAR""",
+        satisfaction_n BIGINT, target_population BIGINT, note VARCHAR, status VARCHAR""",
     "kpi_status": """
         measure_id VARCHAR, month DATE, kpi VARCHAR, actual DOUBLE, target DOUBLE,
         target_kind VARCHAR, attainment DOUBLE, traffic_light VARCHAR, note VARCHAR,

@@ -136,8 +136,10 @@ ORDER BY a.municipality_ags, a.area_id""",
             """
 WITH latest_measures AS (
     SELECT goal_id, any_value(goal_title) AS goal_title, month AS measures_month,
-           sum(green) AS kpis_green, sum(yellow) AS kpis_yellow, sum(red) AS kpis_red,
-           sum("none") AS kpis_without_value,
+           -- sum() of BIGINT is HUGEINT in DuckDB, which many clients cannot read: counts
+           -- are BIGINT like in the tables
+           sum(green)::BIGINT AS kpis_green, sum(yellow)::BIGINT AS kpis_yellow,
+           sum(red)::BIGINT AS kpis_red, sum("none")::BIGINT AS kpis_without_value,
            string_agg(measure_id, ', ' ORDER BY measure_id) FILTER (WHERE red > 0)
                AS measures_red
     FROM goal_measure_status

@@ -465,7 +465,6 @@ def _facility_rows(rows: list[dict] | None) -> list[dict]:
 def _supply_rows(rows: list[dict] | None) -> list[dict]:
     result = []
     for row in rows or []:
-        share = row["share_within_distance"]
         result.append(
             {
                 "date": date_de(row["reference_date"]),
@@ -475,7 +474,7 @@ def _supply_rows(rows: list[dict] | None) -> list[dict]:
                 "capacity": cell(row["capacity"], decimals=0),
                 "coverage": cell(row["places_per_1000"], row["status"]),
                 "city_coverage": cell(row["municipality_places_per_1000"]),
-                "within": cell(None if share is None else share * 100, row["status"]),
+                "within": cell(row["share_within_distance"], row["status"]),
                 "gap": _yes(row["gap"]),
                 "gap_rank": number(row["gap_rank"], 0),
                 "gap_reason": row["gap_reason"] or "",
@@ -631,9 +630,7 @@ def _goals_view(goals: pd.DataFrame, catalog: list[dict]) -> list[dict]:
             "baseline": cell(row["baseline"]),
             "current": cell(row["current"]),
             "target": cell(row["target"]),
-            "progress": cell(
-                None if row["progress"] is None else row["progress"] * 100, decimals=0
-            ),
+            "progress": cell(row["progress"], decimals=0),  # percent, like every published rate
             "on_track": _ja_nein(row["on_track"]),
             "month": ""
             if pd.isna(row["measures_month"])

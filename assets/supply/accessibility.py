@@ -93,13 +93,14 @@ def nearest_distance(
 
 
 def share_within(cells: Cells, distance: np.ndarray, walking_m: float) -> np.ndarray:
-    """Population-weighted share of each area's cells at most `walking_m` from a facility.
+    """Population-weighted share of each area's cells at most `walking_m` from a facility, in
+    percent (0 … 100) like every published rate (DESIGN §8).
 
     A cell exactly at the walking distance counts as within (the setting is a maximum).
     """
     within = cells.population * (distance <= walking_m + WITHIN_TOLERANCE_M)
     reached = np.bincount(cells.area_of_cell, weights=within, minlength=len(cells.areas))
-    return reached / cells.areas["population"].to_numpy()
+    return 100 * reached / cells.areas["population"].to_numpy()
 
 
 def accessibility(
@@ -113,9 +114,10 @@ def accessibility(
 
     `valid` holds the facilities open at each Stichtag (offer_type, reference_date, lon, lat); all
     of them serve every cell, whatever area or municipality they lie in, because people cross
-    area borders on foot. A type without any open facility gives 0.0. Areas and types missing
-    from the result are NULL in the supply table. The nearest search runs once per type and
-    Stichtag, and is skipped when the open facilities did not change since the previous Stichtag.
+    area borders on foot. Shares are in percent; a type without any open facility gives 0.0.
+    Areas and types missing from the result are NULL in the supply table. The nearest search runs
+    once per type and Stichtag, and is skipped when the open facilities did not change since the
+    previous Stichtag.
     """
     cells = inhabited_cells(grid, polygons)
     located = valid.dropna(subset=["lon", "lat"])

@@ -2,7 +2,9 @@
 
 An area has a gap for an offer type when its coverage is below `gap_coverage_factor` times the
 municipality's value, or when less than `gap_min_share_within` of its inhabitants live within
-walking distance of a facility. A NULL input (unknown target population, no grid cells, no walking
+walking distance of a facility. `share_within_distance` is in percent (DESIGN §8), while the
+setting keeps its meaning as a fraction (0.6 = 60 %): it is converted at the comparison, so
+settings files written before shares were published in percent mean what they always meant. A NULL input (unknown target population, no grid cells, no walking
 distance for the type) is no evidence of a gap: the other criterion may still flag one, but NULL
 alone never does, so `gap` is always True or False and the reason says which criterion fired.
 """
@@ -26,23 +28,28 @@ def unserved(rows: pd.DataFrame) -> pd.Series:
 
     Both are persons of the target group, so a gap flagged only on walking distance counts the
     people it leaves out instead of 0 missing places. An unknown term is left out; NULL when
-    both are unknown (no target population, or no municipal rate and no reach).
+    both are unknown (no target population, or no municipal rate and no reach). Persons are
+    whole: the estimate is rounded (halves up) here, so the ranking and the published integer
+    count are the same number.
     """
     target = rows["target_population"]
     by_places = target * (1 - rows["places_per_1000"] / rows["municipality_places_per_1000"])
     by_places = by_places.where(rows["municipality_places_per_1000"] > 0)
-    by_distance = target * (1 - rows["share_within_distance"])
-    return pd.Series(np.fmax(by_places, by_distance), index=rows.index).clip(lower=0.0)
+    by_distance = target * (1 - rows["share_within_distance"] / 100)
+    persons = pd.Series(np.fmax(by_places, by_distance), index=rows.index).clip(lower=0.0)
+    return np.floor(persons + 0.5)
 
 
 def flag_gaps(rows: pd.DataFrame, supply_settings: dict) -> pd.DataFrame:
     """`gap` and a German `gap_reason` (NULL without a gap) for every supply row."""
     factor = float(supply_settings["gap_coverage_factor"])
-    min_share = float(supply_settings["gap_min_share_within"])
+    min_share = float(supply_settings["gap_min_share_within"])  # a fraction: 0.6 = 60 %
+    # in percent, rounded so that 0.29 means exactly 29 % (0.29 * 100 is 28.999999999999996)
+    min_percent = round(min_share * 100, 9)
     low_coverage = (rows["places_per_1000"] < factor * rows["municipality_places_per_1000"]).fillna(
         False
     )
-    low_reach = (rows["share_within_distance"] < min_share).fillna(False)
+    low_reach = (rows["share_within_distance"] < min_percent).fillna(False)
     gap = (low_coverage | low_reach).astype(bool)
     walking = rows["offer_type"].map(supply_settings.get("walking_distance_m", {}))
     reasons = np.full(
@@ -50,7 +57,7 @@ def flag_gaps(rows: pd.DataFrame, supply_settings: dict) -> pd.DataFrame:
     )  # texts only for the gaps: a state has 400k rows
     hit = gap.to_numpy()
     reasons[hit] = [
-        _reason(coverage, reach, places, city, share, walk, factor, min_share)
+        _reason(coverage, reach, places, city, share, walk, factor, min_percent)
         for coverage, reach, places, city, share, walk in zip(
             low_coverage[hit],
             low_reach[hit],
@@ -64,7 +71,7 @@ def flag_gaps(rows: pd.DataFrame, supply_settings: dict) -> pd.DataFrame:
     return rows.assign(gap=gap, gap_reason=reasons)
 
 
-def _reason(coverage, reach, places, city, share, walk, factor, min_share) -> str | None:
+def _reason(coverage, reach, places, city, share, walk, factor, min_percent) -> str | None:
     parts = []
     if coverage:
         parts.append(
@@ -73,8 +80,8 @@ def _reason(coverage, reach, places, city, share, walk, factor, min_share) -> st
         )
     if reach:
         parts.append(
-            f"nur {_de(share * 100)} % der Bevölkerung wohnen höchstens {_de(walk, 0)} m "
-            f"entfernt (Schwelle {_de(min_share * 100, 0)} %)"
+            f"nur {_de(share)} % der Bevölkerung wohnen höchstens {_de(walk, 0)} m "
+            f"entfernt (Schwelle {_de(min_percent, 0)} %)"
         )
     return "; ".join(parts) or None
 
