@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from matplotlib.image import imread
 
-from assets.report import ReportSummary, city_maps_png, render_report
+from assets.report import ReportSummary, city_maps_png, render, render_report
 from assets.report.data import load
 from assets.report.render import cell, number, page_files
 
@@ -181,6 +181,30 @@ def test_numbers_are_german_and_missing_values_explained():
         "nicht berechenbar"
     )
     assert cell(None).text == "–"
+
+
+def test_shares_and_progress_are_shown_as_the_percent_they_are_published_in():
+    """The published file holds percent (62.5 means 62.5 %): the report shows the number as it
+    is under its "%" header, never multiplied by 100 again."""
+    supply = {
+        "reference_date": "2025-12-31", "offer_type": "kita", "target_population": 400,
+        "facilities": 2, "capacity": 90, "places_per_1000": 225.0,
+        "municipality_places_per_1000": 250.0, "share_within_distance": 62.5, "gap": True,
+        "gap_rank": 1, "unserved": 150, "gap_reason": "…", "status": "ok",
+    }  # fmt: skip
+    assert render._supply_rows([supply])[0]["within"].text == "62,5"
+    goal = pd.DataFrame(
+        [
+            {
+                "goal_id": "G1", "goal_title": "Kinderarmut senken", "indicator_id": "x",
+                "reference_date": "2025-12-31", "baseline": 20.0, "current": 18.0,
+                "target": 15.0, "progress": 40.0, "on_track": True, "measures_month": None,
+                "kpis_green": 1, "kpis_yellow": 0, "kpis_red": 0, "kpis_without_value": 0,
+                "measures_red": None,
+            }
+        ]
+    )  # fmt: skip
+    assert render._goals_view(goal, [])[0]["progress"].text == "40"
 
 
 def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
