@@ -43,9 +43,9 @@ def supply(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     """Coverage and walking-distance accessibility per area, Stichtag and offer type, with gaps.
 
     Places per 1,000 of the offer type's target population (settings `supply.target_groups`),
-    the population-weighted share of Zensus grid cells within the walking distance of the nearest
-    open facility, and gaps (coverage below `gap_coverage_factor` × the municipality's value or
-    reach below `gap_min_share_within`) ranked by need: areas with `needs_action` first, then by
+    the population-weighted share (in percent) of Zensus grid cells within the walking distance of
+    the nearest open facility, and gaps (coverage below `gap_coverage_factor` × the municipality's
+    value or reach below `gap_min_share_within`, a fraction: 0.6 = 60 %) ranked by need: areas with `needs_action` first, then by
     status class, then by unserved target population (persons). A map per offer type is attached
     below and written to `maps/` in the warehouse folder; like the published `supply`, it shows
     no coverage for a target population below `disclosure.min_denominator` (grey, "keine
