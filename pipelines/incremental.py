@@ -44,6 +44,10 @@ run's result equals a full refresh:
 - needs survey, Zensus grid, GENESIS control totals: no monthly asset reads them.
 - areas, `planning/`, anything unknown: every month.
 
+Planning never reads a file the ingest refuses (above `limits.max_file_mb`, or a link; see
+`pipelines/landing.py`): such a statistics file, report or survey counts like one whose content
+is unknown, so its months run as if it could hold any (from the first month, every month).
+
 A run covers one range of partitions, from the first to the last affected month; months in
 between that no change affects are rewritten unchanged.
 """
@@ -63,13 +67,11 @@ from assets.ingest.archive import (
     LANDING_STATE,
     changed_since_refresh,
     mark_refreshed,
-    max_bytes,
     refreshed_contents,
     refreshed_state,
 )
 from assets.ingest.parsing import parse_dates
 from assets.ingest.providers import REPORT_COLUMNS, SURVEY_COLUMNS, classify_provider_file
-from assets.settings import SettingsError, load_settings
 from pipelines.jobs import range_tags
 from pipelines.landing import (
     add_months,
@@ -77,6 +79,8 @@ from pipelines.landing import (
     column_values,
     months_in_root,
     partition_range,
+    read_landing_file,
+    size_limit,
 )
 
 REPO = Path(__file__).resolve().parent.parent
@@ -146,6 +150,7 @@ def months_to_refresh(
     changed: list[str],
     previous: Callable[[str], bytes | None] | None = None,
     all_months: list[str] | None = None,
+    limit: float | None = None,
 ) -> list[str]:
     """`YYYY-MM` months the partitioned assets recompute for `changed` (maybe none), by the
     rules of this module's docstring.
@@ -153,24 +158,28 @@ def months_to_refresh(
     `previous` gives a file's content as of the last run (None: the file is new), so that only
     what differs counts; without it every changed file counts as new. `all_months` are the data
     root's months if the caller has scanned them already (a state's statistics are hundreds of
-    megabytes).
+    megabytes). Files above `limit` bytes (default: the root's `size_limit`) are never read: the
+    ingest refuses them, and unread they count like a file whose content is unknown.
     """
+    limit = size_limit(root) if limit is None else limit
     if all_months is None:
-        all_months = months_in_root(root)
+        all_months = months_in_root(root, limit)
     months: set[str] = set()
     since: list[str] = []  # months from which every later month of the data root runs
     for rel in changed:
         parts = tuple(rel.split("/"))
         old = previous(rel) if previous else None
         if parts[:2] == ("statistics", "small_area"):
-            path = root / rel
-            since.extend(changed_months(path, old) if path.is_file() else all_months[:1])
+            current = read_landing_file(root / rel, limit)
+            since.extend(
+                all_months[:1] if current is None else changed_months(root / rel, current, old)
+            )
         elif parts[0] == "providers" and len(parts) >= 3:
             kind, month = classify_provider_file(parts[2:])
             if kind == "report":
-                months |= report_months(root, rel, month, old, all_months)
+                months |= report_months(root, rel, month, old, all_months, limit)
             elif kind == "survey":
-                months |= survey_months(root / rel, old, all_months)
+                months |= survey_months(root / rel, old, all_months, limit)
             elif kind == "facilities":
                 since.extend(all_months[:1])
         elif source_assets([rel]) is None:  # areas, planning: everything
@@ -182,26 +191,35 @@ def months_to_refresh(
 
 
 def report_months(
-    root: Path, rel: str, month: str, old: bytes | None, all_months: list[str]
+    root: Path,
+    rel: str,
+    month: str,
+    old: bytes | None,
+    all_months: list[str],
+    limit: float = float("inf"),
 ) -> set[str]:
-    """Months a new, changed or deleted report of `month` affects (`old`: its previous content)."""
+    """Months a new, changed or deleted report of `month` affects (`old`: its previous content;
+    files above `limit` bytes are not read)."""
     later = [add_months(month, 1), add_months(month, 2)]
     affected = {month, *(m for m in later if all_months and m <= all_months[-1])}
     path = root / rel
     # a file of the same month in the other format may be the one that counts (resubmission)
     siblings = [f for _, f in _report_files(path.parent, lambda m: m == month) if f != path]
-    found = [_report_ids(path, old), *(_report_ids(f, None) for f in siblings)]
+    found = [_report_ids(path, old, limit), *(_report_ids(f, None, limit) for f in siblings)]
     ids = None if None in found else set().union(*found)
-    if ids is None or not _reported_before(ids, path.parent, month):
+    if ids is None or not _reported_before(ids, path.parent, month, limit):
         return affected | set(all_months)
     return affected
 
 
-def _report_ids(path: Path, old: bytes | None) -> set[str] | None:
-    """Measure ids of a report's current and `old` content; None when one cannot be read (or the
-    file is gone and its previous content unknown)."""
+def _report_ids(path: Path, old: bytes | None, limit: float) -> set[str] | None:
+    """Measure ids of a report's current and `old` content; None when one cannot be read (the
+    file is above `limit` bytes, or it is gone and its previous content unknown)."""
     ids: set[str] = set()
-    contents = [c for c in (path.read_bytes() if path.is_file() else None, old) if c is not None]
+    current = read_landing_file(path, limit)
+    if current is None and path.exists():  # there, but not read: what it holds is unknown
+        return None
+    contents = [c for c in (current, old) if c is not None]
     if not contents:
         return None
     for content in contents:
@@ -224,22 +242,30 @@ def _report_files(reports: Path, wanted: Callable[[str], bool]) -> list[tuple[st
     return sorted(found, reverse=True)
 
 
-def _reported_before(ids: set[str], reports: Path, month: str) -> bool:
+def _reported_before(ids: set[str], reports: Path, month: str, limit: float) -> bool:
     """Whether every measure of `ids` appears in a report of the same provider before `month`
-    (read newest first, so usually only the previous month's file)."""
+    (read newest first, so usually only the previous month's file). A report above `limit`
+    bytes is refused by the ingest, so its measures do not count."""
     missing = set(ids)
     for _, path in _report_files(reports, lambda m: m < month):
         if not missing:
             break
-        values = column_values(path, path.read_bytes(), "Massnahme_ID", REPORT_COLUMNS)
+        data = read_landing_file(path, limit)
+        values = None if data is None else column_values(path, data, "Massnahme_ID", REPORT_COLUMNS)
         missing -= set(values or [])
     return not missing
 
 
-def survey_months(path: Path, old: bytes | None, all_months: list[str]) -> set[str]:
-    """Months a new, changed or deleted satisfaction survey affects (`old`: previous content)."""
+def survey_months(
+    path: Path, old: bytes | None, all_months: list[str], limit: float = float("inf")
+) -> set[str]:
+    """Months a new, changed or deleted satisfaction survey affects (`old`: previous content;
+    a survey above `limit` bytes is not read, and runs every month)."""
+    current = read_landing_file(path, limit)
+    if current is None and path.exists():
+        return set(all_months)
     quarters: set[str] = set()
-    for content in (path.read_bytes() if path.is_file() else None, old):
+    for content in (current, old):
         if content is None:
             continue
         values = column_values(path, content, "Befragungsdatum", SURVEY_COLUMNS)
@@ -266,21 +292,10 @@ class RefreshPlan:
 def plan_full(root: Path, all_months: list[str] | None = None) -> RefreshPlan:
     """Every asset over every month of the data root (`make run`)."""
     if all_months is None:
-        all_months = months_in_root(root)
+        all_months = months_in_root(root, size_limit(root))
     bounds = partition_range(all_months)
     tags = {**(range_tags(*bounds) if bounds else {}), PLAN_TAG: "full"}
     return RefreshPlan([], None, bounds, tags)
-
-
-def _size_limit(root: Path) -> float:
-    """The landing files' size limit in bytes (files above it are never read). Without one when
-    the settings cannot be read: the assets then report the broken settings.yaml."""
-    try:
-        return max_bytes(
-            load_settings(root / "planning" / "settings.yaml")["limits"]["max_file_mb"]
-        )
-    except SettingsError:
-        return float("inf")
 
 
 def plan_changes(root: Path, archive: Path, asset_graph: dg.BaseAssetGraph) -> RefreshPlan:
@@ -288,15 +303,16 @@ def plan_changes(root: Path, archive: Path, asset_graph: dg.BaseAssetGraph) -> R
 
     A full plan when there is no completed refresh of this code version to start from.
     """
-    all_months = months_in_root(root)
-    changed = changed_since_refresh(root, archive, code_version(), _size_limit(root))
+    limit = size_limit(root)
+    all_months = months_in_root(root, limit)
+    changed = changed_since_refresh(root, archive, code_version(), limit)
     if changed is None:
         return plan_full(root, all_months)
     selection = assets_to_refresh(changed, asset_graph)
     if selection is None:
         full = plan_full(root, all_months)
         return RefreshPlan(changed, None, full.bounds, full.tags)
-    months = months_to_refresh(root, changed, refreshed_contents(archive), all_months)
+    months = months_to_refresh(root, changed, refreshed_contents(archive), all_months, limit)
     # the job's partitioned assets need a range even when none of them runs
     bounds = partition_range(months or all_months[-1:])
     tags = {
