@@ -3,7 +3,8 @@
 The file is written by hand, so it is read from the YAML node tree rather than from plain Python
 objects: every problem is reported with the file and line of the offending node, and all problems
 are collected before raising, so that one round of corrections fixes the file. The file is
-optional; without it there are no goals and the KPIs carry no targets.
+optional; without it there are no goals and the KPIs carry no targets. YAML anchors and aliases
+are refused and values quoted in messages are cut short (`assets.yaml_guard`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from assets.yaml_guard import anchors_and_aliases, cut, listing, shown
 
 KPI_NAMES = (
     "participants",
@@ -93,18 +96,22 @@ def load_goals(path: Path, indicator_ids: set[str], area_ids: set[str]) -> Goals
     refuse_link(path)
     if not path.is_file():
         return Goals()
+    text = path.read_text(encoding="utf-8")
     try:
-        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=_LOADER)
+        refused = anchors_and_aliases(text, _LOADER)
+        root = None if refused else yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else f"{path}"
         problem = getattr(exc, "problem", None) or exc
-        raise PlanningError(f"{where}: kein gültiges YAML: {problem}") from exc
+        raise PlanningError(f"{where}: kein gültiges YAML: {cut(str(problem))}") from exc
+    if refused:
+        raise PlanningError(listing(path, refused))
     reader = _Reader(path, indicator_ids, area_ids)
     goals = reader.document(root)
     if reader.problems:
-        listing = "\n".join(reader.problems)
-        raise PlanningError(f"{path}: {len(reader.problems)} Fehler\n{listing}")
+        problems = "\n".join(reader.problems)
+        raise PlanningError(f"{path}: {len(reader.problems)} Fehler\n{problems}")
     return goals
 
 
@@ -182,11 +189,13 @@ class _Reader:
             return {}
         found: dict[str, Node] = {}
         for key, value in node.value:
-            name = key.value
-            if name not in required and name not in optional:
-                self.problem(key, f"{what}: unbekannter Schlüssel {name!r}")
+            name = key.value if isinstance(key, ScalarNode) else None
+            if name is None:
+                self.problem(key, f"{what}: ein Schlüssel muss ein Text sein")
+            elif name not in required and name not in optional:
+                self.problem(key, f"{what}: unbekannter Schlüssel {shown(name)}")
             elif name in found:
-                self.problem(key, f"{what}: Schlüssel {name!r} doppelt")
+                self.problem(key, f"{what}: Schlüssel {shown(name)} doppelt")
             else:
                 found[name] = value
         for name in required:
@@ -207,20 +216,20 @@ class _Reader:
         for node in nodes:
             node_id = _node_id(node)
             if node_id in seen:
-                self.problem(node, f"{kind} {node_id}: ID doppelt vergeben")
+                self.problem(node, f"{kind} {cut(node_id)}: ID doppelt vergeben")
             seen.add(node_id)
 
     # -- goals and measures ---------------------------------------------------------------------
 
     def goal(self, node: Node, measure_ids: set[str]) -> Goal | None:
         before = len(self._problems)
-        what = f"Ziel {_node_id(node) or '?'}"
+        what = f"Ziel {cut(_node_id(node) or '?')}"
         f = self.fields(
             node, what, ("id", "title", "indicator", "baseline", "target"), ("measures",)
         )
         indicator = self.text(f.get("indicator"), f"{what}, indicator")
         if indicator is not None and indicator not in self.indicator_ids:
-            self.problem(f["indicator"], f"{what}: unbekannter Indikator {indicator!r}")
+            self.problem(f["indicator"], f"{what}: unbekannter Indikator {shown(indicator)}")
         baseline = self.fields(f.get("baseline"), f"{what}, baseline", ("date",), ())
         target = self.fields(f.get("target"), f"{what}, target", ("date", "value"), ())
         baseline_date = self.date(baseline.get("date"), f"{what}, baseline.date")
@@ -230,7 +239,9 @@ class _Reader:
         measures = self.texts(f.get("measures"), f"{what}, measures")
         for measure_id, measure_node in measures:
             if measure_id not in measure_ids:
-                self.problem(measure_node, f"{what}: Maßnahme {measure_id!r} ist nicht definiert")
+                self.problem(
+                    measure_node, f"{what}: Maßnahme {shown(measure_id)} ist nicht definiert"
+                )
         goal = Goal(
             id=self.text(f.get("id"), f"{what}, id"),
             title=self.text(f.get("title"), f"{what}, title"),
@@ -244,13 +255,13 @@ class _Reader:
 
     def measure(self, node: Node) -> Measure | None:
         before = len(self._problems)
-        what = f"Maßnahme {_node_id(node) or '?'}"
+        what = f"Maßnahme {cut(_node_id(node) or '?')}"
         required = ("id", "provider", "title", "areas", "target_group")
         f = self.fields(node, what, required, ("capacity", "facility", "targets"))
         areas = self.texts(f.get("areas"), f"{what}, areas")
         for area_id, area_node in areas:
             if area_id not in self.area_ids:
-                self.problem(area_node, f"{what}: unbekanntes Gebiet {area_id!r}")
+                self.problem(area_node, f"{what}: unbekanntes Gebiet {shown(area_id)}")
         group = self.fields(
             f.get("target_group"), f"{what}, target_group", ("age_from", "age_to"), ()
         )
@@ -306,7 +317,10 @@ class _Reader:
     def number(self, node: Node | None, what: str) -> float | None:
         if node is None:
             return None
-        value = _construct(node) if isinstance(node, ScalarNode) else None
+        try:
+            value = _construct(node) if isinstance(node, ScalarNode) else None
+        except ValueError:  # e.g. an integer of more than 4,300 digits, which Python refuses
+            value = None
         if (
             isinstance(value, bool)
             or not isinstance(value, int | float)

@@ -1,7 +1,9 @@
 """`planning/settings.yaml`: method parameters with the documented defaults (DESIGN §6, §7).
 
 The file is optional and may set any subset; what it leaves out keeps the default. Unknown keys
-are an error so that a typo never silently falls back to a default.
+are an error so that a typo never silently falls back to a default. YAML anchors and aliases are
+refused and values quoted in messages are cut short (`assets.yaml_guard`): a few hundred bytes
+must never turn into gigabytes.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from assets.yaml_guard import anchors_and_aliases, cut, listing, shown
 
 DEFAULTS: dict[str, Any] = {
     "index": {
@@ -71,10 +75,16 @@ def load_settings(path: Path) -> dict[str, Any]:
             )
     if not path.is_file():
         return settings
+    text = path.read_text(encoding="utf-8")
     try:
-        given = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        refused = anchors_and_aliases(text, yaml.SafeLoader)
+        given = {} if refused else yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         raise SettingsError(f"{path}: kein gültiges YAML: {exc}") from exc
+    except ValueError as exc:  # from Python itself, e.g. an int of more than 4,300 digits
+        raise SettingsError(f"{path}: kein gültiger Wert: {exc}") from exc
+    if refused:
+        raise SettingsError(listing(path, refused))
     if not isinstance(given, dict):
         raise SettingsError(f"{path}: erwartet eine Zuordnung (key: value) auf oberster Ebene")
     _overlay(settings, given, path, "")
@@ -85,7 +95,7 @@ def _overlay(target: dict, given: dict, path: Path, prefix: str) -> None:
     for key, value in given.items():
         name = f"{prefix}{key}"
         if key not in target:
-            raise SettingsError(f"{path}: unbekannter Schlüssel {name!r}")
+            raise SettingsError(f"{path}: unbekannter Schlüssel {shown(name)}")
         default = target[key]
         # Open mappings (per offer type / per class) may gain keys; fixed sections may not.
         if isinstance(default, dict) and name not in _OPEN_MAPPINGS:
@@ -96,7 +106,7 @@ def _overlay(target: dict, given: dict, path: Path, prefix: str) -> None:
             if not isinstance(value, dict):
                 raise SettingsError(f"{path}: {name} erwartet eine Zuordnung (key: value)")
             for entry, item in value.items():  # given entries replace or add to the defaults
-                _check(f"{name}.{entry}", _OPEN_MAPPINGS[name], item, path)
+                _check(f"{name}.{cut(str(entry))}", _OPEN_MAPPINGS[name], item, path)
             target[key] = {**default, **value}
         else:
             _check(name, default, value, path)
@@ -130,12 +140,12 @@ def _check(name: str, example: Any, value: Any, path: Path) -> None:
     """A setting has the type of its default; counts are whole numbers; some have a minimum."""
     if _is_number(example):
         if not _is_number(value):
-            raise SettingsError(f"{path}: {name} muss eine Zahl sein, nicht {value!r}")
+            raise SettingsError(f"{path}: {name} muss eine Zahl sein, nicht {shown(value)}")
         if name in _INTEGERS and value != int(value):
-            raise SettingsError(f"{path}: {name} muss eine ganze Zahl sein, nicht {value!r}")
+            raise SettingsError(f"{path}: {name} muss eine ganze Zahl sein, nicht {shown(value)}")
         if name in _MINIMUM and value < _MINIMUM[name]:
             raise SettingsError(
-                f"{path}: {name} muss mindestens {_MINIMUM[name]} sein, nicht {value!r}"
+                f"{path}: {name} muss mindestens {_MINIMUM[name]} sein, nicht {shown(value)}"
             )
     elif isinstance(example, list):
         if not isinstance(value, list) or not all(
@@ -143,7 +153,9 @@ def _check(name: str, example: Any, value: Any, path: Path) -> None:
             for item in value
         ):
             raise SettingsError(
-                f"{path}: {name} erwartet eine Liste wie {example!r}, nicht {value!r}"
+                f"{path}: {name} erwartet eine Liste wie {example!r}, nicht {shown(value)}"
             )
     elif not isinstance(value, type(example)):
-        raise SettingsError(f"{path}: {name} erwartet {type(example).__name__}, nicht {value!r}")
+        raise SettingsError(
+            f"{path}: {name} erwartet {type(example).__name__}, nicht {shown(value)}"
+        )
