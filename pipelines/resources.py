@@ -46,17 +46,51 @@ class DataRoot(dg.ConfigurableResource):
         return Path(self.data_dir).resolve()
 
     def files(self, folder: str, *patterns: str) -> list[Path]:
-        """Landing files in `folder` matching any pattern, sorted (deterministic file order)."""
+        """Landing files in `folder` matching any pattern, sorted (deterministic file order).
+
+        Links are left out, also a linked `folder` or parent folder: they could point outside
+        the root, and the archive does not keep what is behind them. `links` lists them so that
+        the asset reports each one (`unexpected_file`).
+        """
         base = self.path / folder
-        if not base.is_dir():
+        if self._linked_part(folder) is not None or not base.is_dir():
             return []
         found = {
             p
             for pattern in patterns
             for p in base.glob(pattern)
             if p.is_file() and not p.is_symlink()
-        }  # links could point outside the root
+        }
         return sorted(found)
+
+    def links(self, folder: str, recursive: bool = True) -> list[str]:
+        """Links in `folder` (below it too when `recursive`), as paths relative to the root, sorted;
+        a linked `folder` or parent folder is one entry of its own. Links are never followed."""
+        linked = self._linked_part(folder)
+        if linked is not None:
+            return [linked]
+        base = self.path / folder
+        if not base.is_dir():
+            return []
+        found = []
+        stack = [base]
+        while stack:
+            with os.scandir(stack.pop()) as entries:
+                for entry in entries:
+                    if entry.is_symlink():
+                        found.append(Path(entry.path).relative_to(self.path).as_posix())
+                    elif recursive and entry.is_dir(follow_symlinks=False):
+                        stack.append(Path(entry.path))
+        return sorted(found)
+
+    def _linked_part(self, folder: str) -> str | None:
+        """The first of `folder` and its parents below the root that is a link, else None."""
+        current = self.path
+        for part in Path(folder).parts:
+            current = current / part
+            if current.is_symlink():
+                return current.relative_to(self.path).as_posix()
+        return None
 
     def settings(self) -> dict:
         return load_settings(self.path / "planning" / "settings.yaml")

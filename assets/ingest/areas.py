@@ -13,7 +13,7 @@ import pyogrio
 import shapely
 
 from assets.ingest.area_placement import distance_rule, placement_rules
-from assets.ingest.links import linked_files
+from assets.ingest.links import UNEXPECTED_FILE, linked_files
 from assets.ingest.parsing import UNREADABLE_FILE
 from assets.ingest.quarantine import (
     QUARANTINE_COLUMNS,
@@ -50,7 +50,7 @@ def linked_area_files(root: Path) -> IngestResult:
     silently: a missing Sozialraum layer must not go unnoticed (see `assets/ingest/links.py`).
     """
     rels = [p.relative_to(root).as_posix() for p in _candidates(root) if p.is_symlink()]
-    result = linked_files(SOURCE, rels, "areas")
+    result = linked_files(SOURCE, rels)
     result.loaded = pd.DataFrame(columns=LOADED_COLUMNS)
     return result
 
@@ -75,8 +75,10 @@ def municipalities_in(root: Path) -> list[str]:
     for path in area_files(root):
         try:
             found.update(_municipalities_in_file(path))
-        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
-            continue  # unreadable: the `areas` asset quarantines the file with its reason
+        except MemoryError:
+            raise
+        except Exception:  # any failure: the `areas` asset reports the file
+            continue  # with its reason; the code location must load for the other files
     return sorted(found)
 
 
@@ -101,9 +103,13 @@ def _municipalities_in_file(path: Path) -> set[str]:
 def read_areas(paths: list[Path], root: Path) -> tuple[IngestResult, gpd.GeoDataFrame]:
     """Read every layer of every area file. Returns the result and the loaded polygons (EPSG:25832).
 
-    Feature numbers (1-based, per layer) stand in for row numbers. Rules, in order: all four
-    attributes present and non-empty, AGS has 8 digits, a declared CRS, a (multi)polygon geometry
-    that is valid, area_id unique across all files, no overlap with an earlier area. All layers
+    Feature numbers (1-based, per layer) stand in for row numbers. A file that cannot be read at
+    all is one `unreadable_file` entry. Rules, in order: all four attributes present and
+    non-empty, AGS has 8 digits, a declared CRS (and, in a longitude/latitude layer, coordinates
+    that are degrees: a GeoJSON without `crs` counts as WGS84), finite coordinates, inside
+    Germany, a (multi)polygon geometry that is valid, at most 30 km from the rest of its
+    municipality (`area_placement`), area_id unique across all files, no overlap with an earlier
+    area. All layers
     are read first and every rule runs once over all features: a state has hundreds of area
     files, and rules (above all the overlap test) per file would grow with the square of them.
     """
@@ -363,3 +369,15 @@ def _overlaps(rows: pd.DataFrame, accepted: np.ndarray) -> pd.Series:
                 f"überlappt mit {area_ids[earlier_one]} ({area / 1e6:.3f} km²)"
             )
     return reasons
+
+
+def refusals_blocking_publication(quarantine: pd.DataFrame) -> pd.DataFrame:
+    """The areas quarantine entries that must hold publishing: all but links.
+
+    A refused feature or an unreadable areas file leaves an area out: its statistics rows become
+    "unknown area", its facilities "outside every area", and the municipality's totals lack it.
+    Published, that would be a wrong figure nobody sees. A link is reported like links in every
+    other folder and does not block: it is no delivery (never archived, never read).
+    """
+    refused = quarantine[quarantine["reason_code"] != UNEXPECTED_FILE]
+    return refused[["file", "row_number", "column", "value", "reason_code", "reason"]]

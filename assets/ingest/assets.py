@@ -11,10 +11,13 @@ from assets.indicators.catalog import BY_ID
 from assets.ingest import areas as areas_reader
 from assets.ingest import genesis, needs_survey, providers, statistics, zensus
 from assets.ingest.archive import LANDING_STATE, archive_landing_files, max_bytes, save_state
+from assets.ingest.area_check import NO_AREA_REFUSED_SPEC, no_area_refused
+from assets.ingest.links import folder_links
+from assets.ingest.provider_metadata import provider_metadata
+from assets.ingest.provider_metadata import rejected_rows_markdown as rejected_rows_markdown
 from assets.ingest.quarantine import IngestResult, split_oversized
 from assets.metadata import markdown_table, table_metadata
 from assets.planning import PlanningError, load_goals
-from assets.publish.feedback import REJECTED_COLUMNS, feedback_tables
 from assets.warehouse import insert_frame, replace_source, replace_table
 from pipelines.partitions import monthly_assets_partitions, partition_months, slice_of
 from pipelines.resources import DataRoot, Warehouse
@@ -75,14 +78,26 @@ def _quarantine_reasons(result: IngestResult) -> dict:
 
 
 def _ingest(
-    source: str, table: str, paths, data_root: DataRoot, warehouse: Warehouse, read
+    source: str,
+    table: str,
+    paths,
+    data_root: DataRoot,
+    warehouse: Warehouse,
+    read,
+    folders: tuple[str, ...] = (),
+    check=None,
 ) -> dg.MaterializeResult:
+    """Read, store and describe one source. Links in `folders` are reported, never read;
+    `check` (result -> AssetCheckResult) is the asset's own check on what was read."""
     limit = data_root.settings()["limits"]["max_file_mb"]
     paths, oversized = split_oversized(paths, data_root.path, source, limit)
     with warehouse.connect() as con:
-        result = _merge(read(con, paths), oversized)
+        result = _merge(read(con, paths), oversized, folder_links(data_root, source, folders))
         _store(con, table, source, result)
-        return _result(con, table, result)
+        materialized = _result(con, table, result)
+    if check is None:
+        return materialized
+    return dg.MaterializeResult(metadata=materialized.metadata, check_results=[check(result)])
 
 
 @dg.asset(group_name=GROUP, kinds={"duckdb"}, owners=OWNERS)
@@ -115,14 +130,19 @@ def landing_archive(data_root: DataRoot, warehouse: Warehouse) -> dg.Materialize
     kinds={"geopandas", "duckdb", "great_expectations"},
     owners=OWNERS,
     deps=[landing_archive],
+    check_specs=[NO_AREA_REFUSED_SPEC],
 )
 def areas(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     """Sozialraum polygons from `areas/*.geojson|*.gpkg`, reprojected to EPSG:25832.
 
-    Every layer of every file is read; features without ids, with an invalid AGS or geometry, or
-    with an area_id used before are quarantined; a link in `areas/` is reported, never followed
-    (`unexpected_file`). Area ids must be unique within a data root because the statistics files
-    name areas by `Raum_ID` alone.
+    Every layer of every file is read; features without ids, with an invalid AGS, with geometry
+    that is invalid or not where a German municipality is (no CRS, NaN/Infinity, outside
+    Germany, over 30 km from the rest of the municipality), or with an area_id used before are
+    quarantined; a file that cannot be read is reported as a whole; a link in `areas/` is
+    reported, never followed (`unexpected_file`). Area ids must be unique within a data root
+    because the statistics files name areas by `Raum_ID` alone. Any refused feature or file
+    fails the blocking check `no_area_refused`, so nothing downstream runs and the published
+    file keeps its previous state instead of a municipality with an area missing.
     """
     paths = areas_reader.area_files(data_root.path)
     return _ingest(
@@ -135,6 +155,7 @@ def areas(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
             areas_reader.read_areas(p, data_root.path)[0],
             areas_reader.linked_area_files(data_root.path),
         ),
+        check=no_area_refused,
     )
 
 
@@ -157,7 +178,15 @@ def small_area_statistics(data_root: DataRoot, warehouse: Warehouse) -> dg.Mater
         known = dict(con.execute("SELECT area_id, municipality_ags FROM areas").fetchall())
         return statistics.read_small_area_statistics(p, data_root.path, known)
 
-    return _ingest(statistics.SOURCE, "small_area_statistics", paths, data_root, warehouse, read)
+    return _ingest(
+        statistics.SOURCE,
+        "small_area_statistics",
+        paths,
+        data_root,
+        warehouse,
+        read,
+        folders=("statistics/small_area", "statistics/*"),
+    )
 
 
 @dg.asset(
@@ -176,6 +205,7 @@ def genesis_values(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeR
         data_root,
         warehouse,
         lambda con, p: genesis.read_genesis(p, data_root.path),
+        folders=("statistics/genesis",),
     )
 
 
@@ -195,6 +225,7 @@ def zensus_grid(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResu
         data_root,
         warehouse,
         lambda con, p: zensus.read_zensus(p, data_root.path),
+        folders=("statistics/zensus",),
     )
 
 
@@ -233,62 +264,6 @@ def _provider_oversized(files, data_root: DataRoot, source: str):
     kept = set(paths)
     keep = [f for f in files if f.path in kept]
     return keep, providers._with_context(oversized, files)
-
-
-REJECTED_SHOWN = 20  # rejected rows listed per provider; the feedback files have all of them
-
-
-def _provider_metadata(result: IngestResult, warehouse: Warehouse) -> dict:
-    """Per provider: files, rows loaded and rejected, the rejected rows as in their feedback
-    files (file, row, column, value, German reason) and where those files are."""
-    files = result.files
-    feedback = {
-        "feedback_folder": dg.MetadataValue.path(str(warehouse.path / "feedback")),
-        "rejected_rows": dg.MetadataValue.md(rejected_rows_markdown(result)),
-    }
-    if files.empty:
-        return {"per_provider": dg.MetadataValue.md(markdown_table(pd.DataFrame())), **feedback}
-    table = files.groupby("provider_id")[["rows_in", "rows_loaded", "rows_quarantined"]].sum()
-    table.insert(0, "files", files.groupby("provider_id").size())
-    return {"per_provider": dg.MetadataValue.md(markdown_table(table.reset_index())), **feedback}
-
-
-def rejected_rows_markdown(result: IngestResult, shown: int = REJECTED_SHOWN) -> str:
-    """A section per provider with the rows its feedback files list: the count, the feedback
-    files, and the first `shown` rows; rows replaced by a newer delivery are not rejections."""
-    if result.quarantine.empty:
-        return "_(keine abgelehnten Zeilen)_"
-    tables = feedback_tables(result.quarantine, result.files)
-    if not tables:
-        return "_(keine abgelehnten Zeilen)_"
-    sections = []
-    for provider in sorted({provider for provider, _ in tables}):
-        periods = sorted(period for p, period in tables if p == provider)
-        rows = pd.concat(
-            [tables[(provider, period)]["Abgelehnte Zeilen"] for period in periods],
-            ignore_index=True,
-        )
-        feedback_files = ", ".join(f"`feedback/{provider}/{period}.xlsx`" for period in periods)
-        lines = [
-            f"### {provider}: {len(rows)} abgelehnte Zeile{'n' if len(rows) != 1 else ''}",
-            f"Rückmeldedateien: {feedback_files}",
-            "",
-            markdown_table(_cell_safe(rows.head(shown))),
-        ]
-        if len(rows) > shown:
-            lines.append(f"\n… und {len(rows) - shown} weitere (alle in den Rückmeldedateien)")
-        sections.append("\n".join(lines))
-    return "\n\n".join(sections)
-
-
-def _cell_safe(rows: pd.DataFrame, width: int = 80) -> pd.DataFrame:
-    """Values as one short line without `|`, so a provider's odd cell cannot break the table."""
-    value = REJECTED_COLUMNS["value"]
-    text = rows[value].astype("string").fillna("")
-    text = text.str.replace(r"\s+", " ", regex=True).str.replace("|", "\\|", regex=False)
-    cut = text.str.len() > width
-    text = text.where(~cut, text.str.slice(0, width - 1) + "…")
-    return rows.assign(**{value: text})
 
 
 @dg.asset(
@@ -351,7 +326,7 @@ def provider_files(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeR
                 "unexpected_files": len(inventory.unexpected),
                 "superseded_files": len(inventory.superseded),
                 "rows_quarantined": len(result.quarantine),
-                **_provider_metadata(result, warehouse),
+                **provider_metadata(result, warehouse),
             }
         )
 
@@ -384,7 +359,7 @@ def facilities(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResul
         return dg.MaterializeResult(
             metadata={
                 **_result(con, "facilities", result).metadata,
-                **_provider_metadata(result, warehouse),
+                **provider_metadata(result, warehouse),
                 "offer_types_without_target_group": ", ".join(other) or "keine",
             }
         )
@@ -441,7 +416,7 @@ def measure_reports(
                 "files": len(result.files),
                 "rows_quarantined": int(result.files["rows_quarantined"].sum()),
                 **_quarantine_reasons(result),
-                **_provider_metadata(result, warehouse),
+                **provider_metadata(result, warehouse),
             }
         )
 
@@ -465,7 +440,7 @@ def satisfaction_responses(data_root: DataRoot, warehouse: Warehouse) -> dg.Mate
         return dg.MaterializeResult(
             metadata={
                 **_result(con, "satisfaction_responses", result).metadata,
-                **_provider_metadata(result, warehouse),
+                **provider_metadata(result, warehouse),
             }
         )
 
@@ -500,7 +475,15 @@ def needs_survey_responses(data_root: DataRoot, warehouse: Warehouse) -> dg.Mate
     def read(con, p):
         return needs_survey.read_needs_survey(p, data_root.path, _area_lookup(con))
 
-    return _ingest(needs_survey.SOURCE, "needs_survey_responses", paths, data_root, warehouse, read)
+    return _ingest(
+        needs_survey.SOURCE,
+        "needs_survey_responses",
+        paths,
+        data_root,
+        warehouse,
+        read,
+        folders=("surveys/needs", "surveys/*"),
+    )
 
 
 PROVIDER_ASSETS = [*PROVIDER_ASSETS, needs_survey_responses]

@@ -15,23 +15,41 @@ from assets.ingest.quarantine import FILE_COLUMNS, QUARANTINE_COLUMNS, IngestRes
 UNEXPECTED_FILE = "unexpected_file"
 
 
-def link_reason(folder: str) -> str:
-    return (
-        "Verknüpfung (Link) wird aus Sicherheitsgründen nicht gelesen: sie kann aus dem "
-        f"Datenordner hinausführen und wird nicht archiviert; bitte die Datei selbst in {folder}/ "
-        "ablegen"
-    )
+LINK_REASON = (
+    "Verknüpfung (Link) wird aus Sicherheitsgründen nicht gelesen: sie kann aus dem Datenordner "
+    "hinausführen und wird nicht archiviert; bitte die Datei (bzw. den Ordner) selbst ablegen"
+)
 
 
-def linked_files(source: str, rels: list[str], folder: str) -> IngestResult:
+def linked_files(source: str, rels: list[str]) -> IngestResult:
     """One `unexpected_file` entry and one empty bookkeeping row per link (`rels`, relative to
-    the data root) found in `folder`."""
-    reason = link_reason(folder)
+    the data root)."""
     quarantine = pd.DataFrame(
-        [(source, rel, None, None, None, UNEXPECTED_FILE, reason) for rel in rels],
+        [(source, rel, None, None, None, UNEXPECTED_FILE, LINK_REASON) for rel in rels],
         columns=QUARANTINE_COLUMNS,
     )
     files = pd.DataFrame(
         [file_record(source, rel, "", "", 0, 0, 0) for rel in rels], columns=FILE_COLUMNS
     )
     return IngestResult(pd.DataFrame(), quarantine, files)
+
+
+# folders read by one source asset each; a link replacing one is reported by its own source
+SOURCE_FOLDERS = (
+    "statistics/small_area",
+    "statistics/genesis",
+    "statistics/zensus",
+    "surveys/needs",
+)
+
+
+def folder_links(data_root, source: str, folders: tuple[str, ...]) -> IngestResult:
+    """`linked_files` for every link in the source's `folders` of the data root (a `DataRoot`);
+    a folder ending in `/*` is searched without its subfolders (`statistics/*`)."""
+    rels = {
+        rel
+        for folder in folders
+        for rel in data_root.links(folder.removesuffix("/*"), recursive=not folder.endswith("/*"))
+    }
+    others = {f for f in SOURCE_FOLDERS if f not in folders}
+    return linked_files(source, sorted(rels - others))
