@@ -184,3 +184,14 @@ def test_utf16_files_go_the_quick_way_with_semicolons_and_the_general_way_with_t
     assert quarantined(quick) == {("a.csv", 3, "unknown_area"), ("b.csv", 3, "unknown_area")}
     assert sorted(quick.loaded["row_number"]) == [2, 2, 5, 5]
     assert quick.files["encoding"].tolist() == ["utf-16-le", "utf-16-le"]
+
+
+def test_the_coded_reader_reads_the_bytes_it_is_given_not_the_file_on_disk(tmp_path):
+    """The month scan passes an archived earlier version of a file; a quoted one (which goes
+    the general way) must be read from those bytes too."""
+    from assets.ingest.statistics import read_coded
+
+    path = write(tmp_path / "s.csv", HEADER + "2024-12-31;SR-A;EW;5\n")
+    earlier = (HEADER + '"2023-12-31";SR-A;EW;4\n').encode()
+    table = read_coded(path, earlier)
+    assert list(table.columns["Stichtag"].rows()) == ["2023-12-31"]

@@ -70,9 +70,10 @@ class CsvTable:
     notes: list[FileNote] = field(default_factory=list)  # findings about the whole file
 
 
-def read_semicolon_csv(path: Path) -> CsvTable:
-    """Read a delimited file without interpreting any value (see `parse_semicolon`)."""
-    return _as_table(parse_semicolon(path.read_bytes()))
+def read_semicolon_csv(path: Path, raw: bytes | None = None) -> CsvTable:
+    """Read a delimited file (`raw`: its bytes, if already read or an earlier version) without
+    interpreting any value (see `parse_semicolon`)."""
+    return _as_table(parse_semicolon(path.read_bytes() if raw is None else raw))
 
 
 def _as_table(parsed: Records) -> CsvTable:

@@ -141,12 +141,12 @@ class Table:
 
 def read_coded(path: Path, raw: bytes) -> Table:
     """A statistics file (`raw` = its bytes) as a coded table: quickly if it is clean."""
-    return read_clean(raw) or _read_general(path)
+    return read_clean(raw) or _read_general(path, raw)
 
 
-def _read_general(path: Path) -> Table:
-    """`read_semicolon_csv`, coded; a name the header repeats maps to its first column."""
-    table = read_semicolon_csv(path)
+def _read_general(path: Path, raw: bytes) -> Table:
+    """`read_semicolon_csv` of `raw`, coded; a name the header repeats maps to its first column."""
+    table = read_semicolon_csv(path, raw)
     rows = table.rows
     columns: dict[str, Coded] = {}
     for name, column in zip(table.header, rows.columns, strict=False):
