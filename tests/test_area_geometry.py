@@ -222,3 +222,11 @@ def test_a_truncated_geojson_and_a_damaged_geopackage_are_refused_and_others_loa
         "areas/c_kaputt.gpkg": 0,
     }
     assert municipalities_in(tmp_path) == [AGS]  # the partitions ignore the broken files too
+
+
+def test_a_0_byte_areas_file_is_reported_as_empty(tmp_path):
+    write_areas_geojson(tmp_path / "areas" / "b.geojson", ["A"])
+    (tmp_path / "areas" / "a.gpkg").write_bytes(b"")
+    result, _ = read_areas(area_files(tmp_path), tmp_path)
+    assert located(result) == [("areas/a.gpkg", None, "empty_file")]
+    assert result.loaded["area_id"].tolist() == ["A"]

@@ -141,3 +141,24 @@ def test_a_sheet_longer_than_excel_allows_goes_on_in_continuation_sheets(tmp_pat
         (5, True),
     ]
     assert workbook["Datenqualität"].freeze_panes == "A2"
+
+
+def test_a_0_byte_report_appears_in_the_providers_feedback_for_its_month(tmp_path):
+    from assets.ingest.providers import discover, read_reports
+
+    empty = tmp_path / "providers" / "TR-07" / "reports" / "2025-04.csv"
+    empty.parent.mkdir(parents=True)
+    empty.write_bytes(b"")
+    result = read_reports(discover(tmp_path).of_kind("report"), tmp_path, {"SR-A": "x"}, None)
+    tables = feedback_tables(result.quarantine, result.files)
+    assert sorted(tables) == [("TR-07", "2025-04")]
+    rejected = tables[("TR-07", "2025-04")]["Abgelehnte Zeilen"]
+    assert rejected[["Datei", "Grund"]].values.tolist() == [
+        [
+            "providers/TR-07/reports/2025-04.csv",
+            "Datei ist leer (0 Byte): es wurde keine Zeile übernommen; bitte die Lieferung "
+            "prüfen und erneut senden",
+        ]
+    ]
+    overview = tables[("TR-07", "2025-04")]["Übersicht"]
+    assert overview.values.tolist() == [["providers/TR-07/reports/2025-04.csv", 0, 0, 0]]

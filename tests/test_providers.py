@@ -373,3 +373,42 @@ def test_survey_defect_is_quarantined_and_other_rows_load(tmp_path, case):
     )
     result = read_surveys(discover(tmp_path).of_kind("survey"), tmp_path, MEASURES)
     assert outcome(result) == ([(3, reason)], [2, 4, 5])  # identical answers are two respondents
+
+
+# --- 0-byte deliveries (issue 15 item 10) -------------------------------------------------------
+
+
+def test_a_0_byte_report_is_reported_as_empty_and_other_files_load(tmp_path):
+    empty = tmp_path / "providers" / "TR-01" / "reports" / "2025-03.csv"
+    empty.parent.mkdir(parents=True)
+    empty.write_bytes(b"")
+    empty_xlsx = tmp_path / "providers" / "TR-03" / "reports" / "2025-03.xlsx"
+    empty_xlsx.parent.mkdir(parents=True)
+    empty_xlsx.write_bytes(b"")
+    write(
+        tmp_path / "providers" / "TR-02" / "reports" / "2025-03.csv", f"{REPORT_HEADER}\n{GOOD_A}\n"
+    )
+    result = read_reports(discover(tmp_path).of_kind("report"), tmp_path, AREAS, None)
+    q = result.quarantine
+    assert q[["file", "reason_code", "provider_id", "period"]].values.tolist() == [
+        ["providers/TR-01/reports/2025-03.csv", "empty_file", "TR-01", "2025-03"],
+        ["providers/TR-03/reports/2025-03.xlsx", "empty_file", "TR-03", "2025-03"],
+    ]
+    assert q["row_number"].isna().all()
+    assert q["reason"][0].startswith("Datei ist leer (0 Byte)")
+    assert result.loaded["provider_id"].tolist() == ["TR-02"]
+    files = result.files.set_index("file")["rows_in"].to_dict()
+    assert files["providers/TR-01/reports/2025-03.csv"] == 0
+
+
+def test_0_byte_facilities_and_surveys_are_reported_as_empty(tmp_path, polygons):
+    for rel in ("providers/TR-01/facilities.csv", "providers/TR-01/surveys/umfrage.csv"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(b"")
+    inventory = discover(tmp_path)
+    facilities = read_facilities(inventory.of_kind("facilities"), tmp_path, polygons)
+    surveys = read_surveys(inventory.of_kind("survey"), tmp_path, None)
+    assert facilities.quarantine["reason_code"].tolist() == ["empty_file"]
+    assert surveys.quarantine[["file", "reason_code"]].values.tolist() == [
+        ["providers/TR-01/surveys/umfrage.csv", "empty_file"]
+    ]

@@ -13,6 +13,7 @@ import pyogrio
 import shapely
 
 from assets.ingest.area_placement import distance_rule, placement_rules
+from assets.ingest.empty_files import EMPTY_FILE, EMPTY_REASON, is_empty
 from assets.ingest.links import UNEXPECTED_FILE, linked_files
 from assets.ingest.parsing import UNREADABLE_FILE
 from assets.ingest.quarantine import (
@@ -222,7 +223,7 @@ class _Layer:
     crs: object
     missing: list[str]  # attributes the layer lacks
     rows: pd.DataFrame  # attributes as stripped text, geometry facts, target geometry
-    unreadable: str | None = None  # why the file could not be read (the layer then has no rows)
+    refusal: tuple[str, str] | None = None  # (code, reason) of a file not read; no rows then
 
 
 def _read_layers(paths: list[Path], root: Path) -> list[_Layer]:
@@ -230,20 +231,23 @@ def _read_layers(paths: list[Path], root: Path) -> list[_Layer]:
 
     A file that fails to read in any way (a truncated GeoJSON, a GeoPackage whose SQLite pages
     are damaged, a CRS PROJ does not know) becomes one layer without rows that carries the
-    reason; the other files load. The file is the unit: a GeoPackage with one broken layer is
+    reason (a file of 0 bytes: `empty_file`); the other files load. The file is the unit: a GeoPackage with one broken layer is
     refused as a whole, because what else it holds cannot be trusted either.
     """
     layers: list[_Layer] = []
     for path in paths:
         rel = path.relative_to(root).as_posix()
-        try:
-            layers.extend(_file_layers(path, rel, len(layers)))
-        except MemoryError:
-            raise
-        except Exception as exc:  # whatever GDAL, SQLite or PROJ raise for a broken file
-            empty = _layer_rows(gpd.GeoDataFrame(geometry=[], crs=TARGET_CRS), rel, len(layers))
-            digest = _digest_or_blank(path)
-            layers.append(_Layer(rel, digest, TARGET_CRS, [], empty, _unreadable(exc, path, rel)))
+        refusal = (EMPTY_FILE, EMPTY_REASON) if is_empty(path) else None
+        if refusal is None:
+            try:
+                layers.extend(_file_layers(path, rel, len(layers)))
+                continue
+            except MemoryError:
+                raise
+            except Exception as exc:  # whatever GDAL, SQLite or PROJ raise for a broken file
+                refusal = (UNREADABLE_FILE, _unreadable(exc, path, rel))
+        empty = _layer_rows(gpd.GeoDataFrame(geometry=[], crs=TARGET_CRS), rel, len(layers))
+        layers.append(_Layer(rel, _digest_or_blank(path), TARGET_CRS, [], empty, refusal))
     return layers
 
 
@@ -283,11 +287,11 @@ def _unreadable(exc: BaseException, path: Path, rel: str) -> str:
 
 
 def _file_level(layers: list[_Layer]) -> pd.DataFrame:
-    """One `unreadable_file` entry per file that could not be read."""
+    """One `unreadable_file` (or `empty_file`) entry per file that could not be read."""
     entries = [
-        (no, -1, SOURCE, layer.label, None, None, None, UNREADABLE_FILE, layer.unreadable)
+        (no, -1, SOURCE, layer.label, None, None, None, *layer.refusal)
         for no, layer in enumerate(layers)
-        if layer.unreadable is not None
+        if layer.refusal is not None
     ]
     return pd.DataFrame(entries, columns=["file_no", "seq", *QUARANTINE_COLUMNS])
 

@@ -21,6 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from assets.ingest.empty_files import with_empty_files
 from assets.ingest.parsing import (
     UnreadableFile,
     empty_table,
@@ -235,7 +236,11 @@ class MeasureRef:
 
 
 def _open(files: list[ProviderFile], source: str, expected: list[str]) -> DeliveryBatch:
-    return open_deliveries([f.path for f in files], [f.rel for f in files], source, expected)
+    """All files of one kind as one batch; a 0-byte file is reported (`empty_file`)."""
+    paths, rels = [f.path for f in files], [f.rel for f in files]
+    batch = open_deliveries(paths, rels, source, expected)
+    batch.file_level = with_empty_files(batch.file_level, paths, rels, source)
+    return batch
 
 
 Rule = tuple  # (mask, column as delivered, offending values, reason_code, reason): one rejection
