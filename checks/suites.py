@@ -12,6 +12,8 @@ import great_expectations.expectations as gxe
 from assets.ingest.statistics import CODES
 from assets.ingest.zensus import X_RANGE, Y_RANGE
 
+MAX_AREA_KM2 = 1000.0
+
 
 def areas_suite() -> list:
     return [
@@ -23,7 +25,13 @@ def areas_suite() -> list:
         gxe.ExpectColumnValuesToBeUnique(column="area_id"),
         gxe.ExpectColumnValuesToNotBeNull(column="area_id"),
         gxe.ExpectColumnValuesToMatchRegex(column="municipality_ags", regex=r"^\d{8}$"),
-        gxe.ExpectColumnValuesToBeBetween(column="area_km2", min_value=0, strict_min=True),
+        # Berlin, the largest municipality, has 891 km²: no Sozialraum can be larger
+        gxe.ExpectColumnValuesToBeBetween(
+            column="area_km2", min_value=0, strict_min=True, max_value=MAX_AREA_KM2
+        ),
+        gxe.ExpectColumnValuesToNotBeNull(column="area_km2"),  # NaN: coordinates not finite
+        # the reader refuses these; a polygon at Infinity must never pass unseen again
+        gxe.ExpectColumnValuesToNotMatchRegex(column="geometry_wkt", regex=r"Infinity|NaN"),
     ]
 
 

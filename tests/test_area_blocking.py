@@ -10,6 +10,8 @@ import os
 
 import dagster as dg
 import duckdb
+import numpy as np
+import pandas as pd
 
 from assets.ingest.assets import areas as areas_asset
 from assets.ingest.assets import genesis_values, small_area_statistics, zensus_grid
@@ -92,3 +94,34 @@ def test_links_in_the_statistics_folders_are_reported_as_unexpected_files(tmp_pa
     linked = con.execute("SELECT count(*) FROM zensus_grid").fetchone()[0]
     con.close()
     assert linked == 0  # nothing behind the linked folder was read
+
+
+def test_the_areas_suite_fails_on_a_polygon_at_infinity():
+    # what the old reader published for a GeoJSON without crs holding metres
+    from checks.gx_runner import run_suite
+    from checks.suites import areas_suite
+
+    frame = pd.DataFrame(
+        {
+            "municipality_ags": ["05999000"] * 3,
+            "area_id": ["A", "B", "C"],
+            "area_name": ["a", "b", "c"],
+            "district_name": ["d"] * 3,
+            "area_km2": [1.0, np.nan, 5000.0],
+            "geometry_wkt": [
+                "POLYGON ((380000 5700000, 381000 5700000, 381000 5701000, 380000 5700000))",
+                "POLYGON ((Infinity Infinity, Infinity Infinity, Infinity Infinity))",
+                "POLYGON ((0 0, 70711 0, 70711 70711, 0 0))",
+            ],
+        }
+    ).astype({"geometry_wkt": "category", "area_id": "category"})
+    failed = {
+        o.expectation.split("(")[0]: o.unexpected_count
+        for o in run_suite(frame, "areas_suite", areas_suite())
+        if not o.success
+    }
+    assert failed == {
+        "expect_column_values_to_not_match_regex": 1,
+        "expect_column_values_to_not_be_null": 1,
+        "expect_column_values_to_be_between": 1,  # 5000 km² is no Sozialraum
+    }
