@@ -12,6 +12,7 @@ from assets.ingest import areas as areas_reader
 from assets.ingest import genesis, needs_survey, providers, statistics, zensus
 from assets.ingest.archive import LANDING_STATE, archive_landing_files, max_bytes, save_state
 from assets.ingest.area_check import NO_AREA_REFUSED_SPEC, no_area_refused
+from assets.ingest.empty_files import report_empty_files
 from assets.ingest.links import folder_links
 from assets.ingest.provider_metadata import provider_metadata
 from assets.ingest.provider_metadata import rejected_rows_markdown as rejected_rows_markdown
@@ -87,12 +88,14 @@ def _ingest(
     folders: tuple[str, ...] = (),
     check=None,
 ) -> dg.MaterializeResult:
-    """Read, store and describe one source. Links in `folders` are reported, never read;
-    `check` (result -> AssetCheckResult) is the asset's own check on what was read."""
+    """Read, store and describe one source. 0-byte files and links in `folders` are reported
+    (links never read); `check` (result -> AssetCheckResult) is the asset's own check on what
+    was read."""
     limit = data_root.settings()["limits"]["max_file_mb"]
     paths, oversized = split_oversized(paths, data_root.path, source, limit)
     with warehouse.connect() as con:
-        result = _merge(read(con, paths), oversized, folder_links(data_root, source, folders))
+        read_result = report_empty_files(read(con, paths), paths, data_root.path, source)
+        result = _merge(read_result, oversized, folder_links(data_root, source, folders))
         _store(con, table, source, result)
         materialized = _result(con, table, result)
     if check is None:

@@ -49,3 +49,32 @@ def with_empty_files(file_level: pd.DataFrame, paths: list[Path], rels: list[str
     return pd.concat(
         [kept, entries[kept.columns]] if not kept.empty else [entries], ignore_index=True
     )
+
+
+def report_empty_files(result, paths: list[Path], root: Path, source: str):
+    """`result` (an `IngestResult`) with one `empty_file` entry per 0-byte file in `paths`, in
+    place of any other file-level entry about it; the reader's bookkeeping row (0 rows) stays.
+
+    The asset layer applies this to every source read from a folder, so a 0-byte statistics,
+    GENESIS, Zensus or needs-survey file is reported whatever its reader makes of no bytes.
+    """
+    rels = [p.relative_to(root).as_posix() for p in paths if is_empty(p)]
+    if not rels:
+        return result
+    q = result.quarantine
+    kept = q[~(q["file"].isin(rels) & q["row_number"].isna())]
+    entries = pd.DataFrame(
+        {
+            "source": source,
+            "file": rels,
+            "row_number": None,
+            "column": None,
+            "value": None,
+            "reason_code": EMPTY_FILE,
+            "reason": EMPTY_REASON,
+        }
+    )
+    result.quarantine = pd.concat(
+        [kept, entries] if not kept.empty else [entries], ignore_index=True
+    )
+    return result
