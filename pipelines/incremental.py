@@ -15,6 +15,13 @@ is correct because their input files did not change. A change to the area polygo
 `planning/` (settings, goals) can touch any figure, so it — like any file outside the known
 folders — runs everything, and so does a changed code version.
 
+Which checks: every asset check whose asset or additional input the run selects, e.g. the
+population reconciliation (on `small_area_statistics`, reading `genesis_values` too) when only the
+GENESIS control totals changed. A blocking check thus runs again on the new data, and the assets
+downstream of it (the published file) wait for it and stay as they are when it fails; the publish
+asset also refuses to run when a blocking check on its inputs failed or did not run since its
+asset changed (`checks/gate.py`).
+
 Which months: the months a change really affects, derived from what reads them, so that the
 run's result equals a full refresh:
 
@@ -143,6 +150,22 @@ def assets_to_refresh(
         ARCHIVE_ASSET
     )
     return sorted(selected.resolve(asset_graph), key=lambda key: key.to_user_string())
+
+
+def checks_to_run(
+    selection: list[dg.AssetKey], asset_graph: dg.BaseAssetGraph
+) -> list[dg.AssetCheckKey]:
+    """The asset checks a run of `selection` runs: those of a selected asset and those that read
+    a selected asset as an additional input (the checked asset may then be left out)."""
+    selected = set(selection)
+    return sorted(
+        (
+            key
+            for key in asset_graph.asset_check_keys
+            if asset_graph.get(key).parent_entity_keys & selected
+        ),
+        key=lambda key: key.to_user_string(),
+    )
 
 
 def months_to_refresh(
@@ -281,12 +304,14 @@ def survey_months(
 
 @dataclass(frozen=True)
 class RefreshPlan:
-    """One refresh run: its assets (None: all), its months and its tags."""
+    """One refresh run: its assets (None: all), its months, its tags and its asset checks
+    (None: all, with all assets)."""
 
     changed: list[str]
     selection: list[dg.AssetKey] | None
     bounds: tuple[str, str] | None
     tags: dict[str, str]
+    checks: list[dg.AssetCheckKey] | None = None
 
 
 def plan_full(root: Path, all_months: list[str] | None = None) -> RefreshPlan:
@@ -320,7 +345,7 @@ def plan_changes(root: Path, archive: Path, asset_graph: dg.BaseAssetGraph) -> R
         PLAN_TAG: "changes",
         BASE_TAG: refreshed_state(archive) or "",
     }
-    return RefreshPlan(changed, selection, bounds, tags)
+    return RefreshPlan(changed, selection, bounds, tags, checks_to_run(selection, asset_graph))
 
 
 def complete_refresh(instance: dg.DagsterInstance, run: dg.DagsterRun, archive: Path) -> bool:

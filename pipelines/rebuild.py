@@ -5,7 +5,8 @@ the landing folders of the last run are restored from `archive/current.json` int
 `rebuild_root/` in the warehouse folder, the old internal file is kept as
 `internal.duckdb.before-rebuild` (a damaged one, found by reading every table, as
 `internal.duckdb.damaged-<UTC time>`), and the full refresh runs on the restored root. The result
-equals the incremental state (tables compared by checksum in the tests).
+equals the incremental state (tables compared by checksum in the tests). A rebuild that fails
+alerts like `make run` (`pipelines/alerts.py`).
 """
 
 import shutil
@@ -15,6 +16,7 @@ import dagster as dg
 import duckdb
 
 from assets.ingest.archive import restore_root
+from pipelines.alerts import alert_on_error, alert_refresh_failure
 from pipelines.resources import INTERNAL_DB, WAREHOUSE_DIR_ENV, DataRoot, Warehouse
 from pipelines.run import refresh
 
@@ -22,7 +24,9 @@ from pipelines.run import refresh
 def rebuild(warehouse: Warehouse) -> int:
     archive = warehouse.path / "archive"
     if not (archive / "current.json").exists():
-        print(f"Kein Archiv unter {archive}: zuerst `make run` ausführen.")
+        message = f"Kein Archiv unter {archive}: zuerst `make run` ausführen."
+        print(message)
+        alert_refresh_failure(warehouse.path, message)
         return 1
     # held throughout, so that no other run writes while the files are swapped and refilled
     with warehouse.exclusive():
@@ -59,7 +63,9 @@ def keep_old_internal(warehouse: Warehouse) -> str:
 
 
 def main() -> int:
-    return rebuild(Warehouse(warehouse_dir=dg.EnvVar(WAREHOUSE_DIR_ENV).get_value()))
+    warehouse = Warehouse(warehouse_dir=dg.EnvVar(WAREHOUSE_DIR_ENV).get_value())
+    with alert_on_error(warehouse.path):
+        return rebuild(warehouse)
 
 
 if __name__ == "__main__":

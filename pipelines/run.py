@@ -9,6 +9,10 @@ compares the landing folders with the state of the last run that completed (`arc
 refreshed.json`) and runs only the assets that read changed files, everything downstream of them,
 and the months the change touches (`pipelines/incremental.py`); without such a state, or after an
 update of the pipeline's code, it is a full refresh.
+
+A refresh that fails (its run fails, or it cannot start one) writes its line to `alerts.log` and
+calls `SOZIALPLANUNG_ALERT_COMMAND` itself (`pipelines/alerts.py`), so the failure is reported
+also when no Dagster daemon runs, as under cron.
 """
 
 import gc
@@ -17,6 +21,12 @@ import sys
 import dagster as dg
 import duckdb
 
+from pipelines.alerts import (
+    ALERTS_LOG,
+    alert_failed_run,
+    alert_on_error,
+    alert_refresh_failure,
+)
 from pipelines.definitions import defs
 from pipelines.incremental import (
     PLAN_TAG,
@@ -35,12 +45,13 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 def main(argv: list[str]) -> int:
     data_root = DataRoot(data_dir=dg.EnvVar(DATA_DIR_ENV).get_value())
     warehouse = Warehouse(warehouse_dir=dg.EnvVar(WAREHOUSE_DIR_ENV).get_value())
-    if argv == ["--changed"]:
-        return refresh_changed(data_root, warehouse)
-    if argv:
+    if argv not in ([], ["--changed"]):
         print(__doc__)
         return 2
-    return refresh(data_root, warehouse)
+    with alert_on_error(warehouse.path):
+        if argv == ["--changed"]:
+            return refresh_changed(data_root, warehouse)
+        return refresh(data_root, warehouse)
 
 
 def refresh(data_root: DataRoot, warehouse: Warehouse) -> int:
@@ -73,13 +84,18 @@ def refresh_changed(data_root: DataRoot, warehouse: Warehouse) -> int:
 
 def _execute(data_root: DataRoot, warehouse: Warehouse, plan: RefreshPlan) -> int:
     if plan.bounds is None:
-        print(f"Keine Monate mit Daten in {data_root.path}/statistics/small_area gefunden.")
+        message = f"Keine Monate mit Daten in {data_root.path}/statistics/small_area gefunden."
+        print(message)
+        alert_refresh_failure(warehouse.path, message)
         return 1
     print(f"Datenwurzel: {data_root.path}\nMonate: {plan.bounds[0][:7]} bis {plan.bounds[1][:7]}")
     job = defs.resolve_job_def(REFRESH_JOB_NAME)
     if plan.selection is not None:
         print("Assets: " + ", ".join(key.to_user_string() for key in plan.selection))
-        job = job.get_subset(asset_selection=set(plan.selection))
+        checks = None if plan.checks is None else set(plan.checks)
+        if checks:
+            print("Prüfungen: " + ", ".join(sorted(key.name for key in checks)))
+        job = job.get_subset(asset_selection=set(plan.selection), asset_check_selection=checks)
     # Move the objects of the imports (Dagster, pandas, GX: millions) out of the cycle
     # collector's reach: otherwise each of its full passes walks them all again.
     gc.freeze()
@@ -93,6 +109,8 @@ def _execute(data_root: DataRoot, warehouse: Warehouse, plan: RefreshPlan) -> in
         )
         if not result.success:
             print(f"Lauf {result.run_id} fehlgeschlagen; Details in `make ui`.")
+            alert_failed_run(instance, result.dagster_run, warehouse.path)
+            print(f"Alarm: {warehouse.path / ALERTS_LOG}")
             return 1
         complete_refresh(instance, result.dagster_run, warehouse.path / "archive")
     print(summary(warehouse))

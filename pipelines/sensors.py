@@ -4,7 +4,9 @@
 (`archive/refreshed.json`, see `pipelines/incremental.py`) and requests a run of the assets and
 months the changes require: a provider's monthly report runs its month's controlling and the two
 rolling months after it, a new Bundesagentur month the statistics, indicators, index, supply and
-controlling; a changed area or planning file runs everything. The run key is derived from the changes, so the same changes
+controlling; a changed area or planning file runs everything. The run includes every asset check
+of the assets it runs and every check reading one of them (`checks_to_run`), so a changed GENESIS
+control total re-runs the population reconciliation before anything is published. The run key is derived from the changes, so the same changes
 are requested once, also when their run fails (the alert says so; `make update` or the next
 change plans them again). Without a completed refresh it waits for the first `make run`.
 
@@ -38,7 +40,10 @@ def landing_files_sensor(
     if plan.bounds is None:
         return dg.SkipReason("keine Monate mit Daten in statistics/small_area")
     return dg.RunRequest(
-        run_key=plan_key(plan, data_root.path), asset_selection=plan.selection, tags=plan.tags
+        run_key=plan_key(plan, data_root.path),
+        asset_selection=plan.selection,
+        asset_check_keys=plan.checks,
+        tags=plan.tags,
     )
 
 

@@ -26,6 +26,7 @@ from assets.publish.tables import published_metadata, write_published_tables
 from assets.report import city_maps_png, distributions_png, page_files, render_report
 from assets.report.data import load as load_report_data
 from assets.supply.assets import SUPPLY_ASSETS
+from checks.gate import gate_message, unmet_blocking_checks
 from pipelines.resources import DataRoot, Warehouse
 
 GROUP = "publish"
@@ -43,8 +44,21 @@ def published_warehouse(
     """`sozialplanung.duckdb` for analysts: the DESIGN §8 tables after disclosure control.
 
     Built as a new file and swapped in with an atomic rename, so an analyst holding the old file
-    open never blocks the refresh and never sees half of it.
+    open never blocks the refresh and never sees half of it. Refused, leaving the old file, while
+    a blocking check on its inputs failed or has not run on their current data (`checks/gate.py`).
     """
+    reasons = unmet_blocking_checks(
+        context.instance, context.repository_def.asset_graph, context.asset_key
+    )
+    if reasons:
+        raise dg.Failure(
+            description=gate_message(reasons, warehouse.published_path.name),
+            metadata={
+                "blocking_checks_not_passed": dg.MetadataValue.md(
+                    "\n".join(f"- {r}" for r in reasons)
+                )
+            },
+        )
     settings = data_root.settings()
     # the writer lock is held throughout: one publisher at a time, so stale temp files of a
     # killed run can be cleared safely; the exports are written after the internal file is
