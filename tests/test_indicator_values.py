@@ -384,3 +384,24 @@ def test_five_areas_say_why_a_value_is_missing(five):
     assert note("ALL", MONTH, "youth_unemployment") == "ohne 2 Sozialräume ohne Wert"
     assert note("ALL", STICHTAG, "old_age_poverty") == "ohne 1 Sozialräume ohne Wert"
     assert pd.isna(note("ALL", MONTH, "sgb2_quota"))
+
+
+def test_a_value_dated_early_in_a_month_uses_the_population_at_the_months_end(con):
+    """Bundesagentur files sometimes date a month by its first day; reach in controlling uses the
+    population at the month's last day, so the indicator must too (one population per month)."""
+    rows = pd.DataFrame(
+        {
+            "municipality_ags": ["05999000"],
+            "area_id": ["A"],
+            "reference_date": [pd.Timestamp("2024-12-01").date()],
+            "code": ["SGB2_NEF_U15"],
+            "value": [32.0],
+            "symbol": [None],
+        }
+    )
+    insert_frame(con, "small_area_statistics", rows)
+    frame = compute_indicator_values(con, [BY_ID["child_poverty"]])
+    # 32 children / 160 under 15 at 31.12.2024 = 20 % (with 31.12.2023's 150 it would be 21.3 %)
+    row = value_of(frame, "A", "2024-12-01", "child_poverty")
+    assert (row.numerator, row.denominator, row.value) == (32, 160, 20.0)
+    assert str(row.denominator_date)[:10] == "2024-12-31"

@@ -54,7 +54,9 @@ joined AS (
            d.present AS den_present
     FROM grid g
     LEFT JOIN num n ON n.area_id = g.area_id AND n.reference_date = g.reference_date
-    ASOF LEFT JOIN den d ON d.area_id = g.area_id AND g.reference_date >= d.denominator_date)
+    -- a month's figures share one population: the latest Stichtag at or before its last day
+    ASOF LEFT JOIN den d
+        ON d.area_id = g.area_id AND last_day(g.reference_date) >= d.denominator_date)
 SELECT municipality_ags, area_id, reference_date, ? AS indicator_id, numerator, denominator,
        CASE WHEN numerator IS NOT NULL AND denominator > 0
             THEN 100.0 * numerator / denominator END AS value,
