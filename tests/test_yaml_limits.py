@@ -114,6 +114,14 @@ def test_a_number_too_long_for_python_is_a_settings_error(tmp_path):
         load_settings(path)
 
 
+@pytest.mark.parametrize("depth", [500, 100_000])
+def test_deeply_nested_settings_are_a_settings_error(tmp_path, depth):
+    """Nesting is refused by the parser's limit, not by Python's recursion limit."""
+    path = write(tmp_path / "settings.yaml", "index: " + "[" * depth + "]" * depth + "\n")
+    with pytest.raises(SettingsError, match=re.escape(str(path))):
+        load_settings(path)
+
+
 # -- goals.yaml -----------------------------------------------------------------------------------
 
 GOALS_BOMB = (
