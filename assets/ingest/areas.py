@@ -231,8 +231,9 @@ def _read_layers(paths: list[Path], root: Path) -> list[_Layer]:
 
     A file that fails to read in any way (a truncated GeoJSON, a GeoPackage whose SQLite pages
     are damaged, a CRS PROJ does not know) becomes one layer without rows that carries the
-    reason (a file of 0 bytes: `empty_file`); the other files load. The file is the unit: a GeoPackage with one broken layer is
-    refused as a whole, because what else it holds cannot be trusted either.
+    reason (a file of 0 bytes: `empty_file`); the other files load. The file is the unit: a
+    GeoPackage with one broken layer is refused as a whole, because what else it holds cannot
+    be trusted either.
     """
     layers: list[_Layer] = []
     for path in paths:
