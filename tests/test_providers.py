@@ -360,6 +360,8 @@ SURVEY_CASES = {
     "date": ("M-1;10/03/2025;F1;2", "invalid_date"),
     "question_empty": ("M-1;2025-03-10;;2", "empty_value"),
     "other_provider": ("M-2;2025-03-10;F1;2", "measure_of_other_provider"),
+    "future_date": ("M-1;2205-03-10;F1;2", "future_date"),
+    "future_date_beyond_pandas": ("M-1;10.03.2925;F1;2", "future_date"),
 }
 
 

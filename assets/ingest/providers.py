@@ -12,6 +12,7 @@ Reasons are written for a provider's clerk: they say what is wrong and what is e
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from dataclasses import dataclass
@@ -23,8 +24,10 @@ import pandas as pd
 
 from assets.ingest.empty_files import with_empty_files
 from assets.ingest.parsing import (
+    FUTURE_DATE,
     UnreadableFile,
     empty_table,
+    future_dates,
     parse_dates,
     parse_german_numbers,
     parse_scale,
@@ -606,7 +609,10 @@ def _locate(frame: pd.DataFrame, polygons: gpd.GeoDataFrame) -> pd.DataFrame:
 
 
 def read_surveys(
-    files: list[ProviderFile], root: Path, measures: dict[str, MeasureRef] | None
+    files: list[ProviderFile],
+    root: Path,
+    measures: dict[str, MeasureRef] | None,
+    today: dt.date | None = None,
 ) -> IngestResult:
     """Satisfaction answers, one row per answer (1 = very satisfied … 5 = not at all).
 
@@ -614,7 +620,8 @@ def read_surveys(
     rule, and answers carry no id: a file is the unit of a delivery. A corrected survey must
     therefore be resubmitted under the same file name, which replaces the earlier one; under
     another name both files are read and every answer counts twice. Rules: field count, measure (known, of this provider), date, question id present,
-    answer a whole number 1 … 5.
+    answer a whole number 1 … 5. An answer dated after the run (`today`, injectable for tests)
+    is refused: it would count in a quarter that has not begun.
     """
     batch = _open(files, SURVEYS, SURVEY_COLUMNS)
     rows, reject = batch.rows, batch.rejections.reject
@@ -622,12 +629,22 @@ def read_surveys(
     provider = batch.of_file([f.provider_id for f in files])
     _measure_rules(frame, batch, measures, provider)
     dates = parse_dates(rows["Befragungsdatum"])
+    today = today or dt.date.today()
+    future = future_dates(rows["Befragungsdatum"], dates, today)
     reject(
-        dates.isna(),
+        dates.isna() & ~future,
         batch.delivered("Befragungsdatum"),
         rows["Befragungsdatum"],
         "invalid_date",
         "Befragungsdatum ist kein Datum (JJJJ-MM-TT oder TT.MM.JJJJ)",
+    )
+    reject(
+        future,
+        batch.delivered("Befragungsdatum"),
+        rows["Befragungsdatum"],
+        FUTURE_DATE,
+        f"Befragungsdatum liegt nach dem Tag des Laufs ({today:%d.%m.%Y}); eine Antwort aus der "
+        "Zukunft ist ein Tippfehler (Jahr?) und zählte in einem Quartal, das noch nicht begonnen hat",
     )
     question = rows["Frage_ID"]
     reject(question == "", "Frage_ID", question, "empty_value", "Frage_ID fehlt")
