@@ -47,9 +47,9 @@ def published_warehouse(
     open never blocks the refresh and never sees half of it. Refused, leaving the old file, while
     a blocking check on its inputs failed or has not run on their current data (`checks/gate.py`).
     """
-    reasons = unmet_blocking_checks(
-        context.instance, context.repository_def.asset_graph, context.asset_key
-    )
+    # the graph of every asset and check: a run of a subset sees only its own
+    graph = context.job_def.asset_layer.asset_graph.source_asset_graph
+    reasons = unmet_blocking_checks(context.instance, graph, context.asset_key)
     if reasons:
         raise dg.Failure(
             description=gate_message(reasons, warehouse.published_path.name),
