@@ -32,22 +32,22 @@ def blocking_checks_upstream(
 
 def unmet_blocking_checks(
     instance: dg.DagsterInstance, asset_graph: dg.BaseAssetGraph, key: dg.AssetKey
-) -> list[str]:
-    """Why `key` must not be published now: one German/English line per blocking check upstream
-    that failed, never ran, or has not run since an asset it reads was materialized again."""
-    reasons = []
+) -> dict[str, str]:
+    """Why `key` must not be published now: check name -> a German/English reason, for each
+    blocking check upstream that failed, never ran, or has not run since an asset it reads was
+    materialized again."""
+    reasons = {}
     for check in blocking_checks_upstream(asset_graph, key):
         # the latest execution: planned only (its run stopped before it), or evaluated
         record = instance.get_latest_asset_check_evaluation_record(check)
         evaluation = record.event.asset_check_evaluation if record and record.event else None
-        name = f"{check.name} ({check.asset_key.to_user_string()})"
         if evaluation is None:
-            reasons.append(f"{name}: nicht ausgeführt / did not run")
+            reasons[check.name] = "nicht ausgeführt / did not run"
         elif not evaluation.passed:
-            reasons.append(f"{name}: fehlgeschlagen / failed (Lauf / run {record.run_id})")
+            reasons[check.name] = f"fehlgeschlagen / failed (Lauf / run {record.run_id})"
         elif stale := _changed_since(instance, asset_graph.get(check).parent_entity_keys, record):
-            reasons.append(
-                f"{name}: seit der letzten Prüfung neu berechnet / materialized since the last "
+            reasons[check.name] = (
+                "seit der letzten Prüfung neu berechnet / materialized since the last "
                 f"evaluation: {', '.join(stale)}"
             )
     return reasons
@@ -64,13 +64,14 @@ def _changed_since(instance: dg.DagsterInstance, assets, record) -> list[str]:
     return changed
 
 
-def gate_message(reasons: list[str], published: str) -> str:
-    """The publish failure's text: what stays, and why."""
+def gate_message(reasons: dict[str, str], published: str) -> str:
+    """The publish failure's text: what stays, and why (the first line names the checks, so the
+    alert line does too)."""
     return "\n".join(
         [
-            f"Nicht veröffentlicht, {published} bleibt unverändert: blockierende Prüfungen der "
-            "Eingangsdaten nicht bestanden. / Not published, the previous file stays: blocking "
-            "checks on its inputs did not pass.",
-            *(f"- {reason}" for reason in reasons),
+            f"Blockierende Prüfungen nicht bestanden / blocking checks not passed: "
+            f"{', '.join(reasons)}. {published} nicht veröffentlicht, die bisherige Datei bleibt "
+            "/ not published, the previous file stays.",
+            *(f"- {name}: {reason}" for name, reason in reasons.items()),
         ]
     )

@@ -33,6 +33,7 @@ ALERT_COMMAND_ENV = "SOZIALPLANUNG_ALERT_COMMAND"
 ALERTS_LOG = "alerts.log"
 NO_RUN = "-"  # the run id of a refresh that failed before it started a run
 MAX_MESSAGE = 300  # characters of the error in a line: an error may quote a whole file
+CHECK_FAILED = "DagsterAssetCheckFailedError"  # the step error of a failed blocking check
 
 
 def alert_line(run_id: str, job_name: str, message: str, when: dt.datetime) -> str:
@@ -88,7 +89,9 @@ def failure_message(instance: dg.DagsterInstance, run_id: str) -> str:
             if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
                 checks.append(evaluation.check_name)
         elif entry.dagster_event is not None and entry.dagster_event.step_failure_data:
-            steps.append(f"{entry.step_key}: {_cause(entry.dagster_event.step_failure_data.error)}")
+            cause = _cause(entry.dagster_event.step_failure_data.error)
+            if not cause.startswith(f"{CHECK_FAILED}:"):  # named with the failed checks
+                steps.append(f"{entry.step_key}: {cause}")
     parts = []
     if checks:
         parts.append("Prüfung fehlgeschlagen / check failed: " + ", ".join(sorted(set(checks))))

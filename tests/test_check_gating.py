@@ -4,6 +4,11 @@ A changed GENESIS control total alone must re-run the population reconciliation,
 `small_area_statistics` but reads `genesis_values`; and the published file is never refreshed
 while a blocking check on its inputs failed or did not run on the current data."""
 
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -11,12 +16,13 @@ import pytest
 
 from assets.ingest.archive import archive_landing_files, mark_refreshed, save_state
 from checks.gate import blocking_checks_upstream, unmet_blocking_checks
+from pipelines.alerts import ALERT_COMMAND_ENV, ALERTS_LOG, refresh_failure_alert
 from pipelines.definitions import defs
 from pipelines.incremental import code_version, plan_changes
 from pipelines.jobs import REFRESH_JOB_NAME
-from pipelines.resources import DataRoot, Warehouse
+from pipelines.resources import WAREHOUSE_DIR_ENV, DataRoot, Warehouse
 from pipelines.sensors import landing_files_sensor
-from tests.conftest import add_provider_files, make_tiny_root
+from tests.conftest import REPO, add_provider_files, make_tiny_root, run_pipeline
 
 GRAPH = defs.resolve_asset_graph()
 RECONCILIATION = dg.AssetCheckKey(
@@ -142,23 +148,138 @@ def test_only_blocking_checks_upstream_gate_the_publish():
 
 def test_the_gate_refuses_a_check_that_did_not_run_failed_or_is_older_than_its_inputs():
     with dg.DagsterInstance.ephemeral() as instance:
-        [reason] = unmet_blocking_checks(instance, TOY_GRAPH, PUBLISHED)
-        assert "raw_matches_control" in reason and "nicht ausgeführt" in reason
+        reasons = unmet_blocking_checks(instance, TOY_GRAPH, PUBLISHED)
+        assert reasons == {"raw_matches_control": "nicht ausgeführt / did not run"}
         VERDICT["raw"] = True
         assert toy_run(instance, ["control", "raw"], ["raw_matches_control"]).success
-        assert unmet_blocking_checks(instance, TOY_GRAPH, PUBLISHED) == []
+        assert unmet_blocking_checks(instance, TOY_GRAPH, PUBLISHED) == {}
         # the additional input changed after the check: not checked on the current data
         assert toy_run(instance, ["control"]).success
-        [reason] = unmet_blocking_checks(instance, TOY_GRAPH, PUBLISHED)
-        assert "control" in reason and "seit der letzten Prüfung" in reason
+        [reason] = unmet_blocking_checks(instance, TOY_GRAPH, PUBLISHED).values()
+        assert reason.startswith("seit der letzten Prüfung") and reason.endswith(": control")
         # the checked asset itself, materialized without its check
         assert toy_run(instance, ["raw"], []).success
-        [reason] = unmet_blocking_checks(instance, TOY_GRAPH, PUBLISHED)
-        assert reason.endswith("evaluation: control, raw")
+        [reason] = unmet_blocking_checks(instance, TOY_GRAPH, PUBLISHED).values()
+        assert reason.endswith(": control, raw")
         VERDICT["raw"] = False
-        toy_run(instance, [], ["raw_matches_control"])
-        [reason] = unmet_blocking_checks(instance, TOY_GRAPH, PUBLISHED)
-        assert "fehlgeschlagen" in reason
+        failed = toy_run(instance, [], ["raw_matches_control"])
+        [reason] = unmet_blocking_checks(instance, TOY_GRAPH, PUBLISHED).values()
+        assert reason == f"fehlgeschlagen / failed (Lauf / run {failed.run_id})"
         VERDICT["raw"] = True
         assert toy_run(instance, [], ["raw_matches_control"]).success
-        assert unmet_blocking_checks(instance, TOY_GRAPH, PUBLISHED) == []
+        assert unmet_blocking_checks(instance, TOY_GRAPH, PUBLISHED) == {}
+
+
+# --- end to end: a completed refresh, then only the control total changes -------------------
+
+
+@pytest.fixture(scope="module")
+def refreshed_base(tmp_path_factory) -> Path:
+    """One real `make run` of the tiny root (its Dagster home, warehouse and root), copied by
+    every test that changes it."""
+    base = tmp_path_factory.mktemp("gating")
+    make_tiny_root(base / "root")
+    run_pipeline(base / "root", base / "wh", base)
+    return base
+
+
+@pytest.fixture
+def refreshed(refreshed_base, tmp_path, monkeypatch) -> Path:
+    copy = tmp_path / "copy"
+    shutil.copytree(refreshed_base, copy, symlinks=True)
+    monkeypatch.setenv("DAGSTER_HOME", str(copy / "dagster_home"))
+    monkeypatch.setenv(WAREHOUSE_DIR_ENV, str(copy / "wh"))
+    monkeypatch.setenv(ALERT_COMMAND_ENV, f"sh -c 'cat >> {copy / 'hook.txt'}'")
+    raise_control_total(copy / "root")  # 4380 -> 4818: the register's 4340 is 9.9 % below
+    return copy
+
+
+def fingerprint(path: Path) -> tuple[str, int]:
+    return hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_ino
+
+
+def reconciliation_failed_in(instance: dg.DagsterInstance, run_id: str) -> bool:
+    record = instance.get_latest_asset_check_evaluation_record(RECONCILIATION)
+    return record.run_id == run_id and not record.event.asset_check_evaluation.passed
+
+
+def alert_lines(folder: Path) -> list[list[str]]:
+    lines = (folder / "wh" / ALERTS_LOG).read_text(encoding="utf-8").splitlines()
+    hooked = (folder / "hook.txt").read_text(encoding="utf-8").splitlines()
+    assert hooked == lines  # every line reached the alert command, once
+    return [line.split("\t") for line in lines]
+
+
+@pytest.mark.slow  # a full refresh of the tiny root, then `make update` in its own process
+def test_make_update_reruns_the_reconciliation_and_keeps_the_published_file(refreshed):
+    published = refreshed / "wh" / "sozialplanung.duckdb"
+    before = fingerprint(published)
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.run", "--changed"],
+        cwd=REPO,
+        env={**os.environ, "SOZIALPLANUNG_DATA_DIR": str(refreshed / "root")},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert RECONCILIATION.name in done.stdout  # "Prüfungen: ..." of the planned run
+    assert fingerprint(published) == before
+    with dg.DagsterInstance.get() as instance:
+        run = instance.get_runs(limit=1)[0]
+        assert run.status == dg.DagsterRunStatus.FAILURE
+        assert reconciliation_failed_in(instance, run.run_id)
+    [[_, job, run_id, message]] = alert_lines(refreshed)
+    assert (job, run_id) == (REFRESH_JOB_NAME, run.run_id)
+    assert RECONCILIATION.name in message
+
+
+@pytest.mark.slow  # a full refresh of the tiny root, then the sensor's run and a publish alone
+def test_the_sensors_run_reruns_the_reconciliation_and_a_publish_alone_is_refused(refreshed):
+    published = refreshed / "wh" / "sozialplanung.duckdb"
+    before = fingerprint(published)
+    resources = {
+        "data_root": DataRoot(data_dir=str(refreshed / "root")),
+        "warehouse": Warehouse(warehouse_dir=str(refreshed / "wh")),
+    }
+    job = defs.resolve_job_def(REFRESH_JOB_NAME)
+    with dg.DagsterInstance.get() as instance:
+        with dg.build_sensor_context(
+            instance=instance, definitions=defs, resources=resources
+        ) as context:
+            request = landing_files_sensor(context)
+        # the run the daemon starts for the request: its assets and its checks
+        result = job.get_subset(
+            asset_selection=set(request.asset_selection),
+            asset_check_selection=set(request.asset_check_keys),
+        ).execute_in_process(
+            instance=instance, tags=request.tags, resources=resources, raise_on_error=False
+        )
+        assert not result.success
+        assert reconciliation_failed_in(instance, result.run_id)
+        assert fingerprint(published) == before
+        # publishing alone (as from the UI) is refused while the reconciliation has failed
+        alone = job.get_subset(
+            asset_selection={dg.AssetKey("published_warehouse")}, asset_check_selection=set()
+        ).execute_in_process(instance=instance, resources=resources, raise_on_error=False)
+        assert not alone.success
+        [failure] = [e for e in alone.all_events if e.is_step_failure]
+        error = failure.step_failure_data.error.to_string()
+        assert "nicht veröffentlicht" in error and RECONCILIATION.name in error
+        assert fingerprint(published) == before
+        # the daemon's failure sensor alerts each failed run once
+        for run_id in (result.run_id, alone.run_id, result.run_id):
+            [record] = instance.get_records_for_run(
+                run_id, of_type=dg.DagsterEventType.RUN_FAILURE
+            ).records
+            refresh_failure_alert(
+                dg.build_run_status_sensor_context(
+                    sensor_name=refresh_failure_alert.name,
+                    dagster_event=record.event_log_entry.dagster_event,
+                    dagster_instance=instance,
+                    dagster_run=instance.get_run_by_id(run_id),
+                ).for_run_failure()
+            )
+    alerted = alert_lines(refreshed)
+    assert [fields[2] for fields in alerted] == [result.run_id, alone.run_id]
+    assert RECONCILIATION.name in alerted[0][3] and RECONCILIATION.name in alerted[1][3]

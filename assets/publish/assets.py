@@ -55,7 +55,7 @@ def published_warehouse(
             description=gate_message(reasons, warehouse.published_path.name),
             metadata={
                 "blocking_checks_not_passed": dg.MetadataValue.md(
-                    "\n".join(f"- {r}" for r in reasons)
+                    "\n".join(f"- {name}: {reason}" for name, reason in reasons.items())
                 )
             },
         )
