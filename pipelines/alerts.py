@@ -3,9 +3,10 @@
 Every failed refresh alerts, however it was started: `make run`, `make update` and `make rebuild`
 alert themselves (`pipelines/run.py`, also when no daemon runs, as under cron; a refresh that
 cannot even start a run alerts with run id `-`), and `refresh_failure_alert` alerts the runs the
-daemon sees fail (sensor and schedule runs, runs started in the UI). A run that both see (`make
-run` while the daemon runs) is alerted once: the line names the run id, and a run id already in
-`alerts.log` is not written again.
+daemon sees fail (sensor and schedule runs, assets materialized from the UI). Each run is
+alerted once: the line names the run id, and a run id already in `alerts.log` is not written
+again (Dagster's run-failure sensors skip runs executed in-process, like `make run`'s, today; the
+check keeps a run from being alerted twice should both ever see it).
 
 `SOZIALPLANUNG_ALERT_COMMAND`, when set, is a command (split like a shell would, but run without a
 shell) that receives the alert line on stdin, e.g. `mail -s "Sozialplanung" team@example.org` or a
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.jobs import REFRESH_JOB_NAME, refresh_job
+from pipelines.jobs import REFRESH_JOB_NAME
 from pipelines.resources import WAREHOUSE_DIR_ENV
 
 ALERT_COMMAND_ENV = "SOZIALPLANUNG_ALERT_COMMAND"
@@ -139,11 +140,10 @@ def alert_on_error(warehouse_dir: Path) -> Iterator[None]:
 
 
 @dg.run_failure_sensor(
-    monitored_jobs=[refresh_job],
-    minimum_interval_seconds=30,
+    minimum_interval_seconds=30,  # every job of the code location: also assets started in the UI
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Writes every failed refresh to alerts.log in the warehouse "
-    "folder and calls SOZIALPLANUNG_ALERT_COMMAND if set (once per run).",
+    description="Writes every failed run (refresh, sensor, schedule, UI) to alerts.log in the "
+    "warehouse folder and calls SOZIALPLANUNG_ALERT_COMMAND if set (once per run).",
 )
 def refresh_failure_alert(context: dg.RunFailureSensorContext) -> None:
     alert_failed_run(context.instance, context.dagster_run, Path(os.environ[WAREHOUSE_DIR_ENV]))
