@@ -54,12 +54,14 @@ def unmet_blocking_checks(
 
 
 def _changed_since(instance: dg.DagsterInstance, assets, record) -> list[str]:
-    """The assets of `assets` materialized after the check evaluation `record`."""
+    """The assets of `assets` materialized by another run after the check evaluation `record`
+    (within one run a check sees its run's data, also when its asset's step reports the check
+    before the materialization)."""
     checked_at = record.event.timestamp
     changed = []
     for asset in sorted(assets, key=lambda asset: asset.to_user_string()):
         event = instance.get_latest_materialization_event(asset)
-        if event is not None and event.timestamp > checked_at:
+        if event is not None and event.run_id != record.run_id and event.timestamp > checked_at:
             changed.append(asset.to_user_string())
     return changed
 
