@@ -62,13 +62,19 @@ class Measure:
 
 @dataclass(frozen=True)
 class Goal:
+    """A council goal. The city-wide target is `target_value` (in the unit of the indicator) or
+    the baseline changed by `change_pct` percent; each area aims for its `targets_by_area` entry,
+    else for the same relative change as the city (see `assets.indicators.goals`)."""
+
     id: str
     title: str
     indicator: str
     baseline_date: dt.date
     target_date: dt.date
-    target_value: float  # in the unit of the indicator
+    target_value: float | None  # None when the target is relative (`change_pct`)
     measures: list[str]
+    change_pct: float | None = None  # e.g. -25: every area and the city 25 % below its baseline
+    targets_by_area: dict[str, float] = field(default_factory=dict)  # area_id -> target value
 
 
 @dataclass(frozen=True)
@@ -126,6 +132,8 @@ def refuse_link(path: Path) -> None:
 
 
 _NULL_TAG = "tag:yaml.org,2002:null"
+TARGET_KINDS = ("value", "change_pct")
+"""A goal's target is absolute (`value`, city-wide) or relative (`change_pct`, for every area)."""
 
 
 def _construct(node: ScalarNode) -> object:
@@ -225,13 +233,21 @@ class _Reader:
         before = len(self._problems)
         what = f"Ziel {cut(_node_id(node) or '?')}"
         f = self.fields(
-            node, what, ("id", "title", "indicator", "baseline", "target"), ("measures",)
+            node,
+            what,
+            ("id", "title", "indicator", "baseline", "target"),
+            ("measures", "targets_by_area"),
         )
         indicator = self.text(f.get("indicator"), f"{what}, indicator")
         if indicator is not None and indicator not in self.indicator_ids:
             self.problem(f["indicator"], f"{what}: unbekannter Indikator {shown(indicator)}")
         baseline = self.fields(f.get("baseline"), f"{what}, baseline", ("date",), ())
-        target = self.fields(f.get("target"), f"{what}, target", ("date", "value"), ())
+        target = self.fields(f.get("target"), f"{what}, target", ("date",), TARGET_KINDS)
+        if isinstance(f.get("target"), MappingNode) and len(set(target) & set(TARGET_KINDS)) != 1:
+            self.problem(
+                f["target"], f"{what}: target braucht genau eins von value oder change_pct"
+            )
+        change_pct = self.change_pct(target.get("change_pct"), f"{what}, target.change_pct")
         baseline_date = self.date(baseline.get("date"), f"{what}, baseline.date")
         target_date = self.date(target.get("date"), f"{what}, target.date")
         if baseline_date and target_date and target_date <= baseline_date:
@@ -250,6 +266,8 @@ class _Reader:
             target_date=target_date,
             target_value=self.number(target.get("value"), f"{what}, target.value"),
             measures=[measure_id for measure_id, _ in measures],
+            change_pct=change_pct,
+            targets_by_area=self.area_targets(f.get("targets_by_area"), what),
         )
         return goal if len(self._problems) == before else None
 
@@ -300,7 +318,39 @@ class _Reader:
             targets[kpi] = Target(kind, self.number(value_node, f"{what}, targets.{kpi}.{kind}"))
         return targets
 
+    def area_targets(self, node: Node | None, what: str) -> dict[str, float]:
+        """`targets_by_area`: area_id → target value, for known areas, each once."""
+        what = f"{what}, targets_by_area"
+        if node is None:
+            return {}
+        if not isinstance(node, MappingNode):
+            self.problem(node, f"{what}: erwartet eine Zuordnung (Gebiet: Zielwert)")
+            return {}
+        targets: dict[str, float] = {}
+        seen: set[str] = set()
+        for key, value in node.value:
+            area_id = self.text(key, what)
+            if area_id is None:
+                continue
+            if area_id not in self.area_ids:
+                self.problem(key, f"{what}: unbekanntes Gebiet {shown(area_id)}")
+            elif area_id in seen:
+                self.problem(key, f"{what}: Gebiet {shown(area_id)} doppelt")
+            number = self.number(value, f"{what}.{cut(area_id)}")
+            if number is not None and area_id in self.area_ids and area_id not in seen:
+                targets[area_id] = number
+            seen.add(area_id)
+        return targets
+
     # -- scalars (None when missing or invalid; a missing required key is reported once) --------
+
+    def change_pct(self, node: Node | None, what: str) -> float | None:
+        """A relative change in percent: not 0 (that is no goal) and not below -100."""
+        value = self.number(node, what)
+        if value is not None and (value == 0 or value < -100):
+            self.problem(node, f"{what}: erwartet eine Veränderung in Prozent ab -100, nicht 0")
+            return None
+        return value
 
     def text(self, node: Node | None, what: str) -> str | None:
         if node is None:

@@ -77,7 +77,7 @@ DDL = {
     "goal_progress": """
         goal_id VARCHAR, municipality_ags VARCHAR, area_id VARCHAR, reference_date DATE,
         indicator_id VARCHAR, baseline DOUBLE, current DOUBLE, target DOUBLE, progress DOUBLE,
-        on_track BOOLEAN""",
+        on_track BOOLEAN, note VARCHAR""",
     "supply": """
         municipality_ags VARCHAR, area_id VARCHAR, reference_date DATE, offer_type VARCHAR,
         target_population DOUBLE, facilities BIGINT, capacity DOUBLE, places_per_1000 DOUBLE,

@@ -68,29 +68,33 @@ def at(frame, area, date):
 
 
 def test_on_track_against_the_straight_line(progress):
+    """City: 20 → target 15, a quarter less, so each area aims for 0.75 × its own baseline."""
     a = at(progress, "A", "2024-02-10")
-    # (18 - 20) / (15 - 20) = -2 / -5 = 0.4 of the way after 40 / 100 = 0.4 of the time
+    # target 0.75 × 20 = 15; 100 × (18 - 20) / (15 - 20) = 40 % of the way after 40 % of the time
     assert (a.baseline, a.current, a.target) == (20.0, 18.0, 15.0)
-    assert a.progress == pytest.approx(0.4)
+    assert a.progress == pytest.approx(40.0)
     assert a.on_track == True  # noqa: E712
+    assert a.note is None
     b = at(progress, "B", "2024-02-10")
-    # (19 - 20) / (15 - 20) = 0.2 < 0.4
-    assert b.progress == pytest.approx(0.2)
+    # 100 × (19 - 20) / (15 - 20) = 20 < 40
+    assert b.progress == pytest.approx(20.0)
     assert b.on_track == False  # noqa: E712
     d = at(progress, "D", "2024-02-10")
-    # (21 - 24) / (15 - 24) = -3 / -9 = 0.333… < 0.4
-    assert d.progress == pytest.approx(1 / 3) and d.on_track == False  # noqa: E712
+    # target 0.75 × 24 = 18; 100 × (21 - 24) / (18 - 24) = 50 ≥ 40
+    assert d.target == pytest.approx(18.0)
+    assert d.progress == pytest.approx(50.0) and d.on_track == True  # noqa: E712
     e = at(progress, "E", "2024-02-10")
-    # (33 - 30) / (15 - 30) = 3 / -15 = -0.2: worse than the baseline
-    assert e.progress == pytest.approx(-0.2) and e.on_track == False  # noqa: E712
+    # target 0.75 × 30 = 22.5; 100 × (33 - 30) / (22.5 - 30) = -40: worse than the baseline
+    assert e.target == pytest.approx(22.5)
+    assert e.progress == pytest.approx(-40.0) and e.on_track == False  # noqa: E712
 
 
 def test_city_wide_and_beyond_the_target(progress):
     city = at(progress, "ALL", "2024-02-10")
-    assert city.progress == pytest.approx(0.8)  # (16 - 20) / (15 - 20)
+    assert city.target == 15.0 and city.progress == pytest.approx(80.0)  # (16 - 20) / (15 - 20)
     late = at(progress, "A", "2024-06-30")
-    # (14 - 20) / (15 - 20) = 1.2; elapsed (172 / 100 days) is clipped to 1
-    assert late.progress == pytest.approx(1.2)
+    # 100 × (14 - 20) / (15 - 20) = 120; elapsed (172 / 100 days) is clipped to 100 %
+    assert late.progress == pytest.approx(120.0)
     assert late.on_track == True  # noqa: E712
 
 
@@ -108,22 +112,33 @@ def test_only_dates_from_the_baseline_on(progress):
         "target",
         "progress",
         "on_track",
+        "note",
     ]
 
 
 def test_baseline_not_ok_gives_null_not_an_older_value(progress):
     c = at(progress, "C", "2024-02-10")
-    assert pd.isna(c.baseline) and pd.isna(c.progress) and c.on_track is pd.NA
+    assert pd.isna(c.baseline) and pd.isna(c.target) and pd.isna(c.progress)
+    assert c.on_track is pd.NA
 
 
-def test_target_equal_to_baseline_gives_null():
+def test_target_equal_to_baseline_gives_null_for_the_city_and_holds_the_areas():
+    """A goal to hold 20 %: the city has no way to go (NULL, as always); an area that starts at
+    its target is judged by whether it still meets it."""
     goal = Goal("G2", "halten", "child_poverty", dt.date(2024, 1, 1), dt.date(2025, 1, 1), 20.0, [])
     rows = [
+        ("ALL", "2023-12-31", "child_poverty", 20.0, "ok"),
+        ("ALL", "2024-06-30", "child_poverty", 21.0, "ok"),
         ("A", "2023-12-31", "child_poverty", 20.0, "ok"),
         ("A", "2024-06-30", "child_poverty", 21.0, "ok"),
     ]
     result = compute_goal_progress([goal], values(rows))
-    assert pd.isna(result.progress.iloc[0]) and result.on_track.iloc[0] is pd.NA
+    city = at(result, "ALL", "2024-06-30")
+    assert pd.isna(city.progress) and city.on_track is pd.NA and city.note is None
+    a = at(result, "A", "2024-06-30")
+    # target 20 × 20 / 20 = 20: met at the start, missed now (child poverty: lower is better)
+    assert a.target == 20.0 and pd.isna(a.progress) and a.on_track == False  # noqa: E712
+    assert a.note == "Ausgangswert erfüllt das Ziel bereits; der aktuelle Wert verfehlt es"
 
 
 def test_sample_goals_load():

@@ -170,14 +170,36 @@ COLUMNS: dict[str, dict[str, tuple[str, str]]] = {
         "goal_id": ("Ziel-ID (goals.yaml)", "goal id (goals.yaml)"),
         "baseline": ("Ausgangswert am Basisdatum", "baseline value"),
         "current": ("aktueller Wert", "current value"),
-        "target": ("Zielwert", "target value"),
+        "target": (
+            "Zielwert des Sozialraums: sein Eintrag unter targets_by_area, sonst sein eigener "
+            "Ausgangswert mit derselben relativen Veränderung wie die Kommune (× (1 + "
+            "change_pct/100) bzw. × Zielwert/Ausgangswert der Kommune); ALL: der Zielwert des "
+            "Ziels; gesperrt, wo der Ausgangswert gesperrt ist",
+            "the area's target: its targets_by_area entry, else its own baseline changed by the "
+            "municipality's relative change (× (1 + change_pct/100) or × city target / city "
+            "baseline); ALL: the goal's target; suppressed where the baseline is",
+        ),
         "progress": (
-            "Anteil des Weges vom Ausgangs- zum Zielwert (1 = erreicht)",
-            "share of the way from baseline to target (1 = reached)",
+            "Fortschritt in Prozent: Anteil des Weges vom Ausgangs- zum Zielwert des Sozialraums "
+            "(100 = erreicht, negativ = vom Ziel entfernt); 100, solange ein Sozialraum, dessen "
+            "Ausgangswert das Ziel schon erfüllte, es weiter erfüllt",
+            "progress in percent: share of the way from the area's baseline to its target "
+            "(100 = reached, negative = moved away); 100 while an area whose baseline already "
+            "met its target still meets it",
         ),
         "on_track": (
-            "auf Kurs (mindestens so weit wie der gerade Pfad)",
-            "on track (at least as far as the straight path)",
+            "auf Kurs: Fortschritt mindestens so weit wie der gerade Pfad (verstrichene Zeit "
+            "zwischen Basis- und Zieldatum in Prozent); erfüllte der Ausgangswert das Ziel schon: "
+            "solange der aktuelle Wert es erfüllt",
+            "on track: progress at least as far as the straight path (share of the time between "
+            "baseline and target date, in percent); for an area whose baseline already met its "
+            "target: while the current value meets it",
+        ),
+        "note": (
+            "Hinweis: Ausgangswert erfüllt das Ziel bereits (und ob der aktuelle Wert es "
+            "verfehlt), oder warum kein Zielwert für den Sozialraum bestimmbar ist",
+            "note: the baseline already meets the target (and whether the current value misses "
+            "it), or why no target can be derived for the area",
         ),
     },
     "facilities": {

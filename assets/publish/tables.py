@@ -69,7 +69,7 @@ PUBLISHED_DDL = {
     "goal_progress": """
         goal_id VARCHAR, municipality_ags VARCHAR, area_id VARCHAR, reference_date DATE,
         indicator_id VARCHAR, baseline DOUBLE, current DOUBLE, target DOUBLE, progress DOUBLE,
-        on_track BOOLEAN, status VARCHAR""",
+        on_track BOOLEAN, note VARCHAR, status VARCHAR""",
     "data_quality": """
         source VARCHAR, file VARCHAR, rows_in BIGINT, rows_loaded BIGINT,
         rows_quarantined BIGINT, checks_passed BIGINT, checks_failed BIGINT,
@@ -331,7 +331,9 @@ def goal_progress_sql(published_values: str) -> str:
 
     `current` follows the published status (in `published_values`) of the indicator value at the
     same reference date, `baseline` that of the goal's first reference date (the baseline month
-    itself whenever the data has it).
+    itself whenever the data has it). `target` follows `baseline`: an area's target is derived from
+    its baseline (× the city's change, which the `ALL` row shows), so it would give it back; the
+    note says whether baseline and current value meet the target, so it follows both.
     """
     return f"""
         WITH hidden AS (
@@ -351,8 +353,10 @@ def goal_progress_sql(published_values: str) -> str:
         SELECT * EXCLUDE (_current, _baseline) REPLACE (
                    CASE WHEN _current THEN NULL ELSE current END AS current,
                    CASE WHEN _baseline THEN NULL ELSE baseline END AS baseline,
+                   CASE WHEN _baseline THEN NULL ELSE target END AS target,
                    CASE WHEN _current OR _baseline THEN NULL ELSE progress END AS progress,
-                   CASE WHEN _current OR _baseline THEN NULL ELSE on_track END AS on_track),
+                   CASE WHEN _current OR _baseline THEN NULL ELSE on_track END AS on_track,
+                   CASE WHEN _current OR _baseline THEN NULL ELSE note END AS note),
                CASE WHEN _current OR _baseline THEN '{SUPPRESSED}' ELSE 'ok' END AS status
         FROM flagged ORDER BY goal_id, municipality_ags, area_id, reference_date"""
 
