@@ -15,6 +15,7 @@ from pipelines.alerts import (
 )
 from pipelines.definitions import defs
 from pipelines.jobs import REFRESH_JOB_NAME
+from pipelines.rebuild import rebuild
 from pipelines.resources import WAREHOUSE_DIR_ENV, DataRoot, Warehouse
 from pipelines.run import refresh
 from tests.conftest import make_tiny_root, write
@@ -153,3 +154,13 @@ def test_the_same_run_is_alerted_once_a_broken_command_does_not_stop_the_log(tmp
     assert len(other) < 400  # one bounded line, however long the error
     assert raise_alert(other, tmp_path, "/nonexistent/alert-command", run_id="run-2")
     assert (tmp_path / ALERTS_LOG).read_text(encoding="utf-8").splitlines() == [first, other]
+
+
+def test_a_rebuild_that_cannot_start_alerts_too(tmp_path, monkeypatch):
+    """`make rebuild` without an archive: refused, with its alert line."""
+    hook_out = alert_env(tmp_path, monkeypatch)
+    warehouse = Warehouse(warehouse_dir=str(tmp_path / "wh"))
+    assert rebuild(warehouse) == 1
+    [line] = (warehouse.path / ALERTS_LOG).read_text(encoding="utf-8").splitlines()
+    assert line.split("\t")[2] == "-" and "Kein Archiv" in line
+    assert hook_out.read_text(encoding="utf-8") == line + "\n"
