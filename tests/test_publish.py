@@ -113,12 +113,12 @@ def test_goal_progress_hides_figures_whose_indicator_value_is_suppressed():
     con = duckdb.connect()
     con.execute("""
         CREATE TABLE goal_progress AS SELECT * FROM (VALUES
-            ('G1', '05999000', 'A', DATE '2024-12-31', 'child_poverty', 20.0, 20.0, 10.0, 0.0, true),
-            ('G1', '05999000', 'A', DATE '2025-12-31', 'child_poverty', 20.0, 18.0, 10.0, 0.2, true),
-            ('G1', '05999000', 'B', DATE '2024-12-31', 'child_poverty', 30.0, 30.0, 10.0, 0.0, true),
-            ('G1', '05999000', 'B', DATE '2025-12-31', 'child_poverty', 30.0, 25.0, 10.0, 0.25, true)
+            ('G1', '05999000', 'A', DATE '2024-12-31', 'child_poverty', 20.0, 20.0, 10.0, 0.0, true, NULL),
+            ('G1', '05999000', 'A', DATE '2025-12-31', 'child_poverty', 20.0, 18.0, 10.0, 20.0, true, NULL),
+            ('G1', '05999000', 'B', DATE '2024-12-31', 'child_poverty', 30.0, 30.0, 10.0, 0.0, true, NULL),
+            ('G1', '05999000', 'B', DATE '2025-12-31', 'child_poverty', 30.0, 25.0, 10.0, 25.0, true, NULL)
         ) t(goal_id, municipality_ags, area_id, reference_date, indicator_id, baseline, current,
-            target, progress, on_track)""")
+            target, progress, on_track, note)""")
     con.execute("""
         CREATE TABLE published_values AS SELECT * FROM (VALUES
             ('05999000', 'A', DATE '2024-12-31', 'child_poverty', 'ok'),

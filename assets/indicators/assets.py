@@ -219,8 +219,10 @@ def allocation(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResul
 def goal_progress(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     """Progress towards the goals of `planning/goals.yaml` per area and city-wide (`ALL`).
 
-    progress = share of the way from the baseline to the target; on_track compares it with the
-    share of time elapsed between baseline and target date (the straight path).
+    progress = share of the way from each area's baseline to its own target, in percent (100 =
+    reached; an area is never measured against the city's target, which most areas may already
+    meet); on_track compares it with the share of time elapsed (in percent) between baseline and
+    target date (the straight path).
     """
     with warehouse.connect() as con:
         area_ids = {r[0] for r in con.execute("SELECT area_id FROM areas").fetchall()}
