@@ -288,8 +288,10 @@ class _Reader:
         if age_from is not None and age_to is not None and age_from > age_to:
             self.problem(group["age_to"], f"{what}: age_to liegt unter age_from")
         capacity = self.number(f.get("capacity"), f"{what}, capacity")
-        if capacity is not None and capacity <= 0:
-            self.problem(f["capacity"], f"{what}: capacity muss größer als 0 sein")
+        if capacity is not None and (capacity <= 0 or capacity != int(capacity)):
+            self.problem(
+                f["capacity"], f"{what}: capacity muss eine ganze Zahl größer als 0 sein (Plätze)"
+            )
         measure = Measure(
             id=self.text(f.get("id"), f"{what}, id"),
             provider=self.text(f.get("provider"), f"{what}, provider"),

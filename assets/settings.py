@@ -133,7 +133,10 @@ _MINIMUM = {
     "allocation.budget_eur": 0,
     "index.min_population": 0,
     "index.dynamics_years": 1,
+    "supply.gap_min_share_within": 0,
 }
+# upper bounds: a fraction written as a percent (60 meaning 60 %) would mark every area as a gap
+_MAXIMUM = {"supply.gap_min_share_within": 1}
 _INTEGERS = {"disclosure.min_count", "disclosure.min_survey_n", "index.dynamics_years"}
 
 
@@ -151,6 +154,11 @@ def _check(name: str, example: Any, value: Any, path: Path) -> None:
         if name in _MINIMUM and value < _MINIMUM[name]:
             raise SettingsError(
                 f"{path}: {name} muss mindestens {_MINIMUM[name]} sein, nicht {shown(value)}"
+            )
+        if name in _MAXIMUM and value > _MAXIMUM[name]:
+            raise SettingsError(
+                f"{path}: {name} darf höchstens {_MAXIMUM[name]} sein (ein Anteil, 0,6 = 60 %), "
+                f"nicht {shown(value)}"
             )
     elif isinstance(example, list):
         if not isinstance(value, list) or not all(

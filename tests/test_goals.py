@@ -230,6 +230,12 @@ measures:
     target_group: {age_from: 6, age_to: 14}
     facility: [TR-01-E002, TR-01-E003]
     capacity: 0
+  - id: M-4
+    provider: TR-01
+    title: Hausaufgabenhilfe
+    areas: [SR-01]
+    target_group: {age_from: 6, age_to: 14}
+    capacity: 12.5
 """
 
 
@@ -248,7 +254,8 @@ def test_facility_must_be_one_id(tmp_path):
         load_goals(path, set(BY_ID), SAMPLE_AREAS)
     assert str(error.value).splitlines()[1:] == [
         f"{path}:18: Maßnahme M-3, facility: erwartet einen Text",
-        f"{path}:19: Maßnahme M-3: capacity muss größer als 0 sein",
+        f"{path}:19: Maßnahme M-3: capacity muss eine ganze Zahl größer als 0 sein (Plätze)",
+        f"{path}:25: Maßnahme M-4: capacity muss eine ganze Zahl größer als 0 sein (Plätze)",
     ]
 
 

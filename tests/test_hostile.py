@@ -167,6 +167,7 @@ def test_formula_like_provider_values_are_plain_text_in_the_feedback_files(hosti
         ("disclosure: 3", "disclosure erwartet eine Zuordnung"),
         ("supply: {target_groups: {kita: EW_U3}}", "supply.target_groups.kita erwartet eine Liste"),
         ("limits: {max_file_mb: -1}", "limits.max_file_mb muss mindestens 0 sein"),
+        ("supply: {gap_min_share_within: 60}", "supply.gap_min_share_within darf höchstens 1"),
     ],
 )
 def test_settings_of_the_wrong_type_or_below_their_minimum_are_refused(tmp_path, body, message):
