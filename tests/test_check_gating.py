@@ -10,11 +10,14 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import dagster as dg
 import pytest
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
 from assets.ingest.archive import archive_landing_files, mark_refreshed, save_state
+from checks import gate
 from checks.gate import blocking_checks_upstream, unmet_blocking_checks
 from pipelines.alerts import ALERT_COMMAND_ENV, ALERTS_LOG, refresh_failure_alert
 from pipelines.definitions import defs
@@ -283,3 +286,76 @@ def test_the_sensors_run_reruns_the_reconciliation_and_a_publish_alone_is_refuse
     alerted = alert_lines(refreshed)
     assert [fields[2] for fields in alerted] == [result.run_id, alone.run_id]
     assert RECONCILIATION.name in alerted[0][3] and RECONCILIATION.name in alerted[1][3]
+
+
+# --- two refreshes at once: a reason only another run in progress can settle is waited for -----
+
+
+class _Runs:
+    """A stand-in for the instance: check history, run states and materializations, changing
+    as the other run proceeds (one step per poll)."""
+
+    def __init__(self, steps):
+        self.steps, self.polls = steps, 0
+        self.event_log_storage = self
+
+    def _now(self):
+        return self.steps[min(self.polls - 1, len(self.steps) - 1)]  # the poll under way
+
+    def get_asset_check_execution_history(self, check, limit):
+        self.polls += 1
+        return self._now()["history"]
+
+    def get_run_by_id(self, run_id):
+        return SimpleNamespace(is_finished=run_id not in self._now()["running"])
+
+    def get_latest_materialization_event(self, asset):
+        return self._now()["materialized"].get(asset.to_user_string())
+
+
+def _record(run_id, status, timestamp):
+    return SimpleNamespace(run_id=run_id, status=status, event=SimpleNamespace(timestamp=timestamp))
+
+
+def _materialized(run_id, timestamp):
+    return SimpleNamespace(run_id=run_id, timestamp=timestamp)
+
+
+PASSED, PLANNED = AssetCheckExecutionRecordStatus.SUCCEEDED, AssetCheckExecutionRecordStatus.PLANNED
+
+
+def test_a_publish_waits_for_the_other_run_to_check_what_it_materialized(monkeypatch):
+    monkeypatch.setattr(gate, "_POLL_S", 0)
+    mine = _record("A", PASSED, 10.0)
+    before = {
+        "history": [_record("B", PLANNED, 9.0), mine],
+        "running": {"A", "B"},
+        "materialized": {"raw": _materialized("B", 12.0)},
+    }  # B re-ran raw, not checked yet
+    after = {
+        "history": [_record("B", PASSED, 13.0), mine],
+        "running": {"A", "B"},
+        "materialized": {"raw": _materialized("B", 12.0)},
+    }
+    runs = _Runs([before, before, after])
+    assert unmet_blocking_checks(runs, TOY_GRAPH, PUBLISHED, own_run_id="A") == {}
+    assert runs.polls == 3  # waited two polls for B's evaluation
+
+
+def test_a_run_that_ended_without_checking_what_it_materialized_is_refused_at_once(monkeypatch):
+    monkeypatch.setattr(gate, "_POLL_S", 0)
+    ended = {
+        "history": [_record("B", PLANNED, 9.0), _record("A", PASSED, 10.0)],
+        "running": {"A"},
+        "materialized": {"raw": _materialized("B", 12.0)},
+    }
+    runs = _Runs([ended])
+    [reason] = unmet_blocking_checks(runs, TOY_GRAPH, PUBLISHED, own_run_id="A").values()
+    assert reason.startswith("seit der letzten Prüfung") and runs.polls == 1
+
+
+def test_waiting_for_another_run_ends_with_a_refusal_after_the_limit(monkeypatch):
+    monkeypatch.setattr(gate, "_POLL_S", 0)
+    stuck = {"history": [_record("B", PLANNED, 9.0)], "running": {"B"}, "materialized": {}}
+    reasons = unmet_blocking_checks(_Runs([stuck]), TOY_GRAPH, PUBLISHED, wait_s=0)
+    assert reasons == {"raw_matches_control": "nicht ausgeführt / did not run"}

@@ -49,7 +49,9 @@ def published_warehouse(
     """
     # the graph of every asset and check: a run of a subset sees only its own
     graph = context.job_def.asset_layer.asset_graph.source_asset_graph
-    reasons = unmet_blocking_checks(context.instance, graph, context.asset_key)
+    reasons = unmet_blocking_checks(
+        context.instance, graph, context.asset_key, own_run_id=context.run_id
+    )
     if reasons:
         raise dg.Failure(
             description=gate_message(reasons, warehouse.published_path.name),
