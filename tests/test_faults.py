@@ -209,6 +209,7 @@ def sb_target_group(warehouse: Warehouse) -> list[tuple]:
 # --- idempotency: months already loaded, run again ---------------------------------------------
 
 
+@pytest.mark.slow  # two full refreshes in subprocesses (about 35 s)
 def test_a_backfill_over_months_already_loaded_changes_no_table(tmp_path, root, instance_home):
     warehouse = Warehouse(warehouse_dir=str(tmp_path / "wh"))
     data_root = DataRoot(data_dir=str(root))
@@ -267,6 +268,7 @@ def inode(path: Path) -> int | None:
         return None
 
 
+@pytest.mark.slow  # two concurrent full refreshes (about 45 s)
 @pytest.mark.skipif(not Path("/proc/locks").exists(), reason="needs Linux's /proc/locks")
 def test_two_runs_started_at_once_both_succeed_one_writer_at_a_time(tmp_path, root, instance_home):
     """Observed from outside: DuckDB's own lock on internal.duckdb (POSIX) is only ever held by
