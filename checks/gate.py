@@ -61,9 +61,8 @@ def unmet_blocking_checks(
     deadline = time.monotonic() + wait_s
     while True:
         reasons, pending = _assess(instance, asset_graph, key, own_run_id)
-        if not pending or time.monotonic() >= deadline:
-            return {**reasons, **pending}
-        if reasons:  # a settled refusal does not get better by waiting
+        # a settled refusal does not get better by waiting
+        if not pending or reasons or time.monotonic() >= deadline:
             return {**reasons, **pending}
         time.sleep(_POLL_S)
 
