@@ -22,14 +22,14 @@ from collections.abc import Sequence
 
 import duckdb
 
-from pipelines.incremental import code_version
+from assets.fingerprint import code_fingerprint
 
 
 def fingerprint(
     con: duckdb.DuckDBPyConnection, queries: Sequence[tuple[str, list]], settings: dict
 ) -> str:
     """The inputs fingerprint of the `queries` (SQL, parameters) and `settings`."""
-    digest = hashlib.sha256(code_version().encode())
+    digest = hashlib.sha256(code_fingerprint().encode())
     digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     for sql, params in queries:
         rows, hashes = con.execute(

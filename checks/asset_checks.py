@@ -30,10 +30,10 @@ from assets.ingest.assets import (
     zensus_grid,
 )
 from assets.metadata import markdown_table
+from assets.resources import DataRoot, Warehouse
 from assets.warehouse import insert_frame
 from checks import indicator_checks
 from checks.reconciliation import population_reconciliation
-from pipelines.resources import DataRoot, Warehouse
 
 # What identifies an offending row for the data team: where it came from and its key.
 ROW_KEYS = {

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.resources import WAREHOUSE_DIR_ENV
 from pipelines.jobs import REFRESH_JOB_NAME
-from pipelines.resources import WAREHOUSE_DIR_ENV
 
 ALERT_COMMAND_ENV = "SOZIALPLANUNG_ALERT_COMMAND"
 ALERTS_LOG = "alerts.log"

@@ -2,7 +2,7 @@
 
 Steps run in one process (`in_process_executor`): DuckDB allows one writing process per file.
 Writes to the internal file are serialised by the warehouse's lock file (see
-`pipelines/resources.py`), and the instance runs one run at a time (`dagster.yaml`).
+`assets/resources.py`), and the instance runs one run at a time (`dagster.yaml`).
 """
 
 import os
@@ -13,11 +13,12 @@ from assets.controlling.assets import CONTROLLING_ASSETS
 from assets.indicators.assets import INDICATOR_ASSETS
 from assets.ingest.assets import INGEST_ASSETS, PROVIDER_ASSETS
 from assets.publish.assets import PUBLISH_ASSETS
+from assets.resources import default_resources
 from assets.supply.assets import SUPPLY_ASSETS
 from checks.asset_checks import ASSET_CHECKS
 from pipelines.alerts import refresh_failure_alert
 from pipelines.jobs import refresh_job
-from pipelines.resources import default_resources
+from pipelines.partitions import monthly_assets_partitions, with_partitions
 from pipelines.schedules import monthly_refresh_schedule
 from pipelines.sensors import landing_files_sensor, refresh_completed
 
@@ -40,14 +41,17 @@ def executor_from_env() -> dg.ExecutorDefinition:
 
 
 defs = dg.Definitions(
-    assets=[
-        *INGEST_ASSETS,
-        *PROVIDER_ASSETS,
-        *INDICATOR_ASSETS,
-        *SUPPLY_ASSETS,
-        *CONTROLLING_ASSETS,
-        *PUBLISH_ASSETS,
-    ],
+    assets=with_partitions(
+        [
+            *INGEST_ASSETS,
+            *PROVIDER_ASSETS,
+            *INDICATOR_ASSETS,
+            *SUPPLY_ASSETS,
+            *CONTROLLING_ASSETS,
+            *PUBLISH_ASSETS,
+        ],
+        monthly_assets_partitions,
+    ),
     asset_checks=ASSET_CHECKS,
     jobs=[refresh_job],
     schedules=[monthly_refresh_schedule],

@@ -20,7 +20,7 @@ population reconciliation (on `small_area_statistics`, reading `genesis_values` 
 GENESIS control totals changed. A blocking check thus runs again on the new data, and the assets
 downstream of it (the published file) wait for it and stay as they are when it fails; the publish
 asset also refuses to run when a blocking check on its inputs failed or did not run since its
-asset changed (`checks/gate.py`).
+asset changed (`assets/publish/gate.py`).
 
 Which months: the months a change really affects, derived from what reads them, so that the
 run's result equals a full refresh:
@@ -70,6 +70,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from assets.fingerprint import code_fingerprint
 from assets.ingest.archive import (
     LANDING_STATE,
     changed_since_refresh,
@@ -90,9 +91,6 @@ from pipelines.landing import (
     size_limit,
 )
 
-REPO = Path(__file__).resolve().parent.parent
-# what decides the tables besides the landing files: the code and the pinned dependencies
-CODE = ("assets", "checks", "pipelines", "requirements.lock")
 ARCHIVE_ASSET = "landing_archive"
 PLAN_TAG = "sozialplanung/plan"  # `full` or `changes`: a run planned here
 BASE_TAG = "sozialplanung/base_state"  # the refreshed state a `changes` run was planned from
@@ -107,19 +105,6 @@ _FOLDERS = {
     ("statistics", "zensus"): "zensus_grid",
     ("surveys", "needs"): "needs_survey_responses",
 }
-
-
-def code_version() -> str:
-    """SHA-256 over the pipeline's source files and the lock file (not the sample or tests)."""
-    digest = hashlib.sha256()
-    for entry in CODE:
-        path = REPO / entry
-        files = sorted(path.rglob("*")) if path.is_dir() else [path]
-        for file in files:
-            if file.is_file() and "__pycache__" not in file.parts:
-                digest.update(file.relative_to(REPO).as_posix().encode() + b"\0")
-                digest.update(file.read_bytes())
-    return digest.hexdigest()
 
 
 def source_assets(changed: list[str]) -> set[str] | None:
@@ -330,7 +315,7 @@ def plan_changes(root: Path, archive: Path, asset_graph: dg.BaseAssetGraph) -> R
     """
     limit = size_limit(root)
     all_months = months_in_root(root, limit)
-    changed = changed_since_refresh(root, archive, code_version(), limit)
+    changed = changed_since_refresh(root, archive, code_fingerprint(), limit)
     if changed is None:
         return plan_full(root, all_months)
     selection = assets_to_refresh(changed, asset_graph)
@@ -372,7 +357,7 @@ def complete_refresh(instance: dg.DagsterInstance, run: dg.DagsterRun, archive: 
     ]
     if not states:
         return False
-    return mark_refreshed(archive, code_version(), states[-1])
+    return mark_refreshed(archive, code_fingerprint(), states[-1])
 
 
 def plan_key(plan: RefreshPlan, root: Path) -> str:

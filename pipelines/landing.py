@@ -30,8 +30,8 @@ from assets.ingest.parsing import (
 )
 from assets.ingest.providers import discover
 from assets.ingest.statistics import read_coded
+from assets.partitions import monthly, partition_months
 from assets.settings import DEFAULTS, SettingsError, load_settings
-from pipelines.partitions import monthly, partition_months
 
 
 def size_limit(root: Path) -> float:

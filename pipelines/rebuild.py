@@ -16,8 +16,8 @@ import dagster as dg
 import duckdb
 
 from assets.ingest.archive import restore_root
+from assets.resources import INTERNAL_DB, WAREHOUSE_DIR_ENV, DataRoot, Warehouse
 from pipelines.alerts import alert_on_error, alert_refresh_failure
-from pipelines.resources import INTERNAL_DB, WAREHOUSE_DIR_ENV, DataRoot, Warehouse
 from pipelines.run import refresh
 
 

@@ -21,6 +21,7 @@ import sys
 import dagster as dg
 import duckdb
 
+from assets.resources import DATA_DIR_ENV, WAREHOUSE_DIR_ENV, DataRoot, Warehouse
 from pipelines.alerts import (
     ALERTS_LOG,
     alert_failed_run,
@@ -36,7 +37,6 @@ from pipelines.incremental import (
     plan_full,
 )
 from pipelines.jobs import REFRESH_JOB_NAME
-from pipelines.resources import DATA_DIR_ENV, WAREHOUSE_DIR_ENV, DataRoot, Warehouse
 
 # Step events go to the Dagster UI; the terminal only shows warnings and the summary.
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}

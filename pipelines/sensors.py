@@ -17,9 +17,9 @@ update` runs seen by the daemon) the new base once the run has succeeded.
 import dagster as dg
 
 from assets.ingest.archive import refreshed_state
+from assets.resources import DataRoot, Warehouse
 from pipelines.incremental import PLAN_TAG, complete_refresh, plan_changes, plan_key
 from pipelines.jobs import REFRESH_JOB_NAME, refresh_job
-from pipelines.resources import DataRoot, Warehouse
 
 
 @dg.sensor(

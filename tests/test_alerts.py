@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.resources import WAREHOUSE_DIR_ENV, DataRoot, Warehouse
 from pipelines.alerts import (
     ALERT_COMMAND_ENV,
     ALERTS_LOG,
@@ -16,7 +17,6 @@ from pipelines.alerts import (
 from pipelines.definitions import defs
 from pipelines.jobs import REFRESH_JOB_NAME
 from pipelines.rebuild import rebuild
-from pipelines.resources import WAREHOUSE_DIR_ENV, DataRoot, Warehouse
 from pipelines.run import refresh
 from tests.conftest import make_tiny_root, write
 

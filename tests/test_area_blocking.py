@@ -15,7 +15,7 @@ import pandas as pd
 
 from assets.ingest.assets import areas as areas_asset
 from assets.ingest.assets import genesis_values, small_area_statistics, zensus_grid
-from pipelines.resources import DataRoot, Warehouse
+from assets.resources import DataRoot, Warehouse
 from tests.conftest import make_tiny_root, write
 
 

@@ -26,7 +26,7 @@ from assets.ingest.parsing import MAX_XLSX_RATIO
 from assets.ingest.providers import discover, read_reports
 from assets.ingest.statistics import read_small_area_statistics
 from assets.ingest.zensus import read_zensus
-from pipelines.resources import DataRoot, Warehouse
+from assets.resources import DataRoot, Warehouse
 from tests.conftest import AGS, write, write_areas_geojson
 
 
@@ -329,7 +329,7 @@ def test_a_file_over_the_roots_size_limit_is_not_opened_and_the_others_load(tmp_
 
 
 def test_links_out_of_the_data_root_are_never_followed(tmp_path):
-    from pipelines.resources import DataRoot
+    from assets.resources import DataRoot
 
     outside = write(tmp_path / "outside" / "secret.csv", STAT_HEADER + "\n" + STAT_GOOD[0])
     root = tmp_path / "root"

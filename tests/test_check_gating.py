@@ -16,14 +16,15 @@ import dagster as dg
 import pytest
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
+from assets.fingerprint import code_fingerprint
 from assets.ingest.archive import archive_landing_files, mark_refreshed, save_state
-from checks import gate
-from checks.gate import blocking_checks_upstream, unmet_blocking_checks
+from assets.publish import gate
+from assets.publish.gate import blocking_checks_upstream, unmet_blocking_checks
+from assets.resources import WAREHOUSE_DIR_ENV, DataRoot, Warehouse
 from pipelines.alerts import ALERT_COMMAND_ENV, ALERTS_LOG, refresh_failure_alert
 from pipelines.definitions import defs
-from pipelines.incremental import code_version, plan_changes
+from pipelines.incremental import plan_changes
 from pipelines.jobs import REFRESH_JOB_NAME
-from pipelines.resources import WAREHOUSE_DIR_ENV, DataRoot, Warehouse
 from pipelines.sensors import landing_files_sensor
 from tests.conftest import REPO, add_provider_files, make_tiny_root, run_pipeline
 
@@ -55,7 +56,7 @@ def refreshed_root(tmp_path) -> Path:
     root = make_tiny_root(tmp_path / "root")
     archive = tmp_path / "wh" / "archive"
     archive_landing_files(root, archive)
-    assert mark_refreshed(archive, code_version(), save_state(archive))
+    assert mark_refreshed(archive, code_fingerprint(), save_state(archive))
     return root
 
 

@@ -5,11 +5,11 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from assets.fingerprint import code_fingerprint
 from assets.ingest.archive import archive_landing_files, mark_refreshed, save_state
+from assets.resources import DataRoot, Warehouse
 from pipelines.definitions import defs
-from pipelines.incremental import code_version
 from pipelines.jobs import RANGE_END_TAG, RANGE_START_TAG
-from pipelines.resources import DataRoot, Warehouse
 from pipelines.sensors import landing_files_sensor
 from tests.conftest import write
 
@@ -57,7 +57,7 @@ def _completed_refresh(root, warehouse_dir) -> dict:
     """Sensor resources for `root` whose warehouse has a completed refresh of its current files."""
     archive = warehouse_dir / "archive"
     archive_landing_files(root, archive)
-    assert mark_refreshed(archive, code_version(), save_state(archive))
+    assert mark_refreshed(archive, code_fingerprint(), save_state(archive))
     return {
         "data_root": DataRoot(data_dir=str(root)),
         "warehouse": Warehouse(warehouse_dir=str(warehouse_dir)),

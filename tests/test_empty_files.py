@@ -10,7 +10,7 @@ from assets.ingest.assets import (
     small_area_statistics,
     zensus_grid,
 )
-from pipelines.resources import DataRoot, Warehouse
+from assets.resources import DataRoot, Warehouse
 from tests.conftest import make_tiny_root
 
 EMPTY = {

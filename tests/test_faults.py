@@ -16,10 +16,10 @@ import pytest
 
 from assets.ingest.archive import _entries, archive_landing_files, restore_root
 from assets.ingest.providers import discover
+from assets.resources import DataRoot, Warehouse
 from pipelines.definitions import defs
 from pipelines.jobs import REFRESH_JOB_NAME, range_tags
 from pipelines.rebuild import rebuild
-from pipelines.resources import DataRoot, Warehouse
 from pipelines.run import refresh, refresh_changed
 from tests.checksums import table_checksums
 from tests.conftest import add_provider_files, make_tiny_root, write

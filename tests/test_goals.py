@@ -18,7 +18,7 @@ from assets.ingest.assets import (
     satisfaction_responses,
 )
 from assets.planning import Goal, Goals, PlanningError, Target, load_goals
-from pipelines.resources import DataRoot, Warehouse
+from assets.resources import DataRoot, Warehouse
 from tests.conftest import add_provider_files, write
 
 M1 = "05999000"

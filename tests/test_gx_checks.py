@@ -10,13 +10,13 @@ import datetime as dt
 import dagster as dg
 import pandas as pd
 
+from assets.resources import Warehouse
 from assets.warehouse import insert_frame
 from checks.asset_checks import (
     measure_reports_expectations,
     needs_survey_responses_expectations,
     small_area_statistics_expectations,
 )
-from pipelines.resources import Warehouse
 
 
 def report(measure: str, area: str, participants: float, target_group: float, row: int = 2) -> dict:

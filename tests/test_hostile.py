@@ -16,10 +16,10 @@ import pytest
 from openpyxl import load_workbook
 
 from assets.ingest.assets import areas as areas_asset
+from assets.resources import DataRoot, Warehouse
 from assets.settings import SettingsError, load_settings
 from pipelines.definitions import defs
 from pipelines.jobs import REFRESH_JOB_NAME, range_tags
-from pipelines.resources import DataRoot, Warehouse
 from tests.conftest import make_tiny_root, write, write_areas_geojson
 
 # --- links ---------------------------------------------------------------------------------------

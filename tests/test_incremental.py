@@ -15,6 +15,7 @@ from assets.ingest.archive import (
     save_state,
 )
 from assets.ingest.assets import landing_archive
+from assets.resources import DataRoot, Warehouse
 from bench.new_month import hold_back, let_land
 from pipelines.definitions import defs
 from pipelines.incremental import (
@@ -25,7 +26,6 @@ from pipelines.incremental import (
     months_to_refresh,
     source_assets,
 )
-from pipelines.resources import DataRoot, Warehouse
 from tests.checksums import table_checksums
 from tests.conftest import generate_root, run_pipeline, write
 

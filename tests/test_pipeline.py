@@ -4,10 +4,10 @@ import dagster as dg
 import duckdb
 import pytest
 
+from assets.resources import DataRoot, Warehouse
 from pipelines.definitions import defs
 from pipelines.incremental import plan_full
 from pipelines.jobs import REFRESH_JOB_NAME, range_tags
-from pipelines.resources import DataRoot, Warehouse
 from tests.conftest import add_provider_files, write
 
 

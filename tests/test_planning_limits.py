@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from assets.fingerprint import code_fingerprint
 from assets.ingest.archive import archive_landing_files, mark_refreshed, save_state
 from pipelines.definitions import defs
-from pipelines.incremental import code_version, plan_changes, plan_full
+from pipelines.incremental import plan_changes, plan_full
 from pipelines.landing import months_in_root
 from tests.conftest import make_tiny_root, write
 
@@ -66,7 +67,7 @@ def test_the_month_scan_reads_no_file_above_the_limit_nor_through_a_link(limited
 def test_planning_the_changes_reads_no_file_above_the_limit(limited_root, tmp_path):
     archive = tmp_path / "wh" / "archive"
     archive_landing_files(limited_root, archive)
-    assert mark_refreshed(archive, code_version(), save_state(archive))
+    assert mark_refreshed(archive, code_fingerprint(), save_state(archive))
     big_files(limited_root, tmp_path / "outside")
     graph = defs.resolve_asset_graph()
     plan, peak = peak_bytes(lambda: plan_changes(limited_root, archive, graph))

@@ -15,8 +15,8 @@ import duckdb
 import pytest
 
 from assets.ingest.archive import archive_landing_files
+from assets.resources import DataRoot, InternalWarehouseMissing, Warehouse
 from pipelines.jobs import REFRESH_JOB_NAME, range_tags
-from pipelines.resources import DataRoot, InternalWarehouseMissing, Warehouse
 from pipelines.run import refresh
 from tests.checksums import table_checksums
 from tests.conftest import add_provider_files, dagster_cli, make_tiny_root, write

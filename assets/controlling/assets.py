@@ -24,10 +24,10 @@ from assets.ingest.assets import (
     small_area_statistics,
 )
 from assets.metadata import markdown_table, table_metadata
+from assets.partitions import monthly, run_slice
 from assets.planning import Goals, load_goals, refuse_link
+from assets.resources import DataRoot, Warehouse
 from assets.warehouse import insert_frame, replace_table
-from pipelines.partitions import monthly_assets_partitions, slice_of
-from pipelines.resources import DataRoot, Warehouse
 
 GROUP = "controlling"
 
@@ -60,7 +60,7 @@ def _replace_months(con, table: str, frame, months: list[str]) -> None:
     kinds={"pandas", "duckdb"},
     owners=OWNERS,
     deps=[measure_reports, satisfaction_responses, small_area_statistics, facilities],
-    partitions_def=monthly_assets_partitions,
+    partitions_def=monthly,
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def measure_kpis(
@@ -75,7 +75,7 @@ def measure_kpis(
     share, n) from the surveys of the month's quarter. A planned measure that did not report is a
     row with `report_status = 'missing'`, never zero participants.
     """
-    months = slice_of(context.partition_keys).months
+    months = run_slice(context).months
     with warehouse.connect() as con:
         goals = _goals(con, data_root)
         kpis = compute_measure_kpis(
@@ -106,7 +106,7 @@ def measure_kpis(
     kinds={"pandas", "duckdb"},
     owners=OWNERS,
     deps=[measure_kpis],
-    partitions_def=monthly_assets_partitions,
+    partitions_def=monthly,
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def kpi_status(
@@ -120,7 +120,7 @@ def kpi_status(
     ceiling is good when below), in percent; green and yellow thresholds from settings
     `traffic_light`; KPIs without a target or value get `none`.
     """
-    months = slice_of(context.partition_keys).months
+    months = run_slice(context).months
     lights = data_root.settings()["traffic_light"]
     with warehouse.connect() as con:
         goals = _goals(con, data_root)

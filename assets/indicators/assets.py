@@ -11,10 +11,10 @@ from assets.indicators.social_index import compute_social_index
 from assets.indicators.values import build_indicator_values
 from assets.ingest.assets import OWNERS, areas, small_area_statistics
 from assets.metadata import markdown_table, table_metadata
+from assets.partitions import monthly, run_slice
 from assets.planning import load_goals
+from assets.resources import DataRoot, Warehouse
 from assets.warehouse import replace_table
-from pipelines.partitions import monthly_assets_partitions, slice_of
-from pipelines.resources import DataRoot, Warehouse
 
 GROUP = "indicators"
 
@@ -34,7 +34,7 @@ def indicator_catalog(warehouse: Warehouse) -> dg.MaterializeResult:
     kinds={"duckdb"},
     owners=OWNERS,
     deps=[areas, small_area_statistics, indicator_catalog],
-    partitions_def=monthly_assets_partitions,
+    partitions_def=monthly,
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def indicator_values(
@@ -47,7 +47,7 @@ def indicator_values(
     deleted and rewritten, so re-running a month or a backfill never adds rows twice. With
     per-municipality partitions (`pipelines/partitions.py`) the slice is also cut by AGS.
     """
-    scope = slice_of(context.partition_keys)
+    scope = run_slice(context)
     months = scope.months
     where, params = "list_contains(?, strftime(reference_date, '%Y-%m'))", [months]
     if scope.municipalities is not None:

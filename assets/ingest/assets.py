@@ -18,10 +18,10 @@ from assets.ingest.provider_metadata import provider_metadata
 from assets.ingest.provider_metadata import rejected_rows_markdown as rejected_rows_markdown
 from assets.ingest.quarantine import IngestResult, split_oversized
 from assets.metadata import markdown_table, table_metadata
+from assets.partitions import monthly, partition_months, run_slice
 from assets.planning import PlanningError, load_goals
+from assets.resources import DataRoot, Warehouse
 from assets.warehouse import insert_frame, replace_source, replace_table
-from pipelines.partitions import monthly_assets_partitions, partition_months, slice_of
-from pipelines.resources import DataRoot, Warehouse
 
 GROUP = "ingest"
 OWNERS = ["team:sozialplanung-daten"]
@@ -374,7 +374,7 @@ def facilities(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResul
     owners=OWNERS,
     freshness_policy=MONTHLY_FRESHNESS,
     deps=[areas],
-    partitions_def=monthly_assets_partitions,
+    partitions_def=monthly,
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
 def measure_reports(
@@ -385,7 +385,7 @@ def measure_reports(
     A month's slice (rows, quarantine, file bookkeeping) is deleted and rewritten, so a corrected
     resubmission replaces the earlier delivery and re-running a month never adds twice.
     """
-    months = slice_of(context.partition_keys).months
+    months = run_slice(context).months
     inventory = providers.discover(data_root.path)
     files, oversized = _provider_oversized(
         inventory.of_kind("report", months), data_root, providers.REPORTS

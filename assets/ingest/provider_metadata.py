@@ -12,7 +12,7 @@ import pandas as pd
 from assets.ingest.quarantine import IngestResult
 from assets.metadata import markdown_table
 from assets.publish.feedback import REJECTED_COLUMNS, feedback_tables
-from pipelines.resources import Warehouse
+from assets.resources import Warehouse
 
 REJECTED_SHOWN = 20  # rejected rows listed per provider; the feedback files have all of them
 

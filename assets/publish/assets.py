@@ -21,13 +21,13 @@ from assets.planning import load_goals
 from assets.publish.docs import document_published_file
 from assets.publish.exports import write_exports
 from assets.publish.feedback import REJECTED_COLUMNS, feedback_tables, write_feedback
+from assets.publish.gate import gate_message, unmet_blocking_checks
 from assets.publish.swap import publish_atomically
 from assets.publish.tables import published_metadata, write_published_tables
 from assets.report import city_maps_png, distributions_png, page_files, render_report
 from assets.report.data import load as load_report_data
+from assets.resources import DataRoot, Warehouse
 from assets.supply.assets import SUPPLY_ASSETS
-from checks.gate import gate_message, unmet_blocking_checks
-from pipelines.resources import DataRoot, Warehouse
 
 GROUP = "publish"
 
@@ -45,7 +45,7 @@ def published_warehouse(
 
     Built as a new file and swapped in with an atomic rename, so an analyst holding the old file
     open never blocks the refresh and never sees half of it. Refused, leaving the old file, while
-    a blocking check on its inputs failed or has not run on their current data (`checks/gate.py`).
+    a blocking check on its inputs failed or has not run on their current data (`assets/publish/gate.py`).
     """
     # the graph of every asset and check: a run of a subset sees only its own
     graph = context.job_def.asset_layer.asset_graph.source_asset_graph

@@ -17,10 +17,10 @@ from assets.ingest.assets import (
 )
 from assets.metadata import markdown_table, table_metadata
 from assets.publish.swap import replace_folder
+from assets.resources import DataRoot, Warehouse
 from assets.supply.maps import disclosed_coverage, supply_map_png
 from assets.supply.table import compute_supply
 from assets.warehouse import replace_table
-from pipelines.resources import DataRoot, Warehouse
 
 GROUP = "supply"
 OFFER_LABELS = {
