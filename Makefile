@@ -9,7 +9,7 @@ export SOZIALPLANUNG_WAREHOUSE_DIR ?= $(CURDIR)/data/warehouse
 export GX_ANALYTICS_ENABLED := False
 export DAGSTER_DISABLE_TELEMETRY := 1
 
-.PHONY: install run update rebuild test test-slow lint format ui sample bench clean
+.PHONY: install run update rebuild test test-slow lint format ui sample bench docs clean
 
 install: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 
@@ -65,6 +65,10 @@ sample: install
 # NRW-scale benchmark (generates its data roots once under bench/roots/, not committed).
 bench: install
 	$(PY) -m bench.run
+
+# The documentation site from docs/ (MkDocs, built-in theme) into site/, not committed.
+docs: install
+	$(VENV)/bin/mkdocs build --strict -d site
 
 clean:
 	rm -rf data/warehouse $(DAGSTER_HOME)
