@@ -6,7 +6,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assets.publish.tables import protect_consistently
+from assets.publish.queries import protect_consistently
 
 K = 3
 
@@ -263,7 +263,7 @@ def test_shared_counts_are_hidden_alike_and_no_small_count_follows_from_all_tota
     # An attacker knows every published figure and every published total. The unknowns are the
     # hidden counts: one denominator per area (shared), one numerator per indicator and area.
     # Where indicators sharing a count leave different areas out of their totals, the difference
-    # of two totals can still fix a count (README, "Disclosure control": a known limit), so the
+    # of two totals can still fix a count (docs/disclosure.md: a known limit), so the
     # whole system is checked where every indicator's total covers the same areas.
     if frame["status"].ne("ok").any():
         return

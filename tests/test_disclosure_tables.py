@@ -15,7 +15,7 @@ from assets.publish.controlling import (
     supply_sql,
 )
 from assets.publish.disclosure import hidden_counts_sql
-from assets.publish.tables import COUNT_NUMERATORS, allocation_sql, write_indicator_values
+from assets.publish.queries import COUNT_NUMERATORS, allocation_sql, write_indicator_values
 from tests.test_pipeline import run_refresh
 
 K, MIN_DENOMINATOR, MIN_SURVEY_N = 3, 20, 5

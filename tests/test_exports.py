@@ -17,8 +17,8 @@ from assets.planning import KPI_NAMES
 from assets.publish.docs import document_published_file
 from assets.publish.exports import GPKG, SHEETS, XLSX, write_exports
 from assets.publish.swap import publish_atomically
-from assets.publish.tables import PUBLISHED_DDL
 from assets.publish.views import KPI_TEXT, german_number, views
+from assets.registry import PUBLISHED_DDL
 from assets.settings import DEFAULTS
 
 SQUARE = "POLYGON((0 0, 100 0, 100 100, 0 100, 0 0))"

@@ -14,7 +14,7 @@ import pytest
 from assets.indicators.catalog import BY_ID
 from assets.indicators.goals import compute_goal_progress
 from assets.planning import Goal, PlanningError, load_goals
-from assets.publish.tables import goal_progress_sql
+from assets.publish.queries import goal_progress_sql
 from tests.conftest import write
 
 M1, M2 = "05999000", "05888000"

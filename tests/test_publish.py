@@ -8,8 +8,8 @@ import duckdb
 import pandas as pd
 import pytest
 
+from assets.publish.queries import goal_progress_sql
 from assets.publish.swap import publish_atomically, run_inside
-from assets.publish.tables import goal_progress_sql
 from tests.test_disclosure import protect
 
 
