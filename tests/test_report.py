@@ -18,9 +18,11 @@ import pandas as pd
 import pytest
 from matplotlib.image import imread
 
-from assets.report import ReportSummary, city_maps_png, render, render_report
+from assets.report import ReportSummary, city_maps_png, page_files, render_report
+from assets.report.area_page import supply_rows
+from assets.report.cells import cell, number
 from assets.report.data import load
-from assets.report.render import cell, number, page_files
+from assets.report.measures import goals_view
 
 CHROMIUM = shutil.which("chromium") or (
     "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
@@ -192,7 +194,7 @@ def test_shares_and_progress_are_shown_as_the_percent_they_are_published_in():
         "municipality_places_per_1000": 250.0, "share_within_distance": 62.5, "gap": True,
         "gap_rank": 1, "unserved": 150, "gap_reason": "…", "status": "ok",
     }  # fmt: skip
-    assert render._supply_rows([supply])[0]["within"].text == "62,5"
+    assert supply_rows([supply])[0]["within"].text == "62,5"
     goal = pd.DataFrame(
         [
             {
@@ -204,7 +206,7 @@ def test_shares_and_progress_are_shown_as_the_percent_they_are_published_in():
             }
         ]
     )  # fmt: skip
-    assert render._goals_view(goal, [])[0]["progress"].text == "40"
+    assert goals_view(goal, [])[0]["progress"].text == "40"
 
 
 def chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:

@@ -26,6 +26,9 @@ from assets.report.labels import (
 
 # A time series as (dates as datetime64, values as float), both in date order.
 Series = tuple[np.ndarray, np.ndarray]
+# Pixels (width, height): a distribution beside its figures, a trend small enough for a table cell.
+DISTRIBUTION_SIZE = (300, 64)
+TREND_SIZE = (150, 34)
 
 
 @dataclass(frozen=True)
@@ -130,15 +133,14 @@ def choropleth(
     )
 
 
-def distribution(
-    values: np.ndarray, city: float | None, title: str, width: int = 300, height: int = 64
-) -> str:
+def distribution(values: np.ndarray, city: float | None, title: str) -> str:
     """One indicator across areas: a box (quartiles, median, whiskers to the furthest value within
     1.5 interquartile ranges, as a box plot draws them) over the area values as dots, jittered from
     a fixed seed so the picture is the same on every run, and the city value as a red line.
 
     Returns an empty string when there is nothing to draw.
     """
+    width, height = DISTRIBUTION_SIZE
     marks = values[np.isfinite(values)]
     city = city if city is not None and np.isfinite(city) else None
     domain = marks if city is None else np.append(marks, city)
@@ -201,12 +203,13 @@ def _tick_label(value: float) -> str:
     return f"{round(value, 10):g}".replace(".", ",").replace("-", "−")
 
 
-def trend(area: Series, city: Series, title: str, width: int = 150, height: int = 34) -> str:
+def trend(area: Series, city: Series, title: str) -> str:
     """The area's values (blue) against the city's (grey, dashed) over the Stichtage.
 
     Each series is (dates, values) in date order; missing values break the line rather than
     drop to zero. Returns an empty string when neither has a value, so the page shows "–".
     """
+    width, height = TREND_SIZE
     days = [dates.astype("datetime64[D]").astype(np.int64) for dates, _ in (area, city)]
     values = np.concatenate([area[1], city[1]])
     finite = values[np.isfinite(values)]
