@@ -1,21 +1,23 @@
-"""Benchmark data roots, generated once with `data/generate_sample.py` and cached in `bench/roots/`.
+"""Benchmark data roots, generated once with the sample generator (`data/generate_sample.py`, the
+package `data/sample_generator/`) and cached in `bench/roots/`.
 
-A root is regenerated only when the generator file's hash or the parameters change; both are kept
-in `bench/roots/<name>/.bench-marker.json`.
+A root is regenerated only when the generator's code (the hash over its files) or the parameters
+change; both are kept in `bench/roots/<name>/.bench-marker.json`.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import shutil
 import time
 from pathlib import Path
 
+from data import sample_generator
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-GENERATOR = REPO / "data" / "generate_sample.py"
+GENERATOR_DIR = REPO / "data" / "sample_generator"
 ROOTS = BENCH / "roots"
 MARKER = ".bench-marker.json"
 SEED = 20261124
@@ -42,14 +44,11 @@ SIZES: dict[str, dict | None] = {
 
 
 def generator_hash() -> str:
-    return hashlib.sha256(GENERATOR.read_bytes()).hexdigest()
-
-
-def _load_generator():
-    spec = importlib.util.spec_from_file_location("bench_generate_sample", GENERATOR)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """SHA-256 over the generator's Python files, each with its path (a moved file counts)."""
+    digest = hashlib.sha256()
+    for path in [REPO / "data" / "generate_sample.py", *sorted(GENERATOR_DIR.glob("*.py"))]:
+        digest.update(path.relative_to(REPO).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def root_for(name: str, *, generate: bool = True, log=print) -> tuple[Path, dict]:
@@ -68,7 +67,7 @@ def root_for(name: str, *, generate: bool = True, log=print) -> tuple[Path, dict
     if out.exists():
         shutil.rmtree(out)
     t0 = time.perf_counter()
-    _load_generator().generate(out, **params)
+    sample_generator.generate(out, **params)
     seconds = time.perf_counter() - t0
     marker.write_text(json.dumps(wanted, indent=1))
     log(f"  generated in {seconds:.1f} s")

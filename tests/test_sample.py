@@ -1,7 +1,6 @@
 """The shipped sample: reproducible from its generator, and plausible once run through the pipeline."""
 
 import filecmp
-import importlib.util
 from pathlib import Path
 
 import duckdb
@@ -9,16 +8,8 @@ import pytest
 
 from assets.report import render_report
 from assets.report.data import load as load_report_data
+from data.sample_generator import generate
 from tests.conftest import REPO, SAMPLE, run_pipeline
-
-
-def load_generator():
-    spec = importlib.util.spec_from_file_location(
-        "generate_sample", REPO / "data" / "generate_sample.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def all_files(root: Path) -> list[str]:
@@ -26,7 +17,7 @@ def all_files(root: Path) -> list[str]:
 
 
 def test_generator_reproduces_the_committed_sample_byte_for_byte(tmp_path):
-    load_generator().generate(tmp_path / "sample")
+    generate(tmp_path / "sample")
     files = all_files(SAMPLE)
     assert files == all_files(tmp_path / "sample")
     match, mismatch, errors = filecmp.cmpfiles(SAMPLE, tmp_path / "sample", files, shallow=False)
@@ -92,7 +83,7 @@ def test_sample_defects_are_quarantined_with_reasons(sample_run):
 
 def test_another_data_root_with_two_municipalities_runs_without_code_changes(tmp_path):
     root = tmp_path / "kreis"
-    load_generator().generate(
+    generate(
         root, seed=7, municipalities=2, areas=12, population=40_000, providers=2, months=13, years=3
     )
     stdout = run_pipeline(root, tmp_path / "wh", tmp_path)
