@@ -3,6 +3,7 @@
 import base64
 
 import dagster as dg
+import duckdb
 import pandas as pd
 
 from assets import inputs
@@ -16,21 +17,13 @@ from assets.ingest.assets import (
     zensus_grid,
 )
 from assets.metadata import markdown_table, table_metadata
-from assets.publish.swap import replace_folder
 from assets.resources import DataRoot, Warehouse
-from assets.supply.maps import disclosed_coverage, supply_map_png
-from assets.supply.table import compute_supply
+from assets.supply.gaps import latest_stichtag, top_gaps
+from assets.supply.maps import disclosed_coverage, stored_maps, write_maps
+from assets.supply.table import AREAS_QUERY, compute_supply, source_queries
 from assets.warehouse import replace_table
 
 GROUP = "supply"
-OFFER_LABELS = {
-    "kita": "Kindertagesstätten",
-    "familienzentrum": "Familienzentren",
-    "jugendzentrum": "Jugendzentren",
-    "seniorentreff": "Seniorentreffs",
-    "beratung": "Beratungsstellen",
-    "quartiersbuero": "Quartiersbüros",
-}
 
 
 @dg.asset(
@@ -45,117 +38,83 @@ def supply(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     Places per 1,000 of the offer type's target population (settings `supply.target_groups`),
     the population-weighted share (in percent) of Zensus grid cells within the walking distance of
     the nearest open facility, and gaps (coverage below `gap_coverage_factor` × the municipality's
-    value or reach below `gap_min_share_within`, a fraction: 0.6 = 60 %) ranked by need: areas with `needs_action` first, then by
-    status class, then by unserved target population (persons). A map per offer type is attached
-    below and written to `maps/` in the warehouse folder; like the published `supply`, it shows
-    no coverage for a target population below `disclosure.min_denominator` (grey, "keine
-    Angabe"). When its inputs (areas, facilities, population
-    Stichtage, grid, social index, settings) are what the last run used and the maps are there,
-    the stored table and maps are kept (`assets/inputs.py`).
+    value or reach below `gap_min_share_within`, a fraction: 0.6 = 60 %) ranked by need: areas
+    with `needs_action` first, then by status class, then by unserved target population
+    (persons). A map per offer type is attached below and written to `maps/` in the warehouse
+    folder; like the published `supply`, it shows no coverage for a target population below
+    `disclosure.min_denominator` (grey, "keine Angabe"). When its inputs (areas, facilities,
+    population Stichtage, grid, social index, settings) are what the last run used and the maps
+    are there, the stored table and maps are kept (`assets/inputs.py`).
     """
     all_settings = data_root.settings()
     settings = all_settings["supply"]
     # the maps leave the pipeline like the published file: no rate on a small target population
     min_denominator = all_settings["disclosure"]["min_denominator"]
-    # Only population counts matter here; the monthly Bundesagentur rows are most of the table.
-    codes = sorted({"EW"} | {c for group in settings["target_groups"].values() for c in group})
-    queries = {
-        "facilities": ("SELECT * FROM facilities", []),
-        "population": (
-            "SELECT municipality_ags, area_id, reference_date, code, value "
-            "FROM small_area_statistics WHERE list_contains(?, code)",
-            [codes],
-        ),
-        "grid": ("SELECT cell_id, x_3035, y_3035, population FROM zensus_grid", []),
-        "social_index": ("SELECT * FROM social_index", []),
-    }
-    areas_query = ("SELECT municipality_ags, area_id, geometry_wkt FROM areas", [])
+    queries = source_queries(settings)
+    folder = warehouse.path / "maps"
     with warehouse.connect() as con:
         key = inputs.fingerprint(
             con,
-            [areas_query, *queries.values()],
+            [AREAS_QUERY, *queries.values()],
             {**settings, "map_min_denominator": min_denominator},
         )
-        maps = _stored_maps(warehouse)
+        maps = stored_maps(folder)
         recomputed = not (maps and inputs.unchanged(con, "supply", key))
         if recomputed:
-            polygons = area_polygons(con)
-            frames = {name: con.execute(*query).df() for name, query in queries.items()}
-            result = compute_supply(polygons, *frames.values(), settings)
-            con.execute("BEGIN TRANSACTION")
-            replace_table(con, "supply", result)
-            inputs.forget(con, "supply")  # until the maps match the table again
-            con.execute("COMMIT")
+            polygons, facility_rows, result = _recompute(con, queries, settings)
         else:
             result = con.execute("SELECT * FROM supply").df()
         metadata = table_metadata(con, "supply")
     if recomputed:
         with warehouse.exclusive():
             shown = disclosed_coverage(result, min_denominator)
-            maps = _write_maps(warehouse, polygons, shown, frames["facilities"])
+            maps = write_maps(folder, polygons, shown, facility_rows)
         with warehouse.connect() as con:
             inputs.record(con, "supply", key)  # only now are table and maps complete
-    latest = result[result["reference_date"] == result["reference_date"].max()]
-    top = (
-        latest[latest["gap"]]
-        .sort_values(["offer_type", "gap_rank"])
-        .groupby("offer_type")
-        .head(3)[
-            [
-                "offer_type",
-                "gap_rank",
-                "area_id",
-                "places_per_1000",
-                "municipality_places_per_1000",
-                "share_within_distance",
-                "unserved",
-                "gap_reason",
-            ]
-        ]
-    )
     return dg.MaterializeResult(
         metadata={
             **metadata,
-            "gaps_latest": int(latest["gap"].sum()),
-            "top_gaps_latest": dg.MetadataValue.md(markdown_table(top)),
-            **{
-                f"map_{offer}": dg.MetadataValue.md(_inline_png(png, offer))
-                for offer, png in maps.items()
-            },
+            **_gaps_metadata(result),
+            **_maps_metadata(maps),
             "recomputed": recomputed,
         }
     )
 
 
-def _write_maps(
-    warehouse: Warehouse, polygons, result: pd.DataFrame, facility_frame: pd.DataFrame
-) -> dict[str, bytes]:
-    folder = warehouse.path / "maps"
-    staging = folder.with_name("maps.new")
-    staging.mkdir(parents=True, exist_ok=True)
-    maps = {}
-    for offer in sorted(result["offer_type"].unique()):
-        title = f"Versorgung: {OFFER_LABELS.get(offer, offer)}"
-        png = supply_map_png(polygons, result, facility_frame, offer, title)
-        (staging / f"supply_{offer}.png").write_bytes(png)
-        maps[offer] = png
-    replace_folder(staging, folder)
-    return maps
+def _recompute(
+    con: duckdb.DuckDBPyConnection, queries: dict, settings: dict
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Compute and store the `supply` table; its polygons and facilities go on to the maps.
+
+    The stored fingerprint is forgotten in the same transaction as the table is replaced, so a
+    run that fails before the maps are written recomputes next time instead of keeping them.
+    """
+    polygons = area_polygons(con)
+    frames = {name: con.execute(*query).df() for name, query in queries.items()}
+    result = compute_supply(polygons, *frames.values(), settings)
+    con.execute("BEGIN TRANSACTION")
+    replace_table(con, "supply", result)
+    inputs.forget(con, "supply")  # until the maps match the table again
+    con.execute("COMMIT")
+    return polygons, frames["facilities"], result
 
 
-def _stored_maps(warehouse: Warehouse) -> dict[str, bytes]:
-    """The maps of the last run, by offer type (empty when the folder is missing)."""
-    folder = warehouse.path / "maps"
-    if not folder.is_dir():
-        return {}
+def _gaps_metadata(result: pd.DataFrame) -> dict:
+    latest = latest_stichtag(result)
     return {
-        path.stem.removeprefix("supply_"): path.read_bytes()
-        for path in sorted(folder.glob("supply_*.png"))
+        "gaps_latest": int(latest["gap"].sum()),
+        "top_gaps_latest": dg.MetadataValue.md(markdown_table(top_gaps(latest))),
     }
 
 
-def _inline_png(png: bytes, offer: str) -> str:
-    return f"![Karte {offer}](data:image/png;base64,{base64.b64encode(png).decode()})"
+def _maps_metadata(maps: dict[str, bytes]) -> dict:
+    """Each offer type's map inline, so the UI shows it without access to the warehouse folder."""
+    return {
+        f"map_{offer}": dg.MetadataValue.md(
+            f"![Karte {offer}](data:image/png;base64,{base64.b64encode(png).decode()})"
+        )
+        for offer, png in maps.items()
+    }
 
 
 SUPPLY_ASSETS = [supply]

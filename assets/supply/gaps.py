@@ -140,3 +140,32 @@ def _month(dates: pd.Series) -> pd.Series:
     """Year and month as one number (a plain integer joins much faster than a Period)."""
     stamps = as_timestamps(dates)
     return stamps.dt.year * 12 + stamps.dt.month
+
+
+# What the asset metadata shows of the latest Stichtag: the most urgent gaps per offer type.
+TOP_GAPS_PER_OFFER = 3
+TOP_GAP_COLUMNS = [
+    "offer_type",
+    "gap_rank",
+    "area_id",
+    "places_per_1000",
+    "municipality_places_per_1000",
+    "share_within_distance",
+    "unserved",
+    "gap_reason",
+]
+
+
+def latest_stichtag(rows: pd.DataFrame) -> pd.DataFrame:
+    """The supply rows of the latest population Stichtag."""
+    return rows[rows["reference_date"] == rows["reference_date"].max()]
+
+
+def top_gaps(latest: pd.DataFrame) -> pd.DataFrame:
+    """The `TOP_GAPS_PER_OFFER` highest-ranked gaps of each offer type, in rank order."""
+    return (
+        latest[latest["gap"]]
+        .sort_values(["offer_type", "gap_rank"])
+        .groupby("offer_type")
+        .head(TOP_GAPS_PER_OFFER)[TOP_GAP_COLUMNS]
+    )

@@ -7,6 +7,7 @@ runs and the same input gives the same bytes: the PNG carries no software or tim
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -14,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from assets.publish.swap import replace_folder
 from assets.supply.accessibility import PROJECTED_CRS
 from assets.supply.coverage import AREA_KEY, as_timestamps, valid_at
 
@@ -21,6 +23,14 @@ FIGSIZE_IN = (8.0, 8.0)
 DPI = 100
 NO_VALUE_COLOUR = "#d9d9d9"
 FACILITY_COLOUR = "#2166ac"
+OFFER_LABELS = {
+    "kita": "Kindertagesstätten",
+    "familienzentrum": "Familienzentren",
+    "jugendzentrum": "Jugendzentren",
+    "seniorentreff": "Seniorentreffs",
+    "beratung": "Beratungsstellen",
+    "quartiersbuero": "Quartiersbüros",
+}
 
 
 def disclosed_coverage(supply_rows: pd.DataFrame, min_denominator: float) -> pd.DataFrame:
@@ -108,3 +118,33 @@ def _facility_points(
     return gpd.GeoDataFrame(
         geometry=gpd.points_from_xy(chosen["lon"], chosen["lat"]), crs="EPSG:4326"
     ).to_crs(PROJECTED_CRS)
+
+
+def write_maps(
+    folder: Path, polygons: gpd.GeoDataFrame, supply_rows: pd.DataFrame, facilities: pd.DataFrame
+) -> dict[str, bytes]:
+    """A map per offer type of `supply_rows` as `supply_<offer>.png` in `folder`, by offer type.
+
+    The maps are written into a staging folder that replaces `folder` only when all are done, so
+    a reader never finds the maps of two runs side by side.
+    """
+    staging = folder.with_name(f"{folder.name}.new")
+    staging.mkdir(parents=True, exist_ok=True)
+    maps = {}
+    for offer in sorted(supply_rows["offer_type"].unique()):
+        title = f"Versorgung: {OFFER_LABELS.get(offer, offer)}"
+        png = supply_map_png(polygons, supply_rows, facilities, offer, title)
+        (staging / f"supply_{offer}.png").write_bytes(png)
+        maps[offer] = png
+    replace_folder(staging, folder)
+    return maps
+
+
+def stored_maps(folder: Path) -> dict[str, bytes]:
+    """The maps of the last run, by offer type (empty when the folder is missing)."""
+    if not folder.is_dir():
+        return {}
+    return {
+        path.stem.removeprefix("supply_"): path.read_bytes()
+        for path in sorted(folder.glob("supply_*.png"))
+    }

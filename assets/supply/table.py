@@ -34,6 +34,29 @@ COLUMNS = [
     "gap_reason",
 ]
 
+# Read only to fingerprint the inputs: the polygons come from `area_polygons`.
+AREAS_QUERY = ("SELECT municipality_ags, area_id, geometry_wkt FROM areas", [])
+
+
+def source_queries(supply_settings: dict) -> dict[str, tuple[str, list]]:
+    """(SQL, parameters) of `compute_supply`'s inputs after the polygons, in its argument order.
+
+    Only the population counts the target groups need are read: the monthly Bundesagentur rows
+    are most of `small_area_statistics`.
+    """
+    groups = supply_settings["target_groups"].values()
+    codes = sorted({"EW"} | {code for group in groups for code in group})
+    return {
+        "facilities": ("SELECT * FROM facilities", []),
+        "population": (
+            "SELECT municipality_ags, area_id, reference_date, code, value "
+            "FROM small_area_statistics WHERE list_contains(?, code)",
+            [codes],
+        ),
+        "grid": ("SELECT cell_id, x_3035, y_3035, population FROM zensus_grid", []),
+        "social_index": ("SELECT * FROM social_index", []),
+    }
+
 
 def compute_supply(
     polygons: gpd.GeoDataFrame,
