@@ -1,4 +1,8 @@
-"""Materialization metadata every asset reports: row count, column schema, a Markdown preview."""
+"""Materialization metadata every asset reports: row count, column schema, a Markdown preview.
+
+Column descriptions come from the table registry (`assets/registry/`): "Deutsch | English", the
+internal texts for the internal file, the published file's own comments for the published one.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import base64
 import dagster as dg
 import duckdb
 import pandas as pd
+
+from assets.registry import BY_NAME, column_text
 
 # Survey tables hold single answers: their previews show answers per group, never one
 # respondent's answer (the UI is for the data team, but single answers have no place in it).
@@ -41,10 +47,29 @@ def table_metadata(
     return {
         "dagster/row_count": count,
         "dagster/column_schema": dg.TableSchema(
-            columns=[dg.TableColumn(name=name, type=dtype) for name, dtype in schema]
+            columns=[
+                dg.TableColumn(name=name, type=dtype, description=_internal_text(table, name))
+                for name, dtype in schema
+            ]
         ),
         "preview": dg.MetadataValue.md(markdown_table(preview)),
     }
+
+
+def _internal_text(table: str, column: str) -> str | None:
+    doc = column_text(table, column, published=False)
+    return None if doc is None else f"{doc[0]} | {doc[1]}"
+
+
+def column_schema(table: str) -> dg.TableSchema:
+    """The declared columns of an internal table with their types and texts, for an asset's
+    definition metadata (`dagster/column_schema`), known before it has ever run."""
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(name=c.name, type=c.type, description=_internal_text(table, c.name))
+            for c in BY_NAME[table].columns_of(published=False)
+        ]
+    )
 
 
 def frame_metadata(frame: pd.DataFrame, preview_rows: int = 10) -> dict:
@@ -75,10 +100,11 @@ def database_metadata(
     `table.column`, a table of the tables with their rows and columns, a preview of one table.
 
     A file analysts open has many tables; the schema names each column with its table so the
-    UI's column search finds `indicator_values.value` as well as `supply.value`.
+    UI's column search finds `indicator_values.value` as well as `supply.value`, and describes it
+    with the file's own comment (the registry's text with the settings' suppression rules).
     """
     columns = con.execute(
-        "SELECT table_name, column_name, data_type FROM duckdb_columns() "
+        "SELECT table_name, column_name, data_type, comment FROM duckdb_columns() "
         "WHERE database_name = current_database() AND NOT internal "
         "AND table_name IN (SELECT table_name FROM duckdb_tables() "
         "WHERE database_name = current_database()) "
@@ -94,7 +120,11 @@ def database_metadata(
         "dagster/row_count": int(overview["rows"].sum()),
         "dagster/column_schema": dg.TableSchema(
             columns=[
-                dg.TableColumn(name=f"{row.table_name}.{row.column_name}", type=row.data_type)
+                dg.TableColumn(
+                    name=f"{row.table_name}.{row.column_name}",
+                    type=row.data_type,
+                    description=row.comment or None,
+                )
                 for row in columns.itertuples(index=False)
             ]
         ),
