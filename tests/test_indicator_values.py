@@ -5,8 +5,18 @@ import pandas as pd
 import pytest
 
 from assets.indicators.catalog import BY_ID, INDICATORS, catalog_frame
-from assets.indicators.values import compute_indicator_values
+from assets.indicators.values import COLUMNS, build_indicator_values
 from assets.warehouse import ensure_schema, insert_frame
+
+
+def compute_indicator_values(
+    con: duckdb.DuckDBPyConnection, indicators: list, months: list[str] | None = None
+) -> pd.DataFrame:
+    """What the `indicator_values` asset computes (`build_indicator_values`), as a frame."""
+    build_indicator_values(con, indicators, months, "_computed_values")
+    frame = con.execute("SELECT * FROM _computed_values").df()
+    con.execute("DROP TABLE _computed_values")
+    return frame[COLUMNS]
 
 
 @pytest.fixture

@@ -76,12 +76,12 @@ def inhabited_cells(grid: pd.DataFrame, polygons: gpd.GeoDataFrame) -> Cells:
 
 
 def nearest_distance(
-    centres: np.ndarray, facilities: np.ndarray, max_distance: float | None = None
+    centres: np.ndarray, facilities: np.ndarray, max_distance: float
 ) -> np.ndarray:
     """Metres from each centre to the nearest facility point (STRtree); infinite without any.
 
-    With `max_distance`, facilities farther away are not searched for (the distance is then
-    infinite): a bounded search is several times faster over a state's 600,000 grid cells.
+    Facilities farther than `max_distance` are not searched for (the distance is then infinite):
+    a bounded search is several times faster over a state's 600,000 grid cells.
     """
     distance = np.full(len(centres), np.inf)
     if len(facilities) and len(centres):

@@ -4,9 +4,10 @@ An area has a gap for an offer type when its coverage is below `gap_coverage_fac
 municipality's value, or when less than `gap_min_share_within` of its inhabitants live within
 walking distance of a facility. `share_within_distance` is in percent (DESIGN §8), while the
 setting keeps its meaning as a fraction (0.6 = 60 %): it is converted at the comparison, so
-settings files written before shares were published in percent mean what they always meant. A NULL input (unknown target population, no grid cells, no walking
-distance for the type) is no evidence of a gap: the other criterion may still flag one, but NULL
-alone never does, so `gap` is always True or False and the reason says which criterion fired.
+settings files written before shares were published in percent mean what they always meant.
+A NULL input (unknown target population, no grid cells, no walking distance for the type) is no
+evidence of a gap: the other criterion may still flag one, but NULL alone never does, so `gap`
+is always True or False and the reason says which criterion fired.
 """
 
 from __future__ import annotations
@@ -46,15 +47,13 @@ def flag_gaps(rows: pd.DataFrame, supply_settings: dict) -> pd.DataFrame:
     min_share = float(supply_settings["gap_min_share_within"])  # a fraction: 0.6 = 60 %
     # in percent, rounded so that 0.29 means exactly 29 % (0.29 * 100 is 28.999999999999996)
     min_percent = round(min_share * 100, 9)
-    low_coverage = (rows["places_per_1000"] < factor * rows["municipality_places_per_1000"]).fillna(
-        False
-    )
+    city_rate = rows["municipality_places_per_1000"]
+    low_coverage = (rows["places_per_1000"] < factor * city_rate).fillna(False)
     low_reach = (rows["share_within_distance"] < min_percent).fillna(False)
     gap = (low_coverage | low_reach).astype(bool)
     walking = rows["offer_type"].map(supply_settings.get("walking_distance_m", {}))
-    reasons = np.full(
-        len(rows), None, dtype=object
-    )  # texts only for the gaps: a state has 400k rows
+    # texts only for the gaps: a state has 400k rows
+    reasons = np.full(len(rows), None, dtype=object)
     hit = gap.to_numpy()
     reasons[hit] = [
         _reason(coverage, reach, places, city, share, walk, factor, min_percent)
