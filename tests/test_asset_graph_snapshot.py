@@ -1,9 +1,9 @@
 """Snapshot of the asset graph: keys, groups, dependencies, checks, partitions, owners and kinds.
 
 A refactoring must not change the graph a data team sees in the UI (asset keys and check names
-are contracts: sensors, schedules and bookmarks name them). A deliberate change rewrites the snapshot with
-`SOZIALPLANUNG_UPDATE_SNAPSHOTS=1 pytest tests/test_asset_graph_snapshot.py`; the diff then shows
-in review what changed.
+are contracts: sensors, schedules and bookmarks name them). A deliberate change rewrites the
+snapshot with `SOZIALPLANUNG_UPDATE_SNAPSHOTS=1 pytest tests/test_asset_graph_snapshot.py`; the
+diff then shows in review what changed.
 """
 
 from __future__ import annotations
