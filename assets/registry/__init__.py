@@ -20,9 +20,11 @@ __all__ = [
     "INTERNAL_TABLES",
     "PUBLISHED_DDL",
     "PUBLISHED_TABLES",
+    "TABLES",
     "Column",
     "Table",
     "column_text",
+    "publish_order",
 ]
 
 TABLES: tuple[Table, ...] = (
