@@ -222,10 +222,6 @@ KPI_STATUS_ROLLING = Table(
 )
 
 
-def _lights(name: str, de: str, en: str) -> Column:
-    return Column(name, "BIGINT", de, en)
-
-
 GOAL_MEASURE_STATUS = Table(
     "goal_measure_status",
     "Ampeln der Maßnahmen je Ziel und Monat",
@@ -241,11 +237,12 @@ GOAL_MEASURE_STATUS = Table(
         INDICATOR_ID,
         MEASURE_ID,
         MONTH,
-        _lights("green", "Kennzahlen grün", "KPIs green"),
-        _lights("yellow", "Kennzahlen gelb", "KPIs yellow"),
-        _lights("red", "Kennzahlen rot", "KPIs red"),
-        _lights(
+        Column("green", "BIGINT", "Kennzahlen grün", "KPIs green"),
+        Column("yellow", "BIGINT", "Kennzahlen gelb", "KPIs yellow"),
+        Column("red", "BIGINT", "Kennzahlen rot", "KPIs red"),
+        Column(
             "none",
+            "BIGINT",
             "Kennzahlen ohne Ampel (Ziel gesetzt, Wert fehlt)",
             "KPIs without light (target set, value missing)",
         ),
