@@ -1,8 +1,8 @@
-"""Resources: where the landing files are and where the warehouse lives, both from env vars.
+"""Resources: where the landing files are and where the warehouse lives.
 
-`SOZIALPLANUNG_DATA_DIR` (default: the shipped sample `data/sample`) and
-`SOZIALPLANUNG_WAREHOUSE_DIR` (default: `data/warehouse`) choose the data root and the output
-folder; the asset code never sees a path that did not come from here.
+The code location passes both paths in (`pipelines/definitions.py`: from `SOZIALPLANUNG_DATA_DIR`
+and `SOZIALPLANUNG_WAREHOUSE_DIR`, or from a test's own folders); the asset code never sees a
+path that did not come from here, and nothing here reads the environment.
 """
 
 from __future__ import annotations
@@ -19,12 +19,6 @@ import duckdb
 
 from assets.settings import load_settings
 from assets.warehouse import ensure_schema, read_every_table
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR_ENV = "SOZIALPLANUNG_DATA_DIR"
-WAREHOUSE_DIR_ENV = "SOZIALPLANUNG_WAREHOUSE_DIR"
-os.environ.setdefault(DATA_DIR_ENV, str(REPO_ROOT / "data" / "sample"))
-os.environ.setdefault(WAREHOUSE_DIR_ENV, str(REPO_ROOT / "data" / "warehouse"))
 
 INTERNAL_DB = "internal.duckdb"
 LOCK_FILE = "internal.duckdb.lock"
@@ -223,10 +217,3 @@ class Warehouse(dg.ConfigurableResource):
                 return None
             duckdb.connect(str(self.internal_path)).close()
             return message + "; wird vollständig neu aufgebaut."
-
-
-def default_resources() -> dict:
-    return {
-        "data_root": DataRoot(data_dir=dg.EnvVar(DATA_DIR_ENV)),
-        "warehouse": Warehouse(warehouse_dir=dg.EnvVar(WAREHOUSE_DIR_ENV)),
-    }

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.resources import WAREHOUSE_DIR_ENV
+from assets.resources import Warehouse
 from pipelines.jobs import REFRESH_JOB_NAME
 
 ALERT_COMMAND_ENV = "SOZIALPLANUNG_ALERT_COMMAND"
@@ -145,5 +145,5 @@ def alert_on_error(warehouse_dir: Path) -> Iterator[None]:
     description="Writes every failed run (refresh, sensor, schedule, UI) to alerts.log in the "
     "warehouse folder and calls SOZIALPLANUNG_ALERT_COMMAND if set (once per run).",
 )
-def refresh_failure_alert(context: dg.RunFailureSensorContext) -> None:
-    alert_failed_run(context.instance, context.dagster_run, Path(os.environ[WAREHOUSE_DIR_ENV]))
+def refresh_failure_alert(context: dg.RunFailureSensorContext, warehouse: Warehouse) -> None:
+    alert_failed_run(context.instance, context.dagster_run, warehouse.path)

@@ -12,12 +12,12 @@ alerts like `make run` (`pipelines/alerts.py`).
 import shutil
 import sys
 
-import dagster as dg
 import duckdb
 
 from assets.ingest.archive import restore_root
-from assets.resources import INTERNAL_DB, WAREHOUSE_DIR_ENV, DataRoot, Warehouse
+from assets.resources import INTERNAL_DB, DataRoot, Warehouse
 from pipelines.alerts import alert_on_error, alert_refresh_failure
+from pipelines.definitions import LocationSettings
 from pipelines.run import refresh
 
 
@@ -63,7 +63,7 @@ def keep_old_internal(warehouse: Warehouse) -> str:
 
 
 def main() -> int:
-    warehouse = Warehouse(warehouse_dir=dg.EnvVar(WAREHOUSE_DIR_ENV).get_value())
+    warehouse = Warehouse(warehouse_dir=str(LocationSettings.from_env().warehouse_path))
     with alert_on_error(warehouse.path):
         return rebuild(warehouse)
 

@@ -21,14 +21,14 @@ import sys
 import dagster as dg
 import duckdb
 
-from assets.resources import DATA_DIR_ENV, WAREHOUSE_DIR_ENV, DataRoot, Warehouse
+from assets.resources import DataRoot, Warehouse
 from pipelines.alerts import (
     ALERTS_LOG,
     alert_failed_run,
     alert_on_error,
     alert_refresh_failure,
 )
-from pipelines.definitions import defs
+from pipelines.definitions import LocationSettings, defs
 from pipelines.incremental import (
     PLAN_TAG,
     RefreshPlan,
@@ -43,8 +43,9 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def main(argv: list[str]) -> int:
-    data_root = DataRoot(data_dir=dg.EnvVar(DATA_DIR_ENV).get_value())
-    warehouse = Warehouse(warehouse_dir=dg.EnvVar(WAREHOUSE_DIR_ENV).get_value())
+    settings = LocationSettings.from_env()
+    data_root = DataRoot(data_dir=str(settings.data_path))
+    warehouse = Warehouse(warehouse_dir=str(settings.warehouse_path))
     if argv not in ([], ["--changed"]):
         print(__doc__)
         return 2

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.resources import WAREHOUSE_DIR_ENV, DataRoot, Warehouse
+from assets.resources import DataRoot, Warehouse
 from pipelines.alerts import (
     ALERT_COMMAND_ENV,
     ALERTS_LOG,
@@ -49,7 +49,6 @@ def test_a_failed_refresh_run_is_written_to_alerts_log_and_handed_to_the_hook(
     warehouse_dir = tmp_path / "wh"
     hook_out = tmp_path / "hook.txt"
     monkeypatch.setenv("DAGSTER_HOME", str(home))
-    monkeypatch.setenv(WAREHOUSE_DIR_ENV, str(warehouse_dir))
     monkeypatch.setenv(ALERT_COMMAND_ENV, f"sh -c 'cat > {hook_out}'")
 
     job = defs.resolve_job_def(REFRESH_JOB_NAME).get_subset(
@@ -76,6 +75,7 @@ def test_a_failed_refresh_run_is_written_to_alerts_log_and_handed_to_the_hook(
             dagster_event=failures[0].event_log_entry.dagster_event,
             dagster_instance=instance,
             dagster_run=run,
+            resources={"warehouse": Warehouse(warehouse_dir=str(warehouse_dir))},
         ).for_run_failure()
         refresh_failure_alert(context)
 
@@ -108,7 +108,6 @@ def test_a_failed_make_run_without_daemon_alerts_once_and_the_daemon_adds_nothin
     root = make_tiny_root(tmp_path / "root")
     write(root / "planning" / "settings.yaml", "limits: [")
     warehouse = Warehouse(warehouse_dir=str(tmp_path / "wh"))
-    monkeypatch.setenv(WAREHOUSE_DIR_ENV, str(warehouse.path))
     assert refresh(DataRoot(data_dir=str(root)), warehouse) == 1
 
     lines = (warehouse.path / ALERTS_LOG).read_text(encoding="utf-8").splitlines()
@@ -127,6 +126,7 @@ def test_a_failed_make_run_without_daemon_alerts_once_and_the_daemon_adds_nothin
             dagster_event=failure.event_log_entry.dagster_event,
             dagster_instance=instance,
             dagster_run=run,
+            resources={"warehouse": warehouse},
         ).for_run_failure()
         refresh_failure_alert(context)
     assert (warehouse.path / ALERTS_LOG).read_text(encoding="utf-8").splitlines() == lines

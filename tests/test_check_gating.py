@@ -20,9 +20,9 @@ from assets.fingerprint import code_fingerprint
 from assets.ingest.archive import archive_landing_files, mark_refreshed, save_state
 from assets.publish import gate
 from assets.publish.gate import blocking_checks_upstream, unmet_blocking_checks
-from assets.resources import WAREHOUSE_DIR_ENV, DataRoot, Warehouse
+from assets.resources import DataRoot, Warehouse
 from pipelines.alerts import ALERT_COMMAND_ENV, ALERTS_LOG, refresh_failure_alert
-from pipelines.definitions import defs
+from pipelines.definitions import WAREHOUSE_DIR_ENV, defs
 from pipelines.incremental import plan_changes
 from pipelines.jobs import REFRESH_JOB_NAME
 from pipelines.sensors import landing_files_sensor

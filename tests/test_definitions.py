@@ -4,14 +4,16 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+import duckdb
+import pytest
 
 from assets.fingerprint import code_fingerprint
 from assets.ingest.archive import archive_landing_files, mark_refreshed, save_state
 from assets.resources import DataRoot, Warehouse
-from pipelines.definitions import defs
+from pipelines.definitions import LocationSettings, build_definitions, defs
 from pipelines.jobs import RANGE_END_TAG, RANGE_START_TAG
 from pipelines.sensors import landing_files_sensor
-from tests.conftest import write
+from tests.conftest import REPO, write
 
 
 def test_definitions_load_with_job_schedule_sensor_and_checks():
@@ -150,3 +152,55 @@ def test_sensor_runs_the_months_of_a_new_surveys_quarter(tiny_root, tmp_path):
         assert _bounds(request) == ("2024-01-01", "2024-05-01")
         assert {"satisfaction_responses", "measure_kpis", "kpi_status"} <= _selected(request)
         assert "measure_reports" not in _selected(request)
+
+
+ENV_VARS = [
+    "SOZIALPLANUNG_DATA_DIR",
+    "SOZIALPLANUNG_WAREHOUSE_DIR",
+    "SOZIALPLANUNG_PARTITIONS",
+    "SOZIALPLANUNG_EXECUTOR",
+]
+
+
+def test_settings_from_the_environment_keep_the_variables_and_their_defaults(tmp_path, monkeypatch):
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    defaults = LocationSettings.from_env()
+    assert defaults == LocationSettings(
+        data_dir=str(REPO / "data" / "sample"), warehouse_dir=str(REPO / "data" / "warehouse")
+    )
+    assert (defaults.partitions, defaults.executor) == ("month", "in_process")
+    monkeypatch.setenv("SOZIALPLANUNG_DATA_DIR", str(tmp_path / "root"))
+    monkeypatch.setenv("SOZIALPLANUNG_WAREHOUSE_DIR", str(tmp_path / "wh"))
+    monkeypatch.setenv("SOZIALPLANUNG_EXECUTOR", "multiprocess")
+    settings = LocationSettings.from_env()
+    # set variables stay variables: the resources read them when a run starts (UI: from env)
+    assert isinstance(settings.data_dir, dg.EnvVar)
+    assert settings.data_dir.env_var_name == "SOZIALPLANUNG_DATA_DIR"
+    assert isinstance(settings.warehouse_dir, dg.EnvVar)
+    assert settings.data_path == tmp_path / "root"
+    assert settings.executor == "multiprocess"
+    monkeypatch.setenv("SOZIALPLANUNG_EXECUTOR", "threads")
+    with pytest.raises(ValueError, match="SOZIALPLANUNG_EXECUTOR must be in_process or multi"):
+        build_definitions(LocationSettings.from_env())
+
+
+def test_definitions_built_for_a_root_materialize_into_their_warehouse(tiny_root, tmp_path):
+    """No environment variable: the definitions' own resources point at the test's folders."""
+    location = build_definitions(
+        LocationSettings(data_dir=str(tiny_root), warehouse_dir=str(tmp_path / "wh"))
+    )
+    assert location.resources["data_root"].path == tiny_root.resolve()
+    job = location.resolve_job_def("refresh").get_subset(
+        asset_selection={dg.AssetKey("landing_archive")}
+    )
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert job.execute_in_process(instance=instance).success
+    con = duckdb.connect(str(tmp_path / "wh" / "internal.duckdb"), read_only=True)
+    try:
+        archived = con.execute("SELECT path FROM archive WHERE current ORDER BY path").fetchall()
+    finally:
+        con.close()
+    assert [path for (path,) in archived] == sorted(
+        p.relative_to(tiny_root).as_posix() for p in tiny_root.rglob("*") if p.is_file()
+    )

@@ -1,23 +1,24 @@
 """Per-municipality partitions: `SOZIALPLANUNG_PARTITIONS=month_municipality` (docs/scaling.md §3).
 
-The partitions are fixed when the definitions load, so every test here loads them in a process
-of its own with the switch set.
+The partitions are fixed when the definitions are built: the fast tests build them in process
+for their own root (`build_definitions`); the slow ones run `make run`'s entry point and the
+Dagster command line in processes of their own with the switch set.
 """
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
+from pipelines.definitions import LocationSettings, build_definitions
+from pipelines.jobs import range_tags
 from tests.checksums import table_checksums
-from tests.conftest import REPO, dagster_cli, generate_root, run_pipeline
+from tests.conftest import dagster_cli, generate_root, run_pipeline
 
 SWITCH = {"SOZIALPLANUNG_PARTITIONS": "month_municipality"}
 LAST_MONTH = "2026-10"  # the generator's last Bundesagentur month
+MONTHLY_ASSETS = {"measure_reports", "indicator_values", "measure_kpis", "kpi_status"}
 
 
 @pytest.fixture(scope="module")
@@ -34,52 +35,68 @@ def ags_of_area_files(root: Path) -> list[str]:
     return sorted(p.stem.rsplit("_", 1)[1] for p in (root / "areas").glob("*.geojson"))
 
 
-def python(code: str, root: Path, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=REPO,
-        env={**os.environ, "SOZIALPLANUNG_DATA_DIR": str(root), **env},
-        capture_output=True,
-        text=True,
-        timeout=300,
+def switched(root: Path, tmp_path: Path) -> LocationSettings:
+    return LocationSettings(
+        data_dir=str(root), warehouse_dir=str(tmp_path / "wh"), partitions="month_municipality"
     )
 
 
-DESCRIBE = """
-import json
-import dagster as dg
-from pipelines.definitions import defs
-from pipelines.jobs import range_tags
-job = defs.resolve_job_def("refresh")
-partitions = job.partitions_def
-print(json.dumps({
-    "dimensions": {d.name: d.partitions_def.get_partition_keys()[:3]
-                   for d in partitions.partitions_defs},
-    "tags": range_tags("2026-05-01", "2026-10-01"),
-}))
-"""
-
-
-def test_the_switch_partitions_the_monthly_assets_by_month_and_municipality(two_municipalities):
-    done = python(DESCRIBE, two_municipalities, SWITCH)
-    assert done.returncode == 0, done.stderr[-3000:]
-    described = json.loads(done.stdout.strip().splitlines()[-1])
+def test_the_switch_partitions_the_monthly_assets_by_month_and_municipality(
+    two_municipalities, tmp_path
+):
+    defs = build_definitions(switched(two_municipalities, tmp_path))
+    partitions = defs.resolve_job_def("refresh").partitions_def
     first, second = ags_of_area_files(two_municipalities)
-    assert described["dimensions"] == {
+    assert {
+        d.name: d.partitions_def.get_partition_keys()[:3] for d in partitions.partitions_defs
+    } == {
         "ags": [first, second],
         "month": ["2010-01-01", "2010-02-01", "2010-03-01"],
     }
+    graph = defs.resolve_asset_graph()
+    partitioned = {
+        key.to_user_string()
+        for key in graph.get_all_asset_keys()
+        if graph.get(key).partitions_def is not None
+    }
+    assert partitioned == MONTHLY_ASSETS
+    for name in MONTHLY_ASSETS:
+        assert graph.get(dg.AssetKey(name)).partitions_def == partitions, name
     # one run covers every municipality (the range is a rectangle of municipalities x months)
-    assert described["tags"] == {
+    assert range_tags("2026-05-01", "2026-10-01", partitions) == {
         "dagster/asset_partition_range_start": f"{first}|2026-05-01",
         "dagster/asset_partition_range_end": f"{second}|2026-10-01",
     }
 
 
-def test_an_unknown_partitioning_is_refused_when_the_definitions_load(two_municipalities):
-    done = python(DESCRIBE, two_municipalities, {"SOZIALPLANUNG_PARTITIONS": "weekly"})
-    assert done.returncode != 0
-    assert "SOZIALPLANUNG_PARTITIONS must be month or month_municipality" in done.stderr
+def test_the_environment_chooses_the_same_partitions(two_municipalities, tmp_path, monkeypatch):
+    """`range_tags` without partitions (the planner's call) follows the environment, as `defs`."""
+    monkeypatch.setenv("SOZIALPLANUNG_DATA_DIR", str(two_municipalities))
+    monkeypatch.setenv("SOZIALPLANUNG_PARTITIONS", "month_municipality")
+    first, second = ags_of_area_files(two_municipalities)
+    assert range_tags("2026-05-01", "2026-10-01") == {
+        "dagster/asset_partition_range_start": f"{first}|2026-05-01",
+        "dagster/asset_partition_range_end": f"{second}|2026-10-01",
+    }
+    monkeypatch.delenv("SOZIALPLANUNG_PARTITIONS")
+    assert range_tags("2026-05-01", "2026-10-01") == {
+        "dagster/asset_partition_range_start": "2026-05-01",
+        "dagster/asset_partition_range_end": "2026-10-01",
+    }
+
+
+def test_an_unknown_partitioning_is_refused_when_the_definitions_are_built(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOZIALPLANUNG_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SOZIALPLANUNG_PARTITIONS", "weekly")
+    settings = LocationSettings.from_env()
+    with pytest.raises(ValueError, match="SOZIALPLANUNG_PARTITIONS must be month or month_muni"):
+        build_definitions(settings)
+
+
+def test_per_municipality_partitions_need_a_municipality(tmp_path):
+    (tmp_path / "areas").mkdir()
+    with pytest.raises(ValueError, match="no municipality in the area files"):
+        build_definitions(switched(tmp_path, tmp_path))
 
 
 @pytest.mark.slow  # two refreshes of a two-municipality root with per-municipality partitions
