@@ -16,7 +16,6 @@ from assets.registry.model import DISCLOSURE_RULES, Column, Table
 __all__ = [
     "BY_NAME",
     "DISCLOSURE_RULES",
-    "INTERNAL_DDL",
     "INTERNAL_TABLES",
     "PUBLISHED_DDL",
     "PUBLISHED_TABLES",
@@ -55,7 +54,6 @@ def publish_order(tables: tuple[Table, ...]) -> tuple[Table, ...]:
 
 INTERNAL_TABLES = tuple(table for table in TABLES if table.internal)
 PUBLISHED_TABLES = publish_order(TABLES)
-INTERNAL_DDL = {table.name: table.ddl(published=False) for table in INTERNAL_TABLES}
 PUBLISHED_DDL = {table.name: table.ddl(published=True) for table in PUBLISHED_TABLES}
 
 

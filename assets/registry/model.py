@@ -134,9 +134,6 @@ class Table:
             f"{quoted(c.name)} {c.sql_type(published)}" for c in self.columns_of(published)
         )
 
-    def column(self, name: str) -> Column:
-        return next(c for c in self.columns if c.name == name)
-
 
 def quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
