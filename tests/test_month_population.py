@@ -20,9 +20,9 @@ from assets.controlling.target_population import (
     target_population_by_date,
 )
 from assets.indicators.catalog import BY_ID
-from assets.indicators.values import compute_indicator_values
 from assets.planning import Goals, Measure
 from assets.warehouse import ensure_schema, insert_frame
+from tests.test_indicator_values import compute_indicator_values
 
 AGS = "05999000"
 MEASURE = Measure("M-1", "TR-01", "Krabbelgruppe", ["SR-A"], 0, 2, 20.0, {})

@@ -9,7 +9,6 @@ never 0.
 from __future__ import annotations
 
 import duckdb
-import pandas as pd
 
 from assets.indicators.catalog import Indicator
 
@@ -204,13 +203,3 @@ def build_indicator_values(
     )
     con.execute(f"DROP TABLE {areas}")
     return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-
-
-def compute_indicator_values(
-    con: duckdb.DuckDBPyConnection, indicators: list[Indicator], months: list[str] | None = None
-) -> pd.DataFrame:
-    """The values of `build_indicator_values` as a frame (for tests and small data)."""
-    build_indicator_values(con, indicators, months, "_computed_values")
-    frame = con.execute("SELECT * FROM _computed_values").df()
-    con.execute("DROP TABLE _computed_values")
-    return frame[COLUMNS]
