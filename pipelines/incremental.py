@@ -8,12 +8,12 @@ succeeded, `complete_refresh` makes that state the new base: `pipelines/run.py` 
 sensor. A run that fails leaves the base where it was, so its changes are planned again; a run
 started another way (the schedule, the UI) does not move it.
 
-Which assets: each landing folder is read by one source asset; a changed file re-runs that asset
-and everything downstream of it, and the archive (`landing_archive`) always runs so that every
+Which assets: each delivery format names the source asset that reads it (`assets/ingest/
+formats.py`); a changed file re-runs that asset and everything downstream of it, and the archive (`landing_archive`) always runs so that every
 new file version is kept. Tables of the assets left out stay as the last run wrote them, which
 is correct because their input files did not change. A change to the area polygons or to
-`planning/` (settings, goals) can touch any figure, so it — like any file outside the known
-folders — runs everything, and so does a changed code version.
+`planning/` (settings, goals) can touch any figure, so it — like any file of no known
+format — runs everything, and so does a changed code version.
 
 Which checks: every asset check whose asset or additional input the run selects, e.g. the
 population reconciliation (on `small_area_statistics`, reading `genesis_values` too) when only the
@@ -22,38 +22,14 @@ downstream of it (the published file) wait for it and stay as they are when it f
 asset also refuses to run when a blocking check on its inputs failed or did not run since its
 asset changed (`assets/publish/gate.py`).
 
-Which months: the months a change really affects, derived from what reads them, so that the
-run's result equals a full refresh:
-
-- a statistics file: from the earliest month of its rows that differ from the archived previous
-  content (the Bundesagentur's new month is usually appended to a yearly file) through the data
-  root's last month, because population figures are the denominators of every later month (as-of
-  join) until the next Stichtag, and a year later of `population_change`.
-- a provider's report for month M: M (its `measure_reports` slice and `measure_kpis` row) and the
-  two following months, whose rolling 3-month view (`kpi_status_rolling`) includes M, up to the
-  data root's last month. The controlling assets are month-partitioned, so a rolling month can
-  only be rewritten by running its partition; re-running M+1 and M+2 rewrites identical slices,
-  which is cheap (a provider's month) and idempotent. One exception needs every month: a measure
-  is expected to report from its first reported month on (`measure_kpis` writes `missing` rows
-  from then), so when the change may move a measure's first month, the rows of all other months
-  may change. That is the case when a measure id of the file's old or new content (or of another
-  file of the same provider and month, which may replace it) appears in no report file of the
-  same provider for an earlier month. Earlier rows count by their raw measure id, also when the
-  reader rejected them.
-- a provider's satisfaction survey: the months of the calendar quarters of its `Befragungsdatum`
-  values (old and new content), because every month of a quarter shows the quarter's
-  satisfaction, plus the two months after each quarter for the rolling view; within the data
-  root's months. A survey whose content cannot be read (or has no `Befragungsdatum` column) runs
-  every month; a single unreadable date is a rejected row and concerns no month.
-- a provider's facility inventory: every month. `measure_kpis` takes a measure's capacity from
-  its facility in each month the facility was open, and a corrected validity date moves that
-  span; the inventory changes rarely, so finding the months of the changed rows is not worth it.
-- needs survey, Zensus grid, GENESIS control totals: no monthly asset reads them.
-- areas, `planning/`, anything unknown: every month.
-
-Planning never reads a file the ingest refuses (above `limits.max_file_mb`, or a link; see
-`pipelines/landing.py`): such a statistics file, report or survey counts like one whose content
-is unknown, so its months run as if it could hold any (from the first month, every month).
+Which months: each delivery format declares the months a change of one of its files touches
+(its month impact, `assets/ingest/formats.py`; the rules and why in
+`assets/ingest/month_impacts.py`): for statistics from the first changed month through the last
+month, for a report its month and the rolling months after it, for a survey its quarters and the
+rolling months after them, for facilities, areas, `planning/` and unknown files every month, for
+the needs survey, Zensus and GENESIS none. The run's result thus equals a full refresh. Planning
+never reads a file the ingest refuses (above `limits.max_file_mb`, or a link): its months run as
+if it could hold any.
 
 A run covers one range of partitions, from the first to the last affected month; months in
 between that no change affects are rewritten unchanged.
@@ -68,7 +44,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
-import pandas as pd
 
 from assets.fingerprint import code_fingerprint
 from assets.ingest.archive import (
@@ -78,49 +53,25 @@ from assets.ingest.archive import (
     refreshed_contents,
     refreshed_state,
 )
-from assets.ingest.parsing import parse_dates
-from assets.ingest.providers import REPORT_COLUMNS, SURVEY_COLUMNS, classify_provider_file
+from assets.ingest.formats import FORMATS, Format, format_of
+from assets.ingest.month_impacts import Change, every_month
 from pipelines.jobs import range_tags
-from pipelines.landing import (
-    add_months,
-    changed_months,
-    column_values,
-    months_in_root,
-    partition_range,
-    read_landing_file,
-    size_limit,
-)
+from pipelines.landing import months_in_root, partition_range, size_limit
 
 ARCHIVE_ASSET = "landing_archive"
 PLAN_TAG = "sozialplanung/plan"  # `full` or `changes`: a run planned here
 BASE_TAG = "sozialplanung/base_state"  # the refreshed state a `changes` run was planned from
-_PROVIDER_KINDS = {
-    "facilities": "facilities",
-    "report": "measure_reports",
-    "survey": "satisfaction_responses",
-}
-_FOLDERS = {
-    ("statistics", "small_area"): "small_area_statistics",
-    ("statistics", "genesis"): "genesis_values",
-    ("statistics", "zensus"): "zensus_grid",
-    ("surveys", "needs"): "needs_survey_responses",
-}
 
 
-def source_assets(changed: list[str]) -> set[str] | None:
-    """The source assets that read the changed landing files; None when everything must run."""
+def source_assets(changed: list[str], formats: tuple[Format, ...] = FORMATS) -> set[str] | None:
+    """The source assets that read the changed landing files (by their declared `formats`);
+    None when everything must run (areas, `planning/`, an unknown file)."""
     sources = set()
     for rel in changed:
-        parts = tuple(rel.split("/"))
-        if parts[0] == "providers" and len(parts) >= 3:
-            kind, _ = classify_provider_file(parts[2:])
-            sources.add("provider_files")  # the inventory of every provider file
-            if kind in _PROVIDER_KINDS:
-                sources.add(_PROVIDER_KINDS[kind])
-        elif parts[:2] in _FOLDERS and len(parts) == 3:
-            sources.add(_FOLDERS[parts[:2]])
-        else:
+        fmt = format_of(rel, formats)
+        if fmt is None or fmt.runs_everything:
             return None
+        sources |= {fmt.asset, fmt.inventory} - {None}
     return sources
 
 
@@ -159,9 +110,10 @@ def months_to_refresh(
     previous: Callable[[str], bytes | None] | None = None,
     all_months: list[str] | None = None,
     limit: float | None = None,
+    formats: tuple[Format, ...] = FORMATS,
 ) -> list[str]:
-    """`YYYY-MM` months the partitioned assets recompute for `changed` (maybe none), by the
-    rules of this module's docstring.
+    """`YYYY-MM` months the partitioned assets recompute for `changed` (maybe none): the union
+    of the month impacts the changed files' `formats` declare (an unknown file: every month).
 
     `previous` gives a file's content as of the last run (None: the file is new), so that only
     what differs counts; without it every changed file counts as new. `all_months` are the data
@@ -175,116 +127,16 @@ def months_to_refresh(
     months: set[str] = set()
     since: list[str] = []  # months from which every later month of the data root runs
     for rel in changed:
-        parts = tuple(rel.split("/"))
+        fmt = format_of(rel, formats)
         old = previous(rel) if previous else None
-        if parts[:2] == ("statistics", "small_area"):
-            current = read_landing_file(root / rel, limit)
-            since.extend(
-                all_months[:1] if current is None else changed_months(root / rel, current, old)
-            )
-        elif parts[0] == "providers" and len(parts) >= 3:
-            kind, month = classify_provider_file(parts[2:])
-            if kind == "report":
-                months |= report_months(root, rel, month, old, all_months, limit)
-            elif kind == "survey":
-                months |= survey_months(root / rel, old, all_months, limit)
-            elif kind == "facilities":
-                since.extend(all_months[:1])
-        elif source_assets([rel]) is None:  # areas, planning: everything
-            since.extend(all_months[:1])
+        change = Change(root, rel, fmt, old, all_months, limit)
+        impact = every_month(change) if fmt is None else fmt.months(change)
+        months |= impact.months
+        since.extend([impact.since] if impact.since else [])
     if since:
         first = min(since)
         months |= {first, *(m for m in all_months if m >= first)}
     return sorted(months)
-
-
-def report_months(
-    root: Path,
-    rel: str,
-    month: str,
-    old: bytes | None,
-    all_months: list[str],
-    limit: float = float("inf"),
-) -> set[str]:
-    """Months a new, changed or deleted report of `month` affects (`old`: its previous content;
-    files above `limit` bytes are not read)."""
-    later = [add_months(month, 1), add_months(month, 2)]
-    affected = {month, *(m for m in later if all_months and m <= all_months[-1])}
-    path = root / rel
-    # a file of the same month in the other format may be the one that counts (resubmission)
-    siblings = [f for _, f in _report_files(path.parent, lambda m: m == month) if f != path]
-    found = [_report_ids(path, old, limit), *(_report_ids(f, None, limit) for f in siblings)]
-    ids = None if None in found else set().union(*found)
-    if ids is None or not _reported_before(ids, path.parent, month, limit):
-        return affected | set(all_months)
-    return affected
-
-
-def _report_ids(path: Path, old: bytes | None, limit: float) -> set[str] | None:
-    """Measure ids of a report's current and `old` content; None when one cannot be read (the
-    file is above `limit` bytes, or it is gone and its previous content unknown)."""
-    ids: set[str] = set()
-    current = read_landing_file(path, limit)
-    if current is None and path.exists():  # there, but not read: what it holds is unknown
-        return None
-    contents = [c for c in (current, old) if c is not None]
-    if not contents:
-        return None
-    for content in contents:
-        values = column_values(path, content, "Massnahme_ID", REPORT_COLUMNS)
-        if values is None:
-            return None
-        ids.update(v for v in values if v)
-    return ids
-
-
-def _report_files(reports: Path, wanted: Callable[[str], bool]) -> list[tuple[str, Path]]:
-    """(month, path) of the report files in a provider's `reports/` folder whose month is
-    `wanted`, newest month first."""
-    found = []
-    if reports.is_dir():
-        for path in reports.iterdir():
-            kind, month = classify_provider_file(("reports", path.name))
-            if kind == "report" and path.is_file() and wanted(month):
-                found.append((month, path))
-    return sorted(found, reverse=True)
-
-
-def _reported_before(ids: set[str], reports: Path, month: str, limit: float) -> bool:
-    """Whether every measure of `ids` appears in a report of the same provider before `month`
-    (read newest first, so usually only the previous month's file). A report above `limit`
-    bytes is refused by the ingest, so its measures do not count."""
-    missing = set(ids)
-    for _, path in _report_files(reports, lambda m: m < month):
-        if not missing:
-            break
-        data = read_landing_file(path, limit)
-        values = None if data is None else column_values(path, data, "Massnahme_ID", REPORT_COLUMNS)
-        missing -= set(values or [])
-    return not missing
-
-
-def survey_months(
-    path: Path, old: bytes | None, all_months: list[str], limit: float = float("inf")
-) -> set[str]:
-    """Months a new, changed or deleted satisfaction survey affects (`old`: previous content;
-    a survey above `limit` bytes is not read, and runs every month)."""
-    current = read_landing_file(path, limit)
-    if current is None and path.exists():
-        return set(all_months)
-    quarters: set[str] = set()
-    for content in (current, old):
-        if content is None:
-            continue
-        values = column_values(path, content, "Befragungsdatum", SURVEY_COLUMNS)
-        if values is None:
-            return set(all_months)
-        dates = parse_dates(pd.Series(values, dtype=object)).dropna()
-        quarters.update(dates.dt.to_period("Q").dt.start_time.dt.strftime("%Y-%m"))
-    if not path.is_file() and old is None:  # deleted, and what it held is unknown
-        return set(all_months)
-    affected = {add_months(q, k) for q in quarters for k in range(5)}
-    return {m for m in affected if all_months and all_months[0] <= m <= all_months[-1]}
 
 
 @dataclass(frozen=True)

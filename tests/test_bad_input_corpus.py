@@ -341,9 +341,9 @@ def test_links_out_of_the_data_root_are_never_followed(tmp_path):
     assert [p.name for p in files] == ["ok.csv"]
     inventory = discover(root)
     assert inventory.files == [] and [u[1] for u in inventory.unexpected] == ["providers/..evil"]
-    from assets.ingest.archive import landing_files
+    from assets.ingest.archive import landing_paths
 
-    assert [p.name for p in landing_files(root)] == ["ok.csv"]
+    assert [rel.rsplit("/", 1)[-1] for rel in landing_paths(root)] == ["ok.csv"]
 
 
 def test_sql_metacharacters_in_ids_are_data_not_code(tmp_path):

@@ -10,6 +10,7 @@ import dagster as dg
 from assets.controlling.kpis import FACILITY_COLUMNS, compute_measure_kpis
 from assets.controlling.needs import aggregate_needs_survey
 from assets.controlling.status import (
+    ROLLING_WINDOW_MONTHS,
     compute_kpi_status,
     goal_measure_status_by_month,
     rolling_kpi_status,
@@ -113,7 +114,7 @@ def kpi_status(
     context: dg.AssetExecutionContext, data_root: DataRoot, warehouse: Warehouse
 ) -> dg.MaterializeResult:
     """Every KPI against its goals.yaml target: attainment and traffic light, per month and as a
-    rolling 3-month view (`kpi_status_rolling`), plus the lights of each goal's measures
+    rolling view over `ROLLING_WINDOW_MONTHS` months (`kpi_status_rolling`), plus the lights of each goal's measures
     (`goal_measure_status`).
 
     Attainment = actual / target for `target` KPIs and target / actual for `max` KPIs (a cost
@@ -128,10 +129,10 @@ def kpi_status(
         in_months = f"strftime(month, '%Y-%m') IN ({placeholders})"
         kpis = con.execute(f"SELECT * FROM measure_kpis WHERE {in_months}", months).df()
         status = compute_kpi_status(kpis, goals, lights)
-        # the trailing window needs the two months before the run's first month, nothing older
+        # the trailing window needs the months before the run's first month, nothing older
         history = con.execute(
-            "SELECT * FROM measure_kpis WHERE month >= CAST(? AS DATE) - INTERVAL 2 MONTH",
-            [f"{months[0]}-01"],
+            "SELECT * FROM measure_kpis WHERE month >= CAST(? AS DATE) - to_months(?)",
+            [f"{months[0]}-01", ROLLING_WINDOW_MONTHS - 1],
         ).df()
         rolling = rolling_kpi_status(history, goals, lights, months=months)
         per_goal = goal_measure_status_by_month(goals, status, [f"{m}-01" for m in months])

@@ -132,6 +132,10 @@ def _notes(long: pd.DataFrame) -> np.ndarray:
 
 # -- rolling view --------------------------------------------------------------------------------
 
+# the months of the rolling view (`kpi_status_rolling`): a month and the months before it; the
+# controlling assets, the publish rules and the incremental planner's month impacts all use it
+ROLLING_WINDOW_MONTHS = 3
+
 _COUNTS = ["participants", "target_group_participants", "new_participants", "hours", "cost_eur"]
 
 
@@ -139,10 +143,10 @@ def rolling_kpi_status(
     kpis: pd.DataFrame,
     goals: Goals,
     traffic_light: dict[str, float],
-    window: int = 3,
     months: list[str] | None = None,
 ) -> pd.DataFrame:
-    """`kpi_status` over the trailing `window` calendar months ending at each month of `kpis`.
+    """`kpi_status` over the trailing `ROLLING_WINDOW_MONTHS` calendar months ending at each month
+    of `kpis`.
 
     Ratios come from sums over the window, never from averages of monthly ratios: utilisation =
     Σ participants / Σ capacity, reach = Σ target-group participants / Σ target population,
@@ -154,7 +158,7 @@ def rolling_kpi_status(
     Months before the first month of `kpis` are not known, so early windows are shorter.
     `months` (`YYYY-MM`), if given, keeps only the windows ending in them.
     """
-    rolled = _rolled_kpis(kpis, window, months)
+    rolled = _rolled_kpis(kpis, ROLLING_WINDOW_MONTHS, months)
     return _status(rolled, goals, traffic_light, carry=["window_months"])
 
 

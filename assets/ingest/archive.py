@@ -61,13 +61,9 @@ def max_bytes(max_file_mb: float) -> float:
     return max_file_mb * 1_048_576
 
 
-def landing_files(root: Path) -> list[Path]:
-    """Regular files in the watched folders; links are never followed (they could leave the root)."""
-    return [root / rel for rel in _landing_paths(root)]
-
-
-def _landing_paths(root: Path) -> list[str]:
-    """Relative paths of `landing_files`, in the same order (sorted by path parts per folder).
+def landing_paths(root: Path) -> list[str]:
+    """Relative paths of the regular files in the watched folders, sorted by path parts per
+    folder; links are never followed (they could leave the root).
 
     A linked folder is neither listed nor entered, so no file is reached through a link; the
     directory listing (`os.scandir`) tells links and file types apart without a call per file.
@@ -113,7 +109,7 @@ def archive_landing_files(
     known = {(e["path"], e["sha256"]) for e in entries}
     records = _read_records(archive / STAT_RECORDS)
     objects = _Objects(archive / "objects")
-    rels = _landing_paths(root)
+    rels = landing_paths(root)
     batches = [rels[i : i + BATCH] for i in range(0, len(rels), BATCH)]
     with ThreadPoolExecutor(THREADS) as pool:
         versions = [
@@ -174,7 +170,7 @@ def changed_since_refresh(
         return None
     previous: dict[str, str] = refreshed["landing"]
     records = _read_records(archive / STAT_RECORDS)
-    rels = _landing_paths(root)
+    rels = landing_paths(root)
     changed = []
     for rel in rels:
         path = os.path.join(root, rel)

@@ -14,6 +14,7 @@ import shapely
 
 from assets.ingest.area_placement import distance_rule, placement_rules
 from assets.ingest.empty_files import EMPTY_FILE, EMPTY_REASON, is_empty
+from assets.ingest.formats import BY_NAME
 from assets.ingest.links import UNEXPECTED_FILE, linked_files
 from assets.ingest.parsing import UNREADABLE_FILE
 from assets.ingest.quarantine import (
@@ -36,7 +37,7 @@ LOADED_COLUMNS = [
     "geometry_wkt",
     "source_file",
 ]
-AREA_SUFFIXES = (".geojson", ".json", ".gpkg")
+AREAS = BY_NAME["areas"]  # the area files: `*.geojson`, `*.json`, `*.gpkg` in `areas/`
 
 
 def area_files(root: Path) -> list[Path]:
@@ -63,7 +64,7 @@ def _candidates(root: Path) -> list[Path]:
         return [folder]  # reported as a whole, never entered
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.glob("*") if p.suffix.lower() in AREA_SUFFIXES)
+    return sorted(p for p in folder.glob("*") if AREAS.pattern.fullmatch(p.name))
 
 
 def municipalities_in(root: Path) -> list[str]:
@@ -115,10 +116,28 @@ def read_areas(paths: list[Path], root: Path) -> tuple[IngestResult, gpd.GeoData
     files, and rules (above all the overlap test) per file would grow with the square of them.
     """
     layers = _read_layers(paths, root)
+    batch = _batch(layers)
+    _attribute_rules(batch, layers)
+    _geometry_rules(batch, layers)
+    _uniqueness_rules(batch)
+    ok = batch.rows[batch.rejections.accepted()]
+    polygons = gpd.GeoDataFrame(
+        ok[[*ATTRIBUTES, "source_file"]].astype(object),
+        geometry=gpd.GeoSeries(ok["_target"].to_numpy(), index=ok.index, crs=TARGET_CRS),
+        crs=TARGET_CRS,
+    )
+    polygons = polygons.sort_values(["municipality_ags", "area_id"]).reset_index(drop=True)
+    result = batch.result(ok, ["file_no"])  # counts per file; the loaded rows are the polygons
+    result.loaded = _loaded(polygons)
+    return result, polygons
+
+
+def _batch(layers: list[_Layer]) -> DeliveryBatch:
+    """All features of all layers as one batch (a layer counts as a file)."""
     rows = pd.concat([layer.rows for layer in layers], ignore_index=True) if layers else None
     if rows is None:
         rows = _layer_rows(gpd.GeoDataFrame(geometry=[], crs=TARGET_CRS), "", 0)
-    batch = DeliveryBatch(
+    return DeliveryBatch(
         source=SOURCE,
         rel=[layer.label for layer in layers],
         rows=rows,
@@ -129,7 +148,11 @@ def read_areas(paths: list[Path], root: Path) -> tuple[IngestResult, gpd.GeoData
         rows_in=np.asarray([len(layer.rows) for layer in layers], dtype="int64"),
         _headers=[{} for _ in layers],
     )
-    reject = batch.rejections.reject
+
+
+def _attribute_rules(batch: DeliveryBatch, layers: list[_Layer]) -> None:
+    """All four attributes present and non-empty; the AGS has 8 digits."""
+    rows, reject = batch.rows, batch.rejections.reject
     file_no = rows["file_no"].to_numpy()
     for column in ATTRIBUTES:
         lacking = np.asarray([column in layer.missing for layer in layers], dtype=bool)
@@ -152,9 +175,15 @@ def read_areas(paths: list[Path], root: Path) -> tuple[IngestResult, gpd.GeoData
         "invalid_ags",
         "AGS muss aus 8 Ziffern bestehen",
     )
+
+
+def _geometry_rules(batch: DeliveryBatch, layers: list[_Layer]) -> None:
+    """A declared CRS, the placement rules (`area_placement`), a valid (multi)polygon, and at
+    most 30 km from the rest of its municipality."""
+    rows, reject = batch.rows, batch.rejections.reject
     no_crs = np.asarray([layer.crs is None for layer in layers], dtype=bool)
     reject(
-        no_crs[file_no] if len(layers) else [],
+        no_crs[rows["file_no"].to_numpy()] if len(layers) else [],
         "geometry",
         None,
         "missing_crs",
@@ -176,13 +205,17 @@ def read_areas(paths: list[Path], root: Path) -> tuple[IngestResult, gpd.GeoData
         "ungültige Geometrie: " + rows["_invalid_reason"].fillna(""),
     )
     distance_rule(rows, reject, batch.rejections.accepted())
+
+
+def _uniqueness_rules(batch: DeliveryBatch) -> None:
+    """area_id unique across all files, and no overlap with an earlier area."""
+    rows, reject = batch.rows, batch.rejections.reject
     accepted = pd.Series(batch.rejections.accepted(), index=rows.index)
     ids = rows["area_id"].where(accepted)
     first = ids.dropna().drop_duplicates()
     first_label = pd.Series(rows.loc[first.index, "source_file"].to_numpy(), index=first.to_numpy())
-    repeated = ids.notna() & ids.duplicated()
     reject(
-        repeated,
+        ids.notna() & ids.duplicated(),
         "area_id",
         ids,
         "duplicate",
@@ -196,13 +229,10 @@ def read_areas(paths: list[Path], root: Path) -> tuple[IngestResult, gpd.GeoData
         "overlapping_geometry",
         overlapping.fillna(""),
     )
-    ok = rows[batch.rejections.accepted()]
-    polygons = gpd.GeoDataFrame(
-        ok[[*ATTRIBUTES, "source_file"]].astype(object),
-        geometry=gpd.GeoSeries(ok["_target"].to_numpy(), index=ok.index, crs=TARGET_CRS),
-        crs=TARGET_CRS,
-    )
-    polygons = polygons.sort_values(["municipality_ags", "area_id"]).reset_index(drop=True)
+
+
+def _loaded(polygons: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The `areas` table rows of the loaded polygons: attributes, km², WKT."""
     loaded = pd.DataFrame(
         {
             **{c: polygons[c].astype(object) for c in ATTRIBUTES},
@@ -211,9 +241,7 @@ def read_areas(paths: list[Path], root: Path) -> tuple[IngestResult, gpd.GeoData
             "source_file": polygons["source_file"].astype(object),
         }
     )
-    result = batch.result(ok, ["file_no"])  # counts per file; the loaded rows are the polygons
-    result.loaded = loaded[LOADED_COLUMNS]
-    return result, polygons
+    return loaded[LOADED_COLUMNS]
 
 
 @dataclass

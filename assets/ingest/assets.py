@@ -1,4 +1,5 @@
-"""Ingest assets: each reads one landing folder, loads what is valid and quarantines the rest."""
+"""Ingest assets: each reads one delivery format (`formats.py`: its folder and file names), loads
+what is valid and quarantines the rest."""
 
 import datetime as dt
 
@@ -13,6 +14,7 @@ from assets.ingest import genesis, needs_survey, providers, statistics, zensus
 from assets.ingest.archive import LANDING_STATE, archive_landing_files, max_bytes, save_state
 from assets.ingest.area_check import NO_AREA_REFUSED_SPEC, no_area_refused
 from assets.ingest.empty_files import report_empty_files
+from assets.ingest.formats import BY_NAME
 from assets.ingest.links import folder_links
 from assets.ingest.provider_metadata import provider_metadata
 from assets.ingest.provider_metadata import rejected_rows_markdown as rejected_rows_markdown
@@ -175,7 +177,8 @@ def small_area_statistics(data_root: DataRoot, warehouse: Warehouse) -> dg.Mater
     Statistical symbols stay symbols (value NULL, `-` = 0); unknown area ids and Merkmal codes,
     malformed dates and values, negative counts and duplicates go to quarantine.
     """
-    paths = data_root.files("statistics/small_area", "*.csv", "*.CSV")
+    fmt = BY_NAME["small_area_statistics"]
+    paths = fmt.files(data_root.files)
 
     def read(con, p):
         known = dict(con.execute("SELECT area_id, municipality_ags FROM areas").fetchall())
@@ -188,7 +191,7 @@ def small_area_statistics(data_root: DataRoot, warehouse: Warehouse) -> dg.Mater
         data_root,
         warehouse,
         read,
-        folders=("statistics/small_area", "statistics/*"),
+        folders=(fmt.folder, "statistics/*"),
     )
 
 
@@ -200,7 +203,8 @@ def small_area_statistics(data_root: DataRoot, warehouse: Warehouse) -> dg.Mater
 )
 def genesis_values(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     """Municipality control totals from GENESIS flat CSV (`statistics/genesis/*.csv`)."""
-    paths = data_root.files("statistics/genesis", "*.csv", "*.CSV")
+    fmt = BY_NAME["genesis"]
+    paths = fmt.files(data_root.files)
     return _ingest(
         genesis.SOURCE,
         "genesis_values",
@@ -208,7 +212,7 @@ def genesis_values(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeR
         data_root,
         warehouse,
         lambda con, p: genesis.read_genesis(p, data_root.path),
-        folders=("statistics/genesis",),
+        folders=(fmt.folder,),
     )
 
 
@@ -220,7 +224,8 @@ def genesis_values(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeR
 )
 def zensus_grid(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     """Zensus 2022 100 m grid cells (`statistics/zensus/*.csv`), centres in EPSG:3035."""
-    paths = data_root.files("statistics/zensus", "*.csv", "*.CSV")
+    fmt = BY_NAME["zensus"]
+    paths = fmt.files(data_root.files)
     return _ingest(
         zensus.SOURCE,
         "zensus_grid",
@@ -228,7 +233,7 @@ def zensus_grid(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResu
         data_root,
         warehouse,
         lambda con, p: zensus.read_zensus(p, data_root.path),
-        folders=("statistics/zensus",),
+        folders=(fmt.folder,),
     )
 
 
@@ -266,7 +271,7 @@ def _provider_oversized(files, data_root: DataRoot, source: str):
     paths, oversized = split_oversized([f.path for f in files], data_root.path, source, limit)
     kept = set(paths)
     keep = [f for f in files if f.path in kept]
-    return keep, providers._with_context(oversized, files)
+    return keep, providers.with_context(oversized, files)
 
 
 @dg.asset(
@@ -286,38 +291,11 @@ def provider_files(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeR
     """
     inventory = providers.discover(data_root.path)
     months = partition_months()
-    rows = []
-    for f in inventory.files:
-        waiting = providers.month_not_open(f.month, months) if f.kind == "report" else None
-        rows.append(
-            dict(
-                provider_id=f.provider_id,
-                kind=f.kind,
-                file=f.rel,
-                period=f.month,
-                status="not_read" if waiting else "used",
-                note=waiting,
-            )
-        )
-    rows += [
-        dict(
-            provider_id=f.provider_id,
-            kind=f.kind,
-            file=f.rel,
-            period=f.month,
-            status="superseded",
-            note=f"ersetzt durch {new}",
-        )
-        for f, new in inventory.superseded
-    ]
-    rows += [
-        dict(provider_id=p, kind=None, file=rel, period=None, status="unexpected", note=reason)
-        for p, rel, reason in inventory.unexpected
-    ]
+    rows = providers.inventory_rows(inventory, months)
     result = providers.unexpected_files(inventory, months)
     with warehouse.connect() as con:
         con.execute("BEGIN TRANSACTION")
-        replace_table(con, "provider_files", pd.DataFrame(rows))
+        replace_table(con, "provider_files", rows)
         replace_source(con, "quarantine", providers.PROVIDER_FILES, result.quarantine)
         replace_source(
             con, "ingest_files", providers.PROVIDER_FILES, result.files.assign(loaded_at=_now())
@@ -473,7 +451,8 @@ def needs_survey_responses(data_root: DataRoot, warehouse: Warehouse) -> dg.Mate
     Respondent groups `Bewohner` and `Fachkraft` become `residents` and `professionals`;
     ratings 1 (low need) … 5 (very high need).
     """
-    paths = data_root.files("surveys/needs", "*.csv", "*.CSV")
+    fmt = BY_NAME["needs_survey"]
+    paths = fmt.files(data_root.files)
 
     def read(con, p):
         return needs_survey.read_needs_survey(p, data_root.path, _area_lookup(con))
@@ -485,7 +464,7 @@ def needs_survey_responses(data_root: DataRoot, warehouse: Warehouse) -> dg.Mate
         data_root,
         warehouse,
         read,
-        folders=("surveys/needs", "surveys/*"),
+        folders=(fmt.folder, "surveys/*"),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from assets.ingest.formats import FORMATS
 from assets.ingest.quarantine import FILE_COLUMNS, QUARANTINE_COLUMNS, IngestResult, file_record
 
 UNEXPECTED_FILE = "unexpected_file"
@@ -34,12 +35,10 @@ def linked_files(source: str, rels: list[str]) -> IngestResult:
     return IngestResult(pd.DataFrame(), quarantine, files)
 
 
-# folders read by one source asset each; a link replacing one is reported by its own source
-SOURCE_FOLDERS = (
-    "statistics/small_area",
-    "statistics/genesis",
-    "statistics/zensus",
-    "surveys/needs",
+# folders read by one source asset each (their formats); a link replacing one is reported by
+# its own source
+SOURCE_FOLDERS = tuple(
+    f.folder for f in FORMATS if f.asset and not f.runs_everything and "*" not in f.folder
 )
 
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import io
 import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -301,7 +303,7 @@ MAX_XLSX_UNPACKED_MB = 500  # a real monthly report unpacks to a few MB
 MAX_XLSX_RATIO = 200  # XML compresses well, but not by more than this
 
 
-def check_xlsx(path: Path) -> None:
+def check_xlsx(path: Path | BinaryIO) -> None:
     """Refuse files that are no XLSX container or would unpack to absurd sizes (zip bombs)."""
     try:
         with zipfile.ZipFile(path) as archive:
@@ -337,8 +339,8 @@ def _cell_text(value) -> str:
 UNREAD_SHEET = "unread_sheet"
 
 
-def parse_xlsx(path: Path, expected: list[str], header_search_rows: int = 10) -> Records:
-    """Read the worksheet of an XLSX file that holds the header, like a CSV.
+def parse_xlsx(path: Path | BinaryIO, expected: list[str], header_search_rows: int = 10) -> Records:
+    """Read the worksheet of an XLSX file (or of its content) that holds the header, like a CSV.
 
     The header is the first row (within the first `header_search_rows` of a sheet) that contains
     at least half of the expected column names; rows above it (titles, notes) are not data. The
@@ -387,7 +389,7 @@ def parse_xlsx(path: Path, expected: list[str], header_search_rows: int = 10) ->
     return Records(header, records, numbers, bad, "xlsx", notes)
 
 
-def _sheets(path: Path) -> list[tuple[str, list[list[str]]]]:
+def _sheets(path: Path | BinaryIO) -> list[tuple[str, list[list[str]]]]:
     """(title, rows as cell texts) of every worksheet, in workbook order."""
     from openpyxl import load_workbook  # only needed for Excel deliveries
 
@@ -412,14 +414,15 @@ def _header_index(rows: list[list[str]], wanted: set[str], search_rows: int) -> 
 
 
 def read_records(path: Path, expected: list[str], raw: bytes | None = None) -> Records:
-    """A delivery's rows, whether it came as delimited text or as XLSX (`raw`: the bytes, if read).
+    """A delivery's rows, whether it came as delimited text or as XLSX (`raw`: the bytes, if read;
+    they may be an earlier version of `path`, taken from the archive).
 
     Any failure to read the file raises `UnreadableFile` with a German reason, so that every
     caller can quarantine this one file and go on with the others.
     """
     try:
         if path.suffix.lower() == ".xlsx":
-            return parse_xlsx(path, expected)
+            return parse_xlsx(path if raw is None else io.BytesIO(raw), expected)
         return parse_semicolon(path.read_bytes() if raw is None else raw)
     except (UnreadableFile, MemoryError):
         raise

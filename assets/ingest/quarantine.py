@@ -282,10 +282,6 @@ class FrameRejections:
     def accepted(self) -> np.ndarray:
         return ~self._rejected
 
-    def per_file(self) -> np.ndarray:
-        """Rejected rows per file_no (length = highest file_no + 1 seen in the rows)."""
-        return np.bincount(self._rows["file_no"].to_numpy()[self._rejected])
-
     def frame(self) -> pd.DataFrame:
         if not self._parts:
             return pd.DataFrame(columns=["file_no", "seq", *QUARANTINE_COLUMNS])

@@ -19,6 +19,7 @@ Each rule is a SQL query over the internal tables, so the rows go straight into 
 
 from __future__ import annotations
 
+from assets.controlling.status import ROLLING_WINDOW_MONTHS
 from assets.publish.disclosure import (
     SUPPRESSED,
     blanked,
@@ -36,8 +37,6 @@ DERIVED = {
 }
 SATISFACTION = ["satisfaction_mean", "satisfaction_top2"]
 NOT_KPIS = {"measure_id", "month", "provider_id", "report_status", "note", "status"}
-# the trailing window of `controlling.status.rolling_kpi_status` as the controlling asset runs it
-ROLLING_WINDOW_MONTHS = 3
 SUPPLY_GROUP = "municipality_ags, reference_date, offer_type"
 NEEDS_GROUP = "municipality_ags, topic, respondent_group"
 
