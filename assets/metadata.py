@@ -72,6 +72,20 @@ def column_schema(table: str) -> dg.TableSchema:
     )
 
 
+def with_declared_schemas(assets: list[dg.AssetsDefinition]) -> list[dg.AssetsDefinition]:
+    """The assets with the declared column schema of the internal table each one writes (asset
+    key = table name) in their definition metadata, so the UI shows columns, types and texts of
+    an asset that has never run, and of every partition alike."""
+
+    def declared(spec: dg.AssetSpec) -> dg.AssetSpec:
+        table = spec.key.to_user_string()
+        if table not in BY_NAME or not BY_NAME[table].internal:
+            return spec
+        return spec.merge_attributes(metadata={"dagster/column_schema": column_schema(table)})
+
+    return [a.map_asset_specs(declared) for a in assets]
+
+
 def frame_metadata(frame: pd.DataFrame, preview_rows: int = 10) -> dict:
     """The same three entries for an asset whose output is files made from `frame`."""
     return {

@@ -28,6 +28,7 @@ import dagster as dg
 from assets.controlling.assets import CONTROLLING_ASSETS
 from assets.indicators.assets import INDICATOR_ASSETS
 from assets.ingest.assets import INGEST_ASSETS, PROVIDER_ASSETS
+from assets.metadata import with_declared_schemas
 from assets.publish.assets import PUBLISH_ASSETS
 from assets.resources import DataRoot, Warehouse
 from assets.supply.assets import SUPPLY_ASSETS
@@ -112,16 +113,18 @@ def build_definitions(settings: LocationSettings) -> dg.Definitions:
     """The code location for `settings`: every asset, check, job, schedule and sensor, with the
     data root and warehouse as resources."""
     return dg.Definitions(
-        assets=with_partitions(
-            [
-                *INGEST_ASSETS,
-                *PROVIDER_ASSETS,
-                *INDICATOR_ASSETS,
-                *SUPPLY_ASSETS,
-                *CONTROLLING_ASSETS,
-                *PUBLISH_ASSETS,
-            ],
-            settings.monthly_partitions(),
+        assets=with_declared_schemas(
+            with_partitions(
+                [
+                    *INGEST_ASSETS,
+                    *PROVIDER_ASSETS,
+                    *INDICATOR_ASSETS,
+                    *SUPPLY_ASSETS,
+                    *CONTROLLING_ASSETS,
+                    *PUBLISH_ASSETS,
+                ],
+                settings.monthly_partitions(),
+            )
         ),
         asset_checks=ASSET_CHECKS,
         jobs=[refresh_job],

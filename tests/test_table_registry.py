@@ -8,6 +8,7 @@ The published file is built the way the publish asset builds it (`write_publishe
 import datetime as dt
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
@@ -220,3 +221,17 @@ def test_a_query_reading_an_undeclared_published_table_is_refused():
         context.published("indicator_values")
     with pytest.raises(ValueError, match="does not list in `reads`"):
         context.hidden_counts()
+
+
+def test_every_asset_writing_an_internal_table_declares_its_columns_before_it_ran():
+    """The UI shows an asset's columns with their texts from its definition (no run needed)."""
+    from pipelines.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    for table in ("indicator_values", "measure_reports", "supply", "social_index"):
+        schema = graph.get(dg.AssetKey(table)).metadata["dagster/column_schema"]
+        declared = [c for c in BY_NAME[table].columns if c.internal]
+        assert [(c.name, c.type) for c in schema.columns] == [(c.name, c.type) for c in declared]
+        for column, spec in zip(schema.columns, declared, strict=True):
+            de, en = spec.text(published=False)
+            assert column.description == f"{de} | {en}"
