@@ -149,3 +149,11 @@ def test_the_rolling_window_constant_sets_the_months_a_report_touches(tmp_path, 
 def test_the_readers_use_the_patterns_they_always_had():
     assert CSV.fullmatch("a.csv") and CSV.fullmatch("a.CSV") and not CSV.fullmatch("a.Csv")
     assert not BY_NAME["report"].holds("providers/TR-01/reports/2025-00.csv")
+
+
+def test_every_declared_asset_is_an_ingest_asset():
+    from assets.ingest.assets import INGEST_ASSETS, PROVIDER_ASSETS
+
+    keys = {a.key.to_user_string() for a in [*INGEST_ASSETS, *PROVIDER_ASSETS]}
+    declared = {f.asset for f in FORMATS} | {f.inventory for f in FORMATS}
+    assert declared - {None} <= keys

@@ -59,7 +59,7 @@ def linked_area_files(root: Path) -> IngestResult:
 
 def _candidates(root: Path) -> list[Path]:
     """Entries of `areas/` with an area file suffix, links included; a linked `areas/` itself."""
-    folder = root / "areas"
+    folder = root / AREAS.folder
     if folder.is_symlink():
         return [folder]  # reported as a whole, never entered
     if not folder.is_dir():
