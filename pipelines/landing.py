@@ -13,7 +13,7 @@ import math
 from pathlib import Path
 
 from assets.ingest.archive import max_bytes
-from assets.ingest.formats import BY_NAME
+from assets.ingest.formats import asset_files
 from assets.ingest.landing_reads import months_in_data, read_landing_file
 from assets.ingest.providers import discover
 from assets.partitions import monthly, partition_months
@@ -59,7 +59,7 @@ def months_in_root(root: Path, limit: float | None = None) -> list[str]:
 
 def statistics_files(root: Path) -> list[Path]:
     """The statistics files of `root` the `small_area_statistics` asset reads."""
-    return BY_NAME["small_area_statistics"].files(DataRoot(data_dir=str(root)).files)
+    return asset_files("small_area_statistics", DataRoot(data_dir=str(root)).files)
 
 
 def partition_range(months: list[str]) -> tuple[str, str] | None:

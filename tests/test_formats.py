@@ -10,7 +10,7 @@ import pytest
 from assets.ingest import month_impacts
 from assets.ingest.archive import WATCHED, landing_paths
 from assets.ingest.areas import area_files
-from assets.ingest.formats import BY_NAME, CSV, FORMATS, Format, format_of
+from assets.ingest.formats import BY_NAME, CSV, FORMATS, Format, asset_files, format_of
 from assets.ingest.month_impacts import Impact
 from assets.ingest.providers import discover
 from assets.resources import DataRoot
@@ -100,9 +100,9 @@ def test_the_ingest_reads_the_files_the_registry_assigns_to_its_asset():
     read = {
         "areas": rel_set(area_files(SAMPLE)),
         "small_area_statistics": rel_set(statistics_files(SAMPLE)),
-        "genesis_values": rel_set(BY_NAME["genesis"].files(root.files)),
-        "zensus_grid": rel_set(BY_NAME["zensus"].files(root.files)),
-        "needs_survey_responses": rel_set(BY_NAME["needs_survey"].files(root.files)),
+        "genesis_values": rel_set(asset_files("genesis_values", root.files)),
+        "zensus_grid": rel_set(asset_files("zensus_grid", root.files)),
+        "needs_survey_responses": rel_set(asset_files("needs_survey_responses", root.files)),
     }
     for kind in ("facilities", "report", "survey"):
         files = inventory.of_kind(kind) + [f for f, _ in inventory.superseded if f.kind == kind]
@@ -157,3 +157,21 @@ def test_every_declared_asset_is_an_ingest_asset():
     keys = {a.key.to_user_string() for a in [*INGEST_ASSETS, *PROVIDER_ASSETS]}
     declared = {f.asset for f in FORMATS} | {f.inventory for f in FORMATS}
     assert declared - {None} <= keys
+
+
+def test_an_asset_reads_the_files_of_every_format_declared_for_it(tmp_path):
+    for rel in ["statistics/small_area/a.csv", "statistics/small_area/b.xlsx", "x/c.csv"]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    xlsx = Format(
+        "statistics_xlsx",
+        "statistics/small_area",
+        re.compile(r".*\.xlsx"),
+        asset="small_area_statistics",
+        months=month_impacts.every_month,
+    )
+    root = DataRoot(data_dir=str(tmp_path))
+    names = [p.name for p in asset_files("small_area_statistics", root.files)]
+    assert names == ["a.csv"]
+    with_xlsx = asset_files("small_area_statistics", root.files, (*FORMATS, xlsx))
+    assert [p.name for p in with_xlsx] == ["a.csv", "b.xlsx"]

@@ -14,7 +14,7 @@ from assets.ingest import genesis, needs_survey, providers, statistics, zensus
 from assets.ingest.archive import LANDING_STATE, archive_landing_files, max_bytes, save_state
 from assets.ingest.area_check import NO_AREA_REFUSED_SPEC, no_area_refused
 from assets.ingest.empty_files import report_empty_files
-from assets.ingest.formats import BY_NAME
+from assets.ingest.formats import BY_NAME, asset_files
 from assets.ingest.links import folder_links
 from assets.ingest.provider_metadata import provider_metadata
 from assets.ingest.provider_metadata import rejected_rows_markdown as rejected_rows_markdown
@@ -178,7 +178,7 @@ def small_area_statistics(data_root: DataRoot, warehouse: Warehouse) -> dg.Mater
     malformed dates and values, negative counts and duplicates go to quarantine.
     """
     fmt = BY_NAME["small_area_statistics"]
-    paths = fmt.files(data_root.files)
+    paths = asset_files("small_area_statistics", data_root.files)
 
     def read(con, p):
         known = dict(con.execute("SELECT area_id, municipality_ags FROM areas").fetchall())
@@ -204,7 +204,7 @@ def small_area_statistics(data_root: DataRoot, warehouse: Warehouse) -> dg.Mater
 def genesis_values(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     """Municipality control totals from GENESIS flat CSV (`statistics/genesis/*.csv`)."""
     fmt = BY_NAME["genesis"]
-    paths = fmt.files(data_root.files)
+    paths = asset_files("genesis_values", data_root.files)
     return _ingest(
         genesis.SOURCE,
         "genesis_values",
@@ -225,7 +225,7 @@ def genesis_values(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeR
 def zensus_grid(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     """Zensus 2022 100 m grid cells (`statistics/zensus/*.csv`), centres in EPSG:3035."""
     fmt = BY_NAME["zensus"]
-    paths = fmt.files(data_root.files)
+    paths = asset_files("zensus_grid", data_root.files)
     return _ingest(
         zensus.SOURCE,
         "zensus_grid",
@@ -452,7 +452,7 @@ def needs_survey_responses(data_root: DataRoot, warehouse: Warehouse) -> dg.Mate
     ratings 1 (low need) … 5 (very high need).
     """
     fmt = BY_NAME["needs_survey"]
-    paths = fmt.files(data_root.files)
+    paths = asset_files("needs_survey_responses", data_root.files)
 
     def read(con, p):
         return needs_survey.read_needs_survey(p, data_root.path, _area_lookup(con))

@@ -3,9 +3,10 @@
 A format is a landing folder and a file-name pattern, the header its parser expects, the source
 asset that reads it, and its month impact: which monthly partitions a new, changed or deleted file
 of the format touches (`assets/ingest/month_impacts.py` holds the rules and why). The ingest
-assets list their files here, the provider inventory sorts `providers/` by it, and the
-incremental planner (`pipelines/incremental.py`) picks the assets and months of a change from
-it, so a reader and the planner cannot disagree on which file is which format.
+assets list their files here (`asset_files`: the files of every format declared for the asset),
+the provider inventory sorts `providers/` by it, and the incremental planner
+(`pipelines/incremental.py`) picks the assets and months of a change from it, so a reader and
+the planner cannot disagree on which file is which format.
 
 A new format = its declaration in `FORMATS` + its parser (the reader its asset calls) + a test;
 a file that matches no format counts as unknown, and a change to it runs everything.
@@ -198,3 +199,11 @@ def format_of(rel: str, formats: tuple[Format, ...] = FORMATS) -> Format | None:
     no other does); None for an unknown file."""
     holding = [f for f in formats if f.holds(rel)]
     return next((f for f in holding if not f.fallback), holding[0] if holding else None)
+
+
+def asset_files(
+    asset: str, list_folder: Callable[..., list[Path]], formats: tuple[Format, ...] = FORMATS
+) -> list[Path]:
+    """The files the source `asset` reads: those of every format it reads, sorted
+    (`list_folder` as for `Format.files`; formats in a folder without `*`)."""
+    return sorted({p for f in formats if f.asset == asset for p in f.files(list_folder)})
