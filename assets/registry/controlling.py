@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assets.controlling.status import ROLLING_WINDOW_MONTHS
 from assets.publish.controlling import (
     goal_measure_status_sql,
     kpi_status_rolling_sql,
@@ -197,8 +198,8 @@ KPI_STATUS = Table(
 
 KPI_STATUS_ROLLING = Table(
     "kpi_status_rolling",
-    "Zielerreichung und Ampel über die letzten 3 Monate",
-    "Attainment and traffic light over the trailing 3 months",
+    f"Zielerreichung und Ampel über die letzten {ROLLING_WINDOW_MONTHS} Monate",
+    f"Attainment and traffic light over the trailing {ROLLING_WINDOW_MONTHS} months",
     key=KPI_KEY,
     partition_column="month",
     disclosure="follows_published",
@@ -214,8 +215,8 @@ KPI_STATUS_ROLLING = Table(
         Column(
             "window_months",
             "BIGINT",
-            "Monate mit Bericht im 3-Monats-Fenster",
-            "reported months in the 3-month window",
+            f"Monate mit Bericht im {ROLLING_WINDOW_MONTHS}-Monats-Fenster",
+            f"reported months in the {ROLLING_WINDOW_MONTHS}-month window",
         ),
         PUBLISHED_STATUS,
     ),
