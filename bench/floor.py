@@ -36,25 +36,22 @@ def _terms_sql() -> str:
     return ", ".join(rows)
 
 
-def steps(root: Path, month: str | None) -> list[tuple[str, str]]:
-    symbols = ", ".join(f"'{s}'" for s in SYMBOLS)
-    month_filter = f"strftime(n.reference_date, '%Y-%m') = '{month}'" if month else "TRUE"
-    change_filter = f"strftime(e.reference_date, '%Y-%m') = '{month}'" if month else "TRUE"
-    return [
-        (
-            "read_areas",
-            f"""
+def _read_areas(root: Path) -> str:
+    """The area → municipality key from the areas GeoJSON, as the pipeline's `areas` asset."""
+    return f"""
             CREATE OR REPLACE TABLE areas AS
             SELECT f.properties.municipality_ags AS municipality_ags,
                    f.properties.area_id AS area_id
             FROM (SELECT unnest(from_json(json_extract(content, '$.features'),
                          '[{{"properties": {{"municipality_ags": "VARCHAR",
                                              "area_id": "VARCHAR"}}}}]')) AS f
-                  FROM read_text('{root}/areas/*.geojson'))""",
-        ),
-        (
-            "read_parse_statistics",
-            f"""
+                  FROM read_text('{root}/areas/*.geojson'))"""
+
+
+def _read_parse_statistics(root: Path) -> str:
+    """The statistics CSVs as text, dates, German numbers and symbols parsed in SQL."""
+    symbols = ", ".join(f"'{s}'" for s in SYMBOLS)
+    return f"""
             CREATE OR REPLACE TABLE small_area_statistics AS
             WITH raw AS (
                 SELECT trim(stichtag) AS stichtag, trim(raum_id) AS area_id,
@@ -76,11 +73,14 @@ def steps(root: Path, month: str | None) -> list[tuple[str, str]]:
                 FROM raw)
             SELECT a.municipality_ags, p.area_id, p.reference_date, p.code, p.value
             FROM parsed p JOIN areas a USING (area_id)
-            WHERE p.reference_date IS NOT NULL AND (p.value IS NOT NULL OR p.is_symbol)""",
-        ),
-        (
-            "indicator_values",
-            f"""
+            WHERE p.reference_date IS NOT NULL AND (p.value IS NOT NULL OR p.is_symbol)"""
+
+
+def _indicator_values(month: str | None) -> str:
+    """Every ratio indicator with the as-of denominator join, and `population_change`."""
+    month_filter = f"strftime(n.reference_date, '%Y-%m') = '{month}'" if month else "TRUE"
+    change_filter = f"strftime(e.reference_date, '%Y-%m') = '{month}'" if month else "TRUE"
+    return f"""
             CREATE OR REPLACE TABLE indicator_values AS
             WITH terms AS (SELECT * FROM (VALUES {_terms_sql()}) t(indicator_id, side, code, coef)),
             n_terms AS (
@@ -130,11 +130,11 @@ def steps(root: Path, month: str | None) -> list[tuple[str, str]]:
                    CASE WHEN numerator IS NOT NULL AND denominator > 0 THEN 'ok'
                         ELSE 'not_computable' END AS status,
                    denominator_date
-            FROM (SELECT * FROM joined UNION ALL BY NAME SELECT * FROM change)""",
-        ),
-        (
-            "city_wide",
-            """
+            FROM (SELECT * FROM joined UNION ALL BY NAME SELECT * FROM change)"""
+
+
+# city-wide values from the summed numerators and denominators of the areas' computable rows
+_CITY_WIDE = """
             INSERT INTO indicator_values
             SELECT municipality_ags, 'ALL', reference_date, indicator_id,
                    sum(numerator) FILTER (status = 'ok') AS numerator,
@@ -144,8 +144,16 @@ def steps(root: Path, month: str | None) -> list[tuple[str, str]]:
                    CASE WHEN count(*) FILTER (status = 'ok') > 0 THEN 'ok'
                         ELSE 'not_computable' END AS status,
                    max(denominator_date) FILTER (status = 'ok') AS denominator_date
-            FROM indicator_values GROUP BY ALL""",
-        ),
+            FROM indicator_values GROUP BY ALL"""
+
+
+def steps(root: Path, month: str | None) -> list[tuple[str, str]]:
+    """The floor's SQL statements in order, each timed on its own by `run`."""
+    return [
+        ("read_areas", _read_areas(root)),
+        ("read_parse_statistics", _read_parse_statistics(root)),
+        ("indicator_values", _indicator_values(month)),
+        ("city_wide", _CITY_WIDE),
     ]
 
 
