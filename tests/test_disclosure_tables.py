@@ -328,6 +328,7 @@ EXEMPT = {
 }
 
 
+@pytest.mark.slow
 def test_no_published_table_of_a_pipeline_run_holds_a_count_in_1_to_k_minus_1(tiny_root, tmp_path):
     assert run_refresh(tiny_root, tmp_path / "wh").success
     con = duckdb.connect(str(tmp_path / "wh" / "sozialplanung.duckdb"), read_only=True)

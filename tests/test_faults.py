@@ -85,6 +85,7 @@ def corrupt_a_data_block(path: Path) -> int:
     return block
 
 
+@pytest.mark.slow
 def test_a_corrupted_block_is_found_set_aside_and_rebuilt_from_the_archive_alone(
     tmp_path, root, instance_home, capsys
 ):
@@ -176,6 +177,7 @@ def test_a_damaged_line_inside_the_manifest_is_not_silently_skipped(tmp_path, ro
 # --- the archive holds everything: rebuild equals the incremental state ------------------------
 
 
+@pytest.mark.slow
 def test_rebuild_equals_the_incremental_state_with_the_overwritten_file_winning(
     tmp_path, root, instance_home
 ):

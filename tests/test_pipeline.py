@@ -141,6 +141,7 @@ def test_provider_files_load_quarantine_and_produce_feedback(tiny_root, tmp_path
     )
 
 
+@pytest.mark.slow
 def test_a_corrected_report_replaces_the_month_and_never_adds_twice(tiny_root, tmp_path):
     add_provider_files(tiny_root)
     assert run_refresh(tiny_root, tmp_path / "wh", "2024-06-01", "2024-06-01").success

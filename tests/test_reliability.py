@@ -57,6 +57,7 @@ def test_archive_keeps_every_version_of_an_overwritten_file(tmp_path, root):
     assert current[rel] == versions["sha256"].iloc[1]
 
 
+@pytest.mark.slow
 def test_damaged_internal_file_is_detected_and_rebuilt(tmp_path, root, instance_home):
     warehouse = Warehouse(warehouse_dir=str(tmp_path / "wh"))
     assert refresh(DataRoot(data_dir=str(root)), warehouse) == 0
@@ -69,6 +70,7 @@ def test_damaged_internal_file_is_detected_and_rebuilt(tmp_path, root, instance_
     assert table_checksums(warehouse.published_path) == reference
 
 
+@pytest.mark.slow
 def test_missing_internal_file_refuses_a_partial_run(tmp_path, root, instance_home):
     import dagster as dg
 
@@ -90,6 +92,7 @@ def test_missing_internal_file_refuses_a_partial_run(tmp_path, root, instance_ho
     assert refresh(DataRoot(data_dir=str(root)), warehouse) == 0  # the full refresh rebuilds
 
 
+@pytest.mark.slow
 def test_a_failing_refresh_leaves_the_published_file_untouched(tmp_path, root, instance_home):
     warehouse = Warehouse(warehouse_dir=str(tmp_path / "wh"))
     assert refresh(DataRoot(data_dir=str(root)), warehouse) == 0
@@ -102,6 +105,7 @@ def test_a_failing_refresh_leaves_the_published_file_untouched(tmp_path, root, i
     assert warehouse.published_path.read_bytes() == before
 
 
+@pytest.mark.slow
 def test_same_months_twice_give_identical_tables_everywhere(tmp_path, root, instance_home):
     warehouse = Warehouse(warehouse_dir=str(tmp_path / "wh"))
     sums = []
@@ -203,6 +207,7 @@ def test_sigkill_at_random_points_never_damages_the_published_file(
     assert kills >= 20 and in_publish >= 6
 
 
+@pytest.mark.slow
 def test_published_file_stays_readable_for_a_reader_during_a_refresh(tmp_path, root, instance_home):
     """An analyst's process holds one read-only connection and queries every table again and
     again while a full refresh runs and swaps a new file in: the refresh succeeds, the reader

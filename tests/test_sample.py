@@ -81,6 +81,7 @@ def test_sample_defects_are_quarantined_with_reasons(sample_run):
     assert unbalanced == 0
 
 
+@pytest.mark.slow
 def test_another_data_root_with_two_municipalities_runs_without_code_changes(tmp_path):
     root = tmp_path / "kreis"
     generate(
