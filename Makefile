@@ -39,8 +39,8 @@ TEST_WORKERS ?= 2
 test: install
 	$(PY) -m pytest -m "not slow" -n $(TEST_WORKERS)
 
-# Fault-injection trials (SIGKILL during refreshes, concurrent runs) and the multiprocess-executor
-# run; CI runs them after `make test`.
+# Fault-injection trials (SIGKILL during refreshes, concurrent runs), the multiprocess-executor
+# run and the heaviest end-to-end trials; CI runs them after `make test`.
 test-slow: install
 	$(PY) -m pytest -m slow
 
