@@ -15,9 +15,11 @@ from openpyxl import load_workbook
 
 from assets.planning import KPI_NAMES
 from assets.publish.docs import document_published_file
-from assets.publish.exports import GPKG, SHEETS, XLSX, write_exports
+from assets.publish.exports import write_exports
+from assets.publish.geopackage import GPKG
 from assets.publish.swap import publish_atomically
 from assets.publish.views import KPI_TEXT, german_number, views
+from assets.publish.workbook import SHEETS, XLSX
 from assets.registry import PUBLISHED_DDL
 from assets.settings import DEFAULTS
 

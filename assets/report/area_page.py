@@ -10,7 +10,8 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 
-from assets.report import labels, svg
+from assets import labels
+from assets.report import svg
 from assets.report.cells import (
     cell,
     class_chip,

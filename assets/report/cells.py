@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 from markupsafe import escape
 
-from assets.report import labels
+from assets import labels
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from assets.report import labels
+from assets import labels
 from assets.report.data import AREA_KEY, CITY, ReportData
 
 DPI = 100

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from assets.report import labels
+from assets import labels
 from assets.report.cells import cell, date_de, ja_nein, number
 
 

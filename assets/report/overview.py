@@ -7,7 +7,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from assets.report import labels, svg
+from assets import labels
+from assets.report import svg
 from assets.report.cells import class_chip, date_de, number, population_cell, yes
 from assets.report.charts import MapLayer
 from assets.report.data import CITY

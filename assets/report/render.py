@@ -28,7 +28,8 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-from assets.report import labels, svg
+from assets import labels
+from assets.report import svg
 from assets.report.area_page import area_view, locator_outlines, open_facilities
 from assets.report.cells import datenstand as datenstand_de
 from assets.report.charts import MAP_TITLES, latest_rows, map_layers

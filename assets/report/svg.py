@@ -17,7 +17,7 @@ import numpy as np
 import shapely
 from matplotlib.ticker import MaxNLocator
 
-from assets.report.labels import (
+from assets.labels import (
     AREA_COLOUR,
     CITY_LINE_COLOUR,
     CITY_MARK_COLOUR,
