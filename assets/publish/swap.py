@@ -5,6 +5,13 @@ never written in place: the new state is built next to it, attached to the inter
 (so tables are filled by `INSERT INTO pub.t SELECT ...` without leaving DuckDB), checkpointed and
 detached (leaving no `.wal`), and `os.replace`d over the old name. A reader keeps its old snapshot;
 a new connection sees the new one. A failure before the rename leaves the previous file untouched.
+
+The file is written in DuckDB's storage format `v1.0.0` (`STORAGE_VERSION`), not in the newest
+format of the DuckDB writing it: analysts open it with whatever DuckDB their tool bundles (R,
+DBeaver, BI drivers lag behind), and a file in the newest format opens in no older release. The
+`v1.0.0` format is the oldest one DuckDB can write; it keeps every type we publish and all table,
+view and column comments, and every release since 1.0 reads it (`tests/test_clients.py`,
+`docs/queries.md`).
 """
 
 from __future__ import annotations
@@ -18,6 +25,8 @@ from pathlib import Path
 import duckdb
 
 PUB = "pub"
+# the oldest storage format DuckDB writes (older names map to it); read by DuckDB 1.0 and later
+STORAGE_VERSION = "v1.0.0"
 
 
 @contextmanager
@@ -31,7 +40,7 @@ def publish_atomically(con: duckdb.DuckDBPyConnection, target: Path, token: str)
     for leftover in target.parent.glob(f".{target.name}.*.tmp*"):  # left by a killed run
         leftover.unlink(missing_ok=True)
     try:
-        con.execute(f"ATTACH '{_quoted(tmp)}' AS {PUB}")
+        con.execute(f"ATTACH '{_quoted(tmp)}' AS {PUB} (STORAGE_VERSION '{STORAGE_VERSION}')")
         try:
             yield PUB
             con.execute(f"CHECKPOINT {PUB}")
