@@ -141,7 +141,7 @@ def test_city_wide_value_sums_numerators_and_denominators_never_averages_rates(c
     # SGB II quota 06/2024: B is secret, so only A counts and the note says so
     row = value_of(frame, "ALL", "2024-06-30", "sgb2_quota")
     assert (row.numerator, row.denominator, row.value) == (80, 800, 10.0)
-    assert row.note == "ohne 1 Sozialräume ohne Wert"
+    assert row.note == "1 Sozialraum ohne Wert nicht enthalten"
 
 
 def test_city_wide_value_without_any_area_is_not_computable(con):
@@ -391,8 +391,8 @@ def test_five_areas_say_why_a_value_is_missing(five):
         "Einwohnerzahl des Vorjahres fehlt oder ist geheim"
     )
     # the city-wide rows say how many areas they leave out
-    assert note("ALL", MONTH, "youth_unemployment") == "ohne 2 Sozialräume ohne Wert"
-    assert note("ALL", STICHTAG, "old_age_poverty") == "ohne 1 Sozialräume ohne Wert"
+    assert note("ALL", MONTH, "youth_unemployment") == "2 Sozialräume ohne Wert nicht enthalten"
+    assert note("ALL", STICHTAG, "old_age_poverty") == "1 Sozialraum ohne Wert nicht enthalten"
     assert pd.isna(note("ALL", MONTH, "sgb2_quota"))
 
 

@@ -165,7 +165,8 @@ SELECT municipality_ags, '{city}' AS area_id, reference_date, indicator_id,
        CASE WHEN computable THEN 'ok' ELSE 'not_computable' END AS status,
        denominator_date,
        CASE WHEN NOT computable THEN 'kein Sozialraum mit Wert'
-            WHEN areas > used THEN 'ohne ' || (areas - used) || ' Sozialräume ohne Wert'
+            WHEN areas - used = 1 THEN '1 Sozialraum ohne Wert nicht enthalten'
+            WHEN areas > used THEN (areas - used) || ' Sozialräume ohne Wert nicht enthalten'
        END AS note
 FROM flagged
 """

@@ -44,8 +44,10 @@ OFFER_TYPE = Column("offer_type", "VARCHAR", "Angebotstyp", "offer type")
 STATUS_CLASS = Column(
     "status_class",
     "VARCHAR",
-    "Statusklasse: high, medium, low, very_low (höher = benachteiligter)",
-    "status class: high, medium, low, very_low (higher = more disadvantaged)",
+    "Statusklasse (sozialer Status): high = hoch (am wenigsten benachteiligt), medium, low, "
+    "very_low = sehr niedrig (am stärksten benachteiligt)",
+    "status class (social status): high (least disadvantaged), medium, low, very_low (most "
+    "disadvantaged)",
 )
 GOAL_ID = Column("goal_id", "VARCHAR", "Ziel-ID (goals.yaml)", "goal id (goals.yaml)")
 

@@ -127,21 +127,22 @@ SOCIAL_INDEX = Table(
         Column(
             "status_index",
             "DOUBLE",
-            "Statusindex (z-standardisiert)",
-            "status index (z-standardised)",
+            "Statusindex (z-standardisiert; höher = stärker benachteiligt)",
+            "status index (z-standardised; higher = more disadvantaged)",
         ),
         STATUS_CLASS,
         Column(
             "dynamics_index",
             "DOUBLE",
-            "Dynamikindex (z-standardisiert)",
-            "dynamics index (z-standardised)",
+            "Dynamikindex (z-standardisiert; höher = Lage verschlechtert sich stärker)",
+            "dynamics index (z-standardised; higher = worsening more)",
         ),
         Column(
             "dynamics_class",
             "VARCHAR",
-            "Dynamikklasse: positive, stable, negative",
-            "dynamics class: positive, stable, negative",
+            "Dynamikklasse: positive = Lage verbessert sich, stable, negative = Lage "
+            "verschlechtert sich",
+            "dynamics class: positive (improving), stable, negative (worsening)",
         ),
         Column("needs_action", "BOOLEAN", "Handlungsbedarf", "needs action"),
         NOTE,
