@@ -195,7 +195,10 @@ def _style(db, name: str) -> ET.Element:
     qml = db.execute("SELECT styleQML FROM layer_styles WHERE styleName = ?", [name]).fetchone()[0]
     assert qml.startswith("<!DOCTYPE qgis")
     root = ET.fromstring(qml)
-    assert root.tag == "qgis" and root.get("styleCategories") == "Symbology"
+    assert root.tag == "qgis" and root.get("styleCategories") == "Symbology|Fields"
+    # the aliases again, for a QGIS whose GDAL (< 3.7) does not read gpkg_data_columns
+    aliases = {alias.get("field"): alias.get("name") for alias in root.iterfind("aliases/alias")}
+    assert aliases["status_class"] == "Statusklasse" and aliases["sgb2_quota"] == "SGB-II-Quote"
     return root.find("renderer-v2")
 
 

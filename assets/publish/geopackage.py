@@ -56,9 +56,14 @@ def write_geopackage(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
         (AREAS, _areas(con), AREA_SOURCES, "MultiPolygon", "Sozialräume mit aktuellen Indikatoren"),
         (FACILITIES, _facilities(con), ("facilities",), "Point", "Einrichtungen der Träger"),
     )
+    aliases = {}
     for layer, table, sources, geometry_type, description in layers:
+        described = describe(_with_labels(table), sources)
+        aliases[layer] = {
+            f.name: f.metadata[ALIAS].decode() for f in described.schema if f.metadata
+        }
         pyogrio.write_arrow(
-            describe(_with_labels(table), sources),
+            described,
             tmp,
             layer=layer,
             driver="GPKG",
@@ -68,7 +73,7 @@ def write_geopackage(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
             dataset_options={"VERSION": VERSION},
             layer_options={"GEOMETRY_NAME": GEOMETRY, "DESCRIPTION": description},
         )
-    _write_styles(tmp, AREAS, area_styles("status_class", "child_poverty"))
+    _write_styles(tmp, AREAS, area_styles("status_class", "child_poverty", aliases[AREAS]))
     os.replace(tmp, target)
     return target
 

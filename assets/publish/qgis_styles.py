@@ -7,8 +7,8 @@ texts come from `assets.labels`, the same place the profiles' maps take them fro
 There is no library that writes QML outside QGIS, so the XML is built here with ElementTree in the
 dialect QGIS 3.16 wrote: symbol properties as `<prop k=… v=…/>`, which every QGIS 3 release reads
 (newer ones fall back to it when a symbol layer has no `<Option>` map,
-`QgsSymbolLayerUtils::parseProperties`). Only the symbology is in the style
-(`styleCategories="Symbology"`), so loading it keeps the field aliases the GeoPackage holds.
+`QgsSymbolLayerUtils::parseProperties`). The style holds the symbology and the
+field aliases (`styleCategories="Symbology|Fields"`), nothing else of the layer.
 """
 
 from __future__ import annotations
@@ -43,25 +43,31 @@ class LayerStyle:
     default: bool
 
 
-def area_styles(status_column: str, child_poverty_column: str) -> list[LayerStyle]:
-    """The styles of the areas layer: status classes (default) and child poverty (selectable)."""
+def area_styles(
+    status_column: str, child_poverty_column: str, aliases: dict[str, str]
+) -> list[LayerStyle]:
+    """The styles of the areas layer: status classes (default) and child poverty (selectable).
+
+    Both carry the field aliases too: GDAL reads them from `gpkg_data_columns` only from 3.7 on,
+    so a QGIS built on GDAL 3.6 (Debian 12) shows them through the style.
+    """
     return [
         LayerStyle(
             "Statusklasse",
             "Statusklasse des Sozialindex in den Farben der Profile (Standardstil)",
-            status_class_qml(status_column),
+            status_class_qml(status_column, aliases),
             default=True,
         ),
         LayerStyle(
             "Kinderarmut",
             "Kinderarmut (SGB II unter 15) in %, feste Klassen wie in den Profilen",
-            child_poverty_qml(child_poverty_column),
+            child_poverty_qml(child_poverty_column, aliases),
             default=False,
         ),
     ]
 
 
-def status_class_qml(column: str) -> str:
+def status_class_qml(column: str, aliases: dict[str, str]) -> str:
     """Categorized on the German class labels the layer stores; NULL as "keine Angabe" in grey."""
     classes = list(STATUS_CLASSES.values())
     classes.append(("", NO_VALUE_COLOUR))  # QGIS looks NULL up as the empty category value
@@ -77,10 +83,10 @@ def status_class_qml(column: str) -> str:
             label=value or NO_VALUE_LABEL,
         )
     renderer.append(_symbols(colour for _, colour in classes))
-    return _document(renderer)
+    return _document(renderer, aliases)
 
 
-def child_poverty_qml(column: str) -> str:
+def child_poverty_qml(column: str, aliases: dict[str, str]) -> str:
     """Graduated in the profiles' fixed bins, listed from the highest bin down.
 
     QGIS takes the first range with lower <= value <= upper (`rangeForValue`), so with the bins in
@@ -110,7 +116,7 @@ def child_poverty_qml(column: str) -> str:
         )
     renderer.append(_symbols(colour for *_, colour in bins))
     ET.SubElement(renderer, "classificationMethod", id="Custom")
-    return _document(renderer)
+    return _document(renderer, aliases)
 
 
 def _bin_label(low: float, high: float) -> str:
@@ -164,9 +170,12 @@ def _rgba(colour: str) -> str:
     return f"{red},{green},{blue},255"
 
 
-def _document(renderer: ET.Element) -> str:
-    root = ET.Element("qgis", version=QGIS_VERSION, styleCategories="Symbology")
+def _document(renderer: ET.Element, aliases: dict[str, str]) -> str:
+    root = ET.Element("qgis", version=QGIS_VERSION, styleCategories="Symbology|Fields")
     root.append(renderer)
+    names = ET.SubElement(root, "aliases")
+    for field, alias in aliases.items():
+        ET.SubElement(names, "alias", field=field, name=alias)
     ET.indent(root)
     body = ET.tostring(root, encoding="unicode")
     return f"<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n{body}\n"
