@@ -1,21 +1,75 @@
-"""`parquet/<table>.parquet`: every published table, for R, Python and BI tools."""
+"""`parquet/<table>.parquet`: every published table, for R, Python and BI tools.
+
+Each column carries its description as Arrow field metadata (`description`) and the file its
+table's description as schema metadata: the text of the published file's own comments ("Deutsch |
+English", from the table registry with the settings' suppression rules), so the Parquet files say
+the same as the DuckDB file. pyarrow's writer stores them in the file's Arrow schema; pyarrow,
+pandas, polars and R's arrow read them back, readers without Arrow see the plain columns.
+
+The rows are streamed from DuckDB in Arrow record batches into the writer, so a table never sits
+whole in memory; the types are DuckDB's Arrow types (DATE stays a date, BIGINT an int64).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from assets.publish.swap import replace_folder
 
 PARQUET = "parquet"
+DESCRIPTION = b"description"
+# DuckDB's row group size: each batch becomes one row group of the file, as with DuckDB's COPY
+BATCH_ROWS = 122_880
 
 
 def write_parquet(con: duckdb.DuckDBPyConnection, target: Path, tables: list[str]) -> Path:
     staging = target.with_name(target.name + ".new")
     staging.mkdir(parents=True, exist_ok=True)
     for table in tables:
-        path = (staging / f"{table}.parquet").as_posix().replace("'", "''")
-        con.execute(f"COPY (SELECT * FROM {table}) TO '{path}' (FORMAT parquet)")
+        _write_table(con, table, staging / f"{table}.parquet")
     replace_folder(staging, target)
     return target
+
+
+def _write_table(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
+    # the comments first: while a reader streams, its connection runs no other query
+    table_comment, comments = published_comments(con, table)
+    relation = con.sql(f'SELECT * FROM "{table}"')
+    with relation.to_arrow_reader(batch_size=BATCH_ROWS) as batches:
+        schema = described(batches.schema, table_comment, comments)
+        with pq.ParquetWriter(path, schema) as writer:
+            for batch in batches:  # its schema is `schema` without the metadata
+                writer.write_batch(batch)
+
+
+def published_comments(
+    con: duckdb.DuckDBPyConnection, table: str
+) -> tuple[str | None, dict[str, str]]:
+    """The comment of `table` in the file open on `con`, and its columns' comments by name."""
+    (table_comment,) = con.execute(
+        "SELECT comment FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = ?",
+        [table],
+    ).fetchone()
+    columns = con.execute(
+        "SELECT column_name, comment FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = 'main' "
+        "AND table_name = ? AND comment IS NOT NULL",
+        [table],
+    ).fetchall()
+    return table_comment, dict(columns)
+
+
+def described(schema: pa.Schema, table_comment: str | None, comments: dict[str, str]) -> pa.Schema:
+    """`schema` with the table's and the columns' comments as `description` metadata."""
+    fields = [
+        field.with_metadata({DESCRIPTION: comments[field.name]})
+        if field.name in comments
+        else field
+        for field in schema
+    ]
+    return pa.schema(fields, metadata={DESCRIPTION: table_comment} if table_comment else None)
