@@ -1,7 +1,7 @@
-"""German wording and colours shared by the maps, the inline SVG and the HTML pages.
+"""German wording and colours shared by the maps, the inline SVG, the HTML pages and the exports.
 
-One place for them so a class has the same name and colour on the city map, in the legend and in
-the area profile: a reader compares by colour first.
+One place for them so a class has the same name and colour on the city map, in the legend, in the
+area profile and in the workbook: a reader compares by colour first, and by word second.
 """
 
 from __future__ import annotations
@@ -87,3 +87,28 @@ def label(mapping: dict, key: object) -> str:
     if entry is None:
         return "" if key is None else str(key)
     return entry[0] if isinstance(entry, tuple) else entry
+
+
+# the codes the published tables hold, in the words of the workbook and the GeoPackage
+TARGET_KINDS = {"target": "Ziel (mindestens)", "max": "Obergrenze (höchstens)"}
+POLARITIES = {
+    "higher_is_worse": "höher ist ungünstiger",
+    "higher_is_better": "höher ist günstiger",
+    "neutral": "neutral",
+}
+VALUE_STATUSES = {"ok": "ok", "suppressed": "gesperrt", "not_computable": "nicht berechenbar"}
+UNITS = {"percent": "Prozent"}
+FREQUENCIES = {"monthly": "monatlich", "yearly": "jährlich"}
+SOURCES = {
+    "areas": "Sozialräume (Geometrien)",
+    "small_area_statistics": "Kleinräumige Statistik",
+    "genesis": "GENESIS-Eckwerte",
+    "zensus": "Zensus-Gitter",
+    "facilities": "Einrichtungen der Träger",
+    "measure_reports": "Monatsberichte der Träger",
+    "satisfaction_responses": "Zufriedenheitsbefragungen",
+    "needs_survey": "Bedarfserhebung",
+}
+YES_NO = {True: "ja", False: "nein"}
+WHOLE_MUNICIPALITY = "Gesamtstadt"  # the `ALL` rows: the whole municipality
+SUPPRESSED_LABEL = "gesperrt"  # a cell hidden by disclosure control

@@ -1,5 +1,7 @@
 """Feedback files for providers and the spreadsheet helpers behind them."""
 
+import datetime as dt
+
 import pandas as pd
 from openpyxl import load_workbook
 
@@ -54,6 +56,7 @@ QUARANTINE = pd.DataFrame(
         "period",
     ],
 )
+LOADED = dt.datetime(2025, 4, 2, 9, 30)
 FILES = pd.DataFrame(
     [
         ("measure_reports", "providers/TR-01/reports/2025-03.csv", 10, 9, 1, "TR-01", "2025-03"),
@@ -69,7 +72,7 @@ FILES = pd.DataFrame(
         "provider_id",
         "period",
     ],
-)
+).assign(loaded_at=pd.Timestamp(LOADED))  # as ingest_files has it
 
 
 def test_one_file_per_provider_and_month_with_rejected_rows(tmp_path):
@@ -97,7 +100,13 @@ def test_one_file_per_provider_and_month_with_rejected_rows(tmp_path):
         "davon_Zielgruppe ist größer als Teilnehmende",
     )
     summary = list(workbook["Übersicht"].iter_rows(values_only=True))
-    assert summary[1] == ("providers/TR-01/reports/2025-03.csv", 10, 9, 1)
+    assert summary[1] == ("providers/TR-01/reports/2025-03.csv", 10, 9, 1, LOADED)
+    overview = workbook["Übersicht"]
+    assert overview["B2"].number_format == "#,##0" and overview["E2"].is_date
+    assert overview["E2"].number_format == "dd.mm.yyyy hh:mm"
+    assert list(overview.tables) == ["Tabelle2"] and overview.freeze_panes == "A2"
+    # created when the files it reports on were loaded: the same rows give the same file
+    assert workbook.properties.created == LOADED
 
 
 def test_rebuilding_removes_stale_feedback_and_is_byte_stable(tmp_path):
@@ -113,7 +122,7 @@ def test_cells_that_would_become_formulas_are_neutralised(tmp_path):
     assert safe_cell("=SUM(A1)") == "'=SUM(A1)"
     assert safe_cell("@cmd") == "'@cmd" and safe_cell("+1") == "'+1" and safe_cell("-x") == "'-x"
     assert safe_cell("Kita") == "Kita" and safe_cell(-3) == -3
-    write_xlsx(tmp_path / "f.xlsx", {"s": pd.DataFrame({"v": ["=1+1", "ok"]})})
+    write_xlsx(tmp_path / "f.xlsx", {"s": pd.DataFrame({"v": ["=1+1", "ok"]})}, LOADED)
     sheet = load_workbook(tmp_path / "f.xlsx")["s"]
     assert sheet["A2"].value == "'=1+1" and sheet["A2"].data_type == "s"
     csv = tmp_path / "feedback.csv"
@@ -128,19 +137,22 @@ def test_a_sheet_longer_than_excel_allows_goes_on_in_continuation_sheets(tmp_pat
 
     monkeypatch.setattr(spreadsheet, "EXCEL_MAX_ROWS", 3)  # a header and two rows a sheet
     frame = pd.DataFrame({"n": [1, 2, 3, 4, 5], "ok": [True, False, None, True, True]})
-    write_xlsx(tmp_path / "long.xlsx", {"Datenqualität": frame})
+    write_xlsx(tmp_path / "long.xlsx", {"Datenqualität": frame}, LOADED)
     workbook = load_workbook(tmp_path / "long.xlsx")
     assert workbook.sheetnames == ["Datenqualität", "Datenqualität (2)", "Datenqualität (3)"]
     rows = [list(workbook[name].iter_rows(values_only=True)) for name in workbook.sheetnames]
     assert all(sheet[0] == ("n", "ok") for sheet in rows)
     assert [row for sheet in rows for row in sheet[1:]] == [
-        (1, True),
-        (2, False),
+        (1, "ja"),
+        (2, "nein"),
         (3, None),
-        (4, True),
-        (5, True),
+        (4, "ja"),
+        (5, "ja"),
     ]
-    assert workbook["Datenqualität"].freeze_panes == "A2"
+    for name in workbook.sheetnames:  # each part is a table of its own with a frozen header
+        sheet = workbook[name]
+        assert sheet.freeze_panes == "A2" and len(sheet.tables) == 1
+        assert sheet["A2"].number_format == "#,##0"
 
 
 def test_a_0_byte_report_appears_in_the_providers_feedback_for_its_month(tmp_path):
@@ -150,7 +162,8 @@ def test_a_0_byte_report_appears_in_the_providers_feedback_for_its_month(tmp_pat
     empty.parent.mkdir(parents=True)
     empty.write_bytes(b"")
     result = read_reports(discover(tmp_path).of_kind("report"), tmp_path, {"SR-A": "x"}, None)
-    tables = feedback_tables(result.quarantine, result.files)
+    # the ingest asset stores the files with their load time (ingest_files.loaded_at)
+    tables = feedback_tables(result.quarantine, result.files.assign(loaded_at=LOADED))
     assert sorted(tables) == [("TR-07", "2025-04")]
     rejected = tables[("TR-07", "2025-04")]["Abgelehnte Zeilen"]
     assert rejected[["Datei", "Grund"]].values.tolist() == [
@@ -161,4 +174,6 @@ def test_a_0_byte_report_appears_in_the_providers_feedback_for_its_month(tmp_pat
         ]
     ]
     overview = tables[("TR-07", "2025-04")]["Übersicht"]
-    assert overview.values.tolist() == [["providers/TR-07/reports/2025-04.csv", 0, 0, 0]]
+    assert overview.values.tolist() == [
+        ["providers/TR-07/reports/2025-04.csv", 0, 0, 0, pd.Timestamp(LOADED)]
+    ]

@@ -5,10 +5,16 @@ For every provider and report month with rejected rows there is
 same rows as `<YYYY-MM>.csv`. Rejected rows of the facility inventory, of surveys and files outside
 the expected pattern have no report month; they go to `feedback/<provider_id>/allgemein.*`.
 Rows replaced by a newer delivery (`superseded`) are not errors and appear only in the overview.
+
+The XLSX files are written by the product's one workbook writer (`spreadsheet.write_xlsx`): an
+Excel table per sheet, counts with thousands separators, the load time as a real date. Their
+creation date is the latest load time of the files they report on, so the same rejected rows give
+the same file.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -30,7 +36,10 @@ SUMMARY_COLUMNS = {
     "rows_in": "Zeilen geliefert",
     "rows_loaded": "Zeilen übernommen",
     "rows_quarantined": "Zeilen abgelehnt",
+    "loaded_at": "geladen am (UTC)",
 }
+# the creation date of a feedback file whose files have no load time
+UNKNOWN_LOAD_TIME = dt.datetime(1980, 1, 1)
 
 
 def feedback_tables(
@@ -62,9 +71,15 @@ def write_feedback(
     written = []
     for (provider, period), sheets in tables.items():
         base = staging / provider / period
-        write_xlsx(base.with_suffix(".xlsx"), sheets)
+        write_xlsx(base.with_suffix(".xlsx"), sheets, created=_created(sheets))
         write_csv(base.with_suffix(".csv"), sheets["Abgelehnte Zeilen"])
         written.append(folder / provider / f"{period}.xlsx")
     staging.mkdir(parents=True, exist_ok=True)
     replace_folder(staging, folder)
     return written
+
+
+def _created(sheets: dict[str, pd.DataFrame]) -> dt.datetime:
+    """The latest load time of the files a feedback file reports on."""
+    latest = sheets["Übersicht"][SUMMARY_COLUMNS["loaded_at"]].max()
+    return UNKNOWN_LOAD_TIME if pd.isna(latest) else pd.Timestamp(latest).to_pydatetime()

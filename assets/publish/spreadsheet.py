@@ -1,53 +1,82 @@
-"""Spreadsheets people open in Excel: formula-safe cells, byte-stable XLSX, Excel-friendly CSV.
+"""Spreadsheets people open in Excel: formula-safe cells, Excel workbooks, Excel-friendly CSV.
 
 A cell text starting with `=`, `+`, `-`, `@` (or a tab / carriage return) would be run as a formula
 by Excel or LibreOffice ("CSV injection"); such texts get a leading apostrophe, which spreadsheet
 programs show as plain text. Numbers stay numbers.
 
-The XLSX is written directly as SpreadsheetML (the parts openpyxl writes: inline strings, a bold
-frozen header row, column widths), one column at a time, straight into the zip. openpyxl builds a
-Python object per cell and needed about 20 µs a cell, a minute for the state-wide workbook; this
-takes about a tenth of that. A sheet holds at most 1,048,576 rows in Excel: a longer table goes on
-into continuation sheets `<name> (2)`, `(3)`, … each with the header row, so no row is lost.
+Workbooks are written with XlsxWriter: each sheet an Excel table (header row, autofilter, banded
+rows) with a number format per column (dates as real Excel dates), the header frozen and repeated
+on every printed page, landscape A4 fitted to the page width. The tables are the reason for
+XlsxWriter's default mode: `add_table()` is not supported in `constant_memory` mode, so a sheet's
+cells stay in memory until the file is closed (about 120 bytes a cell). A sheet holds at most
+1,048,576 rows in Excel: a longer table goes on in continuation sheets `<name> (2)`, `(3)`, …
+each with its header row, so no row is lost.
+
+The creation date is given by the caller and XlsxWriter writes fixed zip member times, so the
+same content gives the same bytes.
 """
 
 from __future__ import annotations
 
-import re
-import zipfile
-from html import escape
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from assets.labels import SUPPRESSED_LABEL, YES_NO
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EXCEL_MAX_ROWS = 1_048_576
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed member times: identical content gives identical bytes
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-_STYLES = (
-    f'<styleSheet xmlns="{_MAIN}"><fonts count="2"><font><sz val="11"/><name val="Calibri"/>'
-    '<family val="2"/></font><font><b val="1"/><sz val="11"/><name val="Calibri"/>'
-    '<family val="2"/></font></fonts><fills count="2"><fill><patternFill/></fill><fill>'
-    '<patternFill patternType="gray125"/></fill></fills><borders count="1"><border><left/>'
-    '<right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf '
-    'numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="2"><xf '
-    'numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" '
-    'fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs><cellStyles count="1">'
-    '<cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
-)
-_CORE = (
-    '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'
-    'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/'
-    'dc/terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:creator>Sozialplanung'
-    '</dc:creator><dcterms:created xsi:type="dcterms:W3CDTF">2000-01-01T00:00:00Z</dcterms:created>'
-    '<dcterms:modified xsi:type="dcterms:W3CDTF">2000-01-01T00:00:00Z</dcterms:modified>'
-    "</cp:coreProperties>"
-)
+_EXCEL_EPOCH = np.datetime64("1899-12-30", "us")
+_DAY = np.timedelta64(1, "D")
+MAX_WIDTH = 50
+
+# Excel number format per kind of column. Percent values are stored in percent units (12.3 means
+# 12.3 %), so they get one decimal and a header saying "(%)", not Excel's ×100 percent format.
+NUMBER_FORMATS = {
+    "count": "#,##0",
+    "decimal1": "#,##0.0",
+    "decimal2": "#,##0.00",
+    "percent": "0.0",
+    "euro": '#,##0 "€"',
+    "euro_cents": '#,##0.00 "€"',
+    "coordinate": "0.00000",
+    "date": "dd.mm.yyyy",
+    "datetime": "dd.mm.yyyy hh:mm",
+}
+_WIDTHS = {"date": 11, "datetime": 17, "coordinate": 10}
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One worksheet: a frame whose codes are already words, and how to show its columns.
+
+    `kinds` names a key of `NUMBER_FORMATS` per column (or, per row, a Series of them, for a
+    column whose unit changes from row to row); a column without one takes it from its dtype.
+    `hidden` marks the rows of a column shown as "gesperrt" (suppressed by disclosure control),
+    `notes` a comment on a column's header cell.
+    """
+
+    name: str
+    frame: pd.DataFrame
+    kinds: Mapping[str, str | pd.Series] = field(default_factory=dict)
+    hidden: Mapping[str, np.ndarray] = field(default_factory=dict)
+    notes: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Info:
+    """A sheet of text placed first: a title, then rows of a heading (one item) or a label and
+    its values (dates and times become Excel dates)."""
+
+    name: str
+    title: str
+    rows: Sequence[tuple]
 
 
 def safe_cell(value):
@@ -70,195 +99,219 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
     safe_frame(frame).to_csv(path, sep=";", index=False, decimal=",", encoding="utf-8-sig")
 
 
-def write_xlsx(path: Path, sheets: dict[str, pd.DataFrame]) -> None:
-    """One sheet per frame; header row bold and frozen; identical bytes for identical content."""
-    parts = [part for name, frame in sheets.items() for part in _sheet_parts(name, frame)]
+def write_xlsx(
+    path: Path,
+    sheets: Sequence[Sheet] | Mapping[str, pd.DataFrame],
+    created: dt.datetime,
+    info: Info | None = None,
+    title: str = "",
+) -> None:
+    """Write the workbook: `info` first (if given), then one Excel table per sheet."""
+    if isinstance(sheets, Mapping):
+        sheets = [Sheet(name, frame) for name, frame in sheets.items()]
     path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as package:
-        _put(package, "[Content_Types].xml", _content_types(len(parts)))
-        _put(
-            package,
-            "_rels/.rels",
-            _relationships(
-                [
-                    (f"{_REL}/officeDocument", "xl/workbook.xml"),
-                    (f"{_PKG_REL}/metadata/core-properties", "docProps/core.xml"),
-                ]
-            ),
-        )
-        _put(package, "docProps/core.xml", _CORE)
-        _put(package, "xl/workbook.xml", _workbook([title for title, _ in parts]))
-        _put(
-            package,
-            "xl/_rels/workbook.xml.rels",
-            _relationships(
-                [
-                    (f"{_REL}/worksheet", f"worksheets/sheet{i}.xml")
-                    for i in range(1, len(parts) + 1)
-                ]
-                + [(f"{_REL}/styles", "styles.xml")]
-            ),
-        )
-        _put(package, "xl/styles.xml", _STYLES)
-        for number, (_, frame) in enumerate(parts, start=1):
-            info = zipfile.ZipInfo(f"xl/worksheets/sheet{number}.xml", date_time=_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            with package.open(info, "w", force_zip64=True) as member:
-                for chunk in _worksheet(frame):
-                    member.write(chunk.encode("utf-8"))
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    workbook.set_properties(
+        {"title": title or path.stem, "author": "Sozialplanung", "created": created}
+    )
+    styles = _Styles(workbook)
+    footer = f"&LStand {created:%d.%m.%Y %H:%M}&RSeite &P von &N"
+    if info is not None:
+        _write_info(workbook.add_worksheet(info.name[:31]), info, styles, footer)
+    tables = 0
+    for sheet in sheets:
+        for name, start, stop in _sheet_parts(sheet.name, len(sheet.frame)):
+            tables += 1
+            worksheet = workbook.add_worksheet(name)
+            _write_table(worksheet, sheet, start, stop, styles, f"Tabelle{tables}")
+            _print_setup(worksheet, footer)
+    workbook.close()
 
 
-def _sheet_parts(name: str, frame: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
-    """The sheet, or its continuation sheets when it has more rows than Excel shows."""
-    rows = EXCEL_MAX_ROWS - 1  # the header takes one row
-    if len(frame) <= rows:
-        return [(name[:31], frame)]
+class _Styles:
+    """The workbook's formats, created once (XlsxWriter keeps one entry per distinct format)."""
+
+    def __init__(self, workbook: xlsxwriter.Workbook) -> None:
+        self.numbers = {
+            k: workbook.add_format({"num_format": f}) for k, f in NUMBER_FORMATS.items()
+        }
+        self.header = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+        self.hidden = workbook.add_format(
+            {"italic": True, "font_color": "#595959", "align": "right"}
+        )
+        self.title = workbook.add_format({"bold": True, "font_size": 14})
+        self.heading = workbook.add_format({"bold": True})
+        self.wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+
+
+def _sheet_parts(name: str, rows: int) -> list[tuple[str, int, int]]:
+    """(title, first row, end row) of the sheet, or of its continuation sheets when it has more
+    rows than Excel shows."""
+    per_sheet = EXCEL_MAX_ROWS - 1  # the header takes one row
+    if rows <= per_sheet:
+        return [(name[:31], 0, rows)]
     return [
         (
-            name[:31] if start == 0 else f"{name[:25]} ({start // rows + 1})",
-            frame.iloc[start : start + rows],
+            name[:31] if start == 0 else f"{name[:25]} ({start // per_sheet + 1})",
+            start,
+            min(start + per_sheet, rows),
         )
-        for start in range(0, len(frame), rows)
+        for start in range(0, rows, per_sheet)
     ]
 
 
-def _worksheet(frame: pd.DataFrame, rows_per_chunk: int = 20_000):
-    """The sheet XML in chunks of rows, so a big table is never one string in memory."""
-    columns = [str(c) for c in frame.columns]
-    letters = [_column_letter(i) for i in range(len(columns))]
-    widths = [len(c) for c in columns]
-    header = "".join(
-        f'<c r="{letter}1" s="1" t="inlineStr"><is>{_text(name)}</is></c>'
-        for letter, name in zip(letters, columns, strict=True)
-    )
-    body = []
-    for start in range(0, len(frame), rows_per_chunk):
-        chunk = frame.iloc[start : start + rows_per_chunk]
-        cells = []
-        for i, letter in enumerate(letters):
-            column_cells, longest = _cells(chunk.iloc[:, i], letter, start + 2)
-            widths[i] = max(widths[i], longest)
-            cells.append(column_cells)
-        body.append(
-            "".join(
-                f'<row r="{start + 2 + n}">{"".join(row)}</row>'
-                for n, row in enumerate(zip(*cells, strict=True))
-            )
-        )
-    cols = "".join(
-        f'<col min="{i}" max="{i}" width="{min(60, width + 2)}" customWidth="1"/>'
-        for i, width in enumerate(widths, start=1)
-    )
-    yield (
-        f'<worksheet xmlns="{_MAIN}"><sheetViews><sheetView workbookViewId="0"><pane ySplit="1" '
-        'topLeftCell="A2" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" '
-        'activeCell="A2" sqref="A2"/></sheetView></sheetViews><sheetFormatPr '
-        f'defaultRowHeight="15"/>{"<cols>" + cols + "</cols>" if cols else ""}<sheetData>'
-        f'<row r="1">{header}</row>'
-    )
-    yield from body
-    yield "</sheetData></worksheet>"
-
-
-def _cells(column: pd.Series, letter: str, first_row: int) -> tuple[list[str], int]:
-    """The cells of one column (empty strings for missing values) and its longest text.
-
-    Numbers and booleans keep their type; every other value is written as formula-safe text.
-    """
-    rows = range(first_row, first_row + len(column))
-    if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column):
-        values = column.to_numpy(dtype=float, na_value=np.nan)
-        finite = np.isfinite(values)
-        texts = [
-            _number(v) if ok else "" for v, ok in zip(values.tolist(), finite.tolist(), strict=True)
-        ]
-        cells = [
-            f'<c r="{letter}{r}" t="n"><v>{text}</v></c>' if text else ""
-            for r, text in zip(rows, texts, strict=True)
-        ]
-        return cells, max((len(t) for t in texts), default=0)
-    cells, longest = [], 0
-    for r, value in zip(rows, column.tolist(), strict=True):
-        if _missing(value):
-            cells.append("")
-        elif isinstance(value, bool | np.bool_):
-            cells.append(f'<c r="{letter}{r}" t="b"><v>{int(value)}</v></c>')
-            longest = max(longest, 5)
-        elif isinstance(value, int | float | np.number):
-            text = _number(float(value))
-            cells.append(f'<c r="{letter}{r}" t="n"><v>{text}</v></c>')
-            longest = max(longest, len(text))
+def _write_table(
+    worksheet: Worksheet, sheet: Sheet, start: int, stop: int, styles: _Styles, name: str
+) -> None:
+    """The rows `start:stop` of the sheet as an Excel table with formats, widths and notes."""
+    frame = sheet.frame.iloc[start:stop]
+    headers = [safe_cell(str(c)) for c in frame.columns]
+    for index, column in enumerate(frame.columns):
+        kind = sheet.kinds[column] if column in sheet.kinds else _kind_of(frame[column])
+        hidden = sheet.hidden.get(column)
+        values = _values(frame[column], None if hidden is None else hidden[start:stop])
+        if isinstance(kind, pd.Series):
+            _write_rows(worksheet, index, values, styles, kind.iloc[start:stop].tolist())
+            kind = None
         else:
-            value = safe_cell(str(value))
-            cells.append(f'<c r="{letter}{r}" t="inlineStr"><is>{_text(value)}</is></c>')
-            longest = max(longest, len(value))
-    return cells, longest
-
-
-def _number(value: float) -> str:
-    """Whole numbers without `.0` (as Excel shows them), others with the shortest exact digits."""
-    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-
-
-def _text(value: str) -> str:
-    """An inline string element; characters XML cannot carry are dropped, edge spaces kept."""
-    value = _ILLEGAL_XML.sub("", value)
-    space = ' xml:space="preserve"' if value != value.strip() else ""
-    return f"<t{space}>{escape(value, quote=False)}</t>"
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def _workbook(titles: list[str]) -> str:
-    sheets = "".join(
-        f'<sheet name="{escape(title)}" sheetId="{i}" r:id="rId{i}"/>'
-        for i, title in enumerate(titles, start=1)
+            _write_rows(worksheet, index, values, styles)
+        width = _width(headers[index], values, kind)
+        worksheet.set_column(index, index, width, styles.numbers.get(kind))
+        if column in sheet.notes:
+            worksheet.write_comment(0, index, sheet.notes[column], {"x_scale": 2, "y_scale": 2})
+    worksheet.add_table(
+        0,
+        0,
+        max(len(frame), 1),  # Excel's tables have at least one data row
+        len(headers) - 1,
+        {
+            "name": name,
+            "style": "Table Style Light 9",
+            "columns": [{"header": h, "header_format": styles.header} for h in headers],
+        },
     )
-    return (
-        f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><bookViews><workbookView/></bookViews>'
-        f"<sheets>{sheets}</sheets></workbook>"
-    )
+    worksheet.set_row(0, 30)  # two lines: long headers wrap
+    worksheet.freeze_panes(1, 0)
 
 
-def _relationships(targets: list[tuple[str, str]]) -> str:
-    items = "".join(
-        f'<Relationship Id="rId{i}" Type="{kind}" Target="{target}"/>'
-        for i, (kind, target) in enumerate(targets, start=1)
-    )
-    return f'<Relationships xmlns="{_PKG_REL}">{items}</Relationships>'
+def _kind_of(column: pd.Series) -> str | None:
+    dtype = column.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        times = column.dropna()
+        return "date" if (times == times.dt.normalize()).all() else "datetime"
+    if pd.api.types.is_bool_dtype(dtype):
+        return None
+    if pd.api.types.is_integer_dtype(dtype):
+        return "count"
+    if pd.api.types.is_float_dtype(dtype):
+        return "decimal2"
+    return None
 
 
-def _content_types(sheets: int) -> str:
-    overrides = "".join(
-        f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{_TYPE}.worksheet+xml"/>'
-        for i in range(1, sheets + 1)
-    )
-    return (
-        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
-        'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
-        f'<Override PartName="/xl/workbook.xml" ContentType="{_TYPE}.sheet.main+xml"/>'
-        f'<Override PartName="/xl/styles.xml" ContentType="{_TYPE}.styles+xml"/>'
-        '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-'
-        f'package.core-properties+xml"/>{overrides}</Types>'
-    )
+def _values(column: pd.Series, hidden: np.ndarray | None) -> list:
+    """The cells of a column: numbers (dates as Excel serial days), formula-safe texts, "ja"/"nein"
+    for booleans, None for empty cells and "gesperrt" where `hidden` holds."""
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        stamps = column.to_numpy(dtype="datetime64[us]")
+        days = (stamps - _EXCEL_EPOCH) / _DAY
+        values = [None if np.isnat(s) else d for s, d in zip(stamps, days.tolist(), strict=True)]
+    elif pd.api.types.is_bool_dtype(column.dtype):
+        values = [YES_NO.get(v) for v in column.astype(object).tolist()]
+    elif pd.api.types.is_numeric_dtype(column.dtype):
+        numbers = column.to_numpy(dtype=float, na_value=np.nan)
+        finite = np.isfinite(numbers).tolist()
+        values = [v if ok else None for v, ok in zip(numbers.tolist(), finite, strict=True)]
+    else:
+        values = [_cell(v) for v in column.tolist()]
+    if hidden is not None:
+        for row in np.flatnonzero(hidden):
+            values[row] = SUPPRESSED_LABEL
+    return values
 
 
-def _put(package: zipfile.ZipFile, name: str, text: str) -> None:
-    info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    package.writestr(info, text.encode("utf-8"))
+def _cell(value):
+    """An object cell: texts formula-safe, booleans as words, missing values empty."""
+    if value is None or value is pd.NA or (isinstance(value, float) and not np.isfinite(value)):
+        return None
+    if isinstance(value, bool | np.bool_):
+        return YES_NO[bool(value)]
+    if isinstance(value, int | float | np.number):
+        return float(value)
+    return safe_cell(str(value))
 
 
-def _missing(value) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+def _write_rows(
+    worksheet: Worksheet, column: int, values: list, styles: _Styles, kinds: list | None = None
+) -> None:
+    """Write one column below the header; a number takes the column's format (`set_column`) or,
+    with `kinds`, its row's."""
+    write_number, write_string = worksheet.write_number, worksheet.write_string
+    for row, value in enumerate(values, start=1):
+        if value is None:
+            continue
+        if type(value) is str:
+            if value == SUPPRESSED_LABEL:
+                write_string(row, column, value, styles.hidden)
+            else:
+                write_string(row, column, value)
+        elif kinds is None:
+            write_number(row, column, value)
+        else:
+            write_number(row, column, value, styles.numbers.get(kinds[row - 1]))
+
+
+def _width(header: str, values: list, kind: str | None) -> float:
+    """A column wide enough for its values (at most `MAX_WIDTH`) and the header's longest word,
+    plus the autofilter button."""
+    texts = {v for v in values if type(v) is str}
+    longest = max(map(len, texts), default=0)
+    numbers = [v for v in values if v is not None and type(v) is not str]
+    if kind in _WIDTHS:
+        longest = max(longest, _WIDTHS[kind])
+    elif numbers:
+        digits = len(f"{max(abs(min(numbers)), abs(max(numbers))):,.0f}")
+        longest = max(longest, digits + (4 if kind else 0))
+    word = max((len(w) for w in header.split()), default=0)
+    return min(MAX_WIDTH, max(longest, word, min(len(header), 16))) + 3
+
+
+def _write_info(worksheet: Worksheet, info: Info, styles: _Styles, footer: str) -> None:
+    """The info sheet: title, headings in bold, labels and values (dates as Excel dates)."""
+    worksheet.write_string(0, 0, info.title, styles.title)
+    row = 2
+    for item in info.rows:
+        if len(item) == 1:
+            row += 1
+            worksheet.write_string(row, 0, item[0], styles.heading)
+        else:
+            for column, value in enumerate(item):
+                _write_info_cell(worksheet, row, column, value, styles)
+        row += 1
+    worksheet.set_column(0, 0, 34, styles.wrap)
+    worksheet.set_column(1, 1, 60, styles.wrap)
+    worksheet.set_column(2, 5, 16)
+    _print_setup(worksheet, footer)
+    worksheet.repeat_rows(0, 0)
+
+
+def _write_info_cell(worksheet: Worksheet, row: int, column: int, value, styles: _Styles) -> None:
+    if value is None:
+        return
+    if isinstance(value, dt.datetime):
+        worksheet.write_datetime(row, column, value, styles.numbers["datetime"])
+    elif isinstance(value, dt.date):
+        worksheet.write_datetime(row, column, value, styles.numbers["date"])
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        worksheet.write_number(row, column, value, styles.numbers["count"])
+    else:
+        worksheet.write_string(row, column, safe_cell(str(value)))
+
+
+def _print_setup(worksheet: Worksheet, footer: str) -> None:
+    """Landscape A4, one page wide, the header row on every page, sheet name and page numbers."""
+    worksheet.set_landscape()
+    worksheet.set_paper(9)  # A4
+    worksheet.fit_to_pages(1, 0)
+    worksheet.repeat_rows(0)
+    worksheet.set_header("&L&A&RSozialplanung")
+    worksheet.set_footer(footer)
