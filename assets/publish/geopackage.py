@@ -23,9 +23,9 @@ import pyogrio
 import shapely
 from pyproj import Transformer
 
-from assets.labels import DYNAMICS_CLASSES, OFFER_TYPES, STATUS_CLASSES, label
+from assets.labels import DYNAMICS_CLASSES, OFFER_TYPES, STATUS_CLASSES, YES_NO, label
 from assets.publish.qgis_styles import LayerStyle, area_styles
-from assets.publish.workbook import german_headers
+from assets.publish.workbook import column_texts
 
 GPKG = "sozialplanung.gpkg"
 CRS = "EPSG:25832"
@@ -35,7 +35,6 @@ AREAS = "sozialraeume"
 FACILITIES = "einrichtungen"
 STYLES = "layer_styles"
 AREA_SOURCES = ("v_area_profile", "v_latest_indicators")
-YES_NO = {True: "ja", False: "nein"}
 # columns whose codes are stored as German labels (the styles categorize on these labels)
 CODE_LABELS = {
     "status_class": STATUS_CLASSES,
@@ -127,7 +126,7 @@ def _describer(con: duckdb.DuckDBPyConnection) -> Callable[[pa.Table, tuple[str,
     GDAL writes both to `gpkg_data_columns` (`name`, `description`). Aliases must be unique per
     table there, so a header that repeats gets its column name added.
     """
-    header = german_headers(con)
+    texts = column_texts(con)
     comments = dict(
         ((table, column), comment)
         for table, column, comment in con.execute(
@@ -142,7 +141,7 @@ def _describer(con: duckdb.DuckDBPyConnection) -> Callable[[pa.Table, tuple[str,
             if field.name == GEOMETRY:
                 fields.append(field)
                 continue
-            alias = header(sources, field.name)
+            alias, _ = texts(sources, field.name)
             alias = f"{alias} ({field.name})" if alias in seen else alias
             seen.add(alias)
             metadata = {ALIAS: alias.encode()}
