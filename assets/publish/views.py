@@ -11,21 +11,36 @@ from assets.indicators.catalog import INDICATORS
 KEY_INDICATORS = ("sgb2_quota", "child_poverty", "unemployment", "old_age_poverty")
 DATE_SUFFIX = "_date"
 
-# German name and unit of each KPI in the reasons of `v_red_kpis_latest` (planning.KPI_NAMES)
-KPI_TEXT = {
-    "participants": ("Teilnehmende", ""),
-    "target_group_participants": ("Teilnehmende der Zielgruppe", ""),
-    "new_participants": ("Neuzugänge", ""),
-    "hours": ("Stunden", ""),
-    "cost_eur": ("Kosten", " €"),
-    "capacity": ("Plätze", ""),
-    "utilisation": ("Auslastung", " %"),
-    "reach": ("Erreichung der Zielgruppe", " %"),
-    "cost_per_participant": ("Kosten je Teilnehmendem", " €"),
-    "satisfaction_mean": ("Zufriedenheit (Mittelwert)", ""),
-    "satisfaction_top2": ("Zufriedenheit Top-2", " %"),
-    "satisfaction_n": ("Antworten zur Zufriedenheit", ""),
+# How a KPI's value is written, by its kind: decimals and unit. Counts are whole, percentages
+# have one decimal, euro amounts cents; hours and the satisfaction mean one decimal.
+KPI_KINDS = {
+    "count": (0, ""),
+    "percent": (1, " %"),
+    "euro": (2, " €"),
+    "decimal": (1, ""),
 }
+
+# German name and kind of each KPI (planning.KPI_NAMES): the reasons of `v_red_kpis_latest` and
+# the report's KPI figures are written from them
+KPI_TEXT = {
+    "participants": ("Teilnehmende", "count"),
+    "target_group_participants": ("Teilnehmende der Zielgruppe", "count"),
+    "new_participants": ("Neuzugänge", "count"),
+    "hours": ("Stunden", "decimal"),
+    "cost_eur": ("Kosten", "euro"),
+    "capacity": ("Plätze", "count"),
+    "utilisation": ("Auslastung", "percent"),
+    "reach": ("Erreichung der Zielgruppe", "percent"),
+    "cost_per_participant": ("Kosten je Teilnehmendem", "euro"),
+    "satisfaction_mean": ("Zufriedenheit (Mittelwert)", "decimal"),
+    "satisfaction_top2": ("Zufriedenheit Top-2", "percent"),
+    "satisfaction_n": ("Antworten zur Zufriedenheit", "count"),
+}
+
+
+def kpi_format(kpi: str) -> tuple[int, str]:
+    """Decimals and unit of a KPI's values; an unknown KPI gets one decimal and no unit."""
+    return KPI_KINDS[KPI_TEXT[kpi][1]] if kpi in KPI_TEXT else KPI_KINDS["decimal"]
 
 
 def german_number(value: float) -> str:
@@ -57,8 +72,9 @@ def _literal(value: str) -> str:
 
 def _kpi_case(part: int) -> str:
     """SQL: the KPI's German name (part 0) or unit (part 1); an unknown KPI keeps its id."""
+    texts = {kpi: (name, kpi_format(kpi)[1]) for kpi, (name, _) in KPI_TEXT.items()}
     whens = " ".join(
-        f"WHEN {_literal(kpi)} THEN {_literal(text[part])}" for kpi, text in KPI_TEXT.items()
+        f"WHEN {_literal(kpi)} THEN {_literal(text[part])}" for kpi, text in texts.items()
     )
     return f"CASE k.kpi {whens} ELSE {'k.kpi' if part == 0 else _literal('')} END"
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pandas as pd
 
 from assets import labels
-from assets.report.cells import cell, date_de, ja_nein, number
+from assets.publish.views import kpi_format
+from assets.report.cells import Cell, cell, date_de, ja_nein, number
 
 
 def measures_by_area(measures: pd.DataFrame, kpi_status: pd.DataFrame) -> dict[str, list[dict]]:
@@ -46,14 +47,20 @@ def _ages(age_from, age_to) -> str:
 
 
 def _target(row: dict) -> str:
-    """A KPI target in words: a ceiling ("höchstens 5,0") or a value to reach ("Ziel 80,0")."""
+    """A KPI target in words: a ceiling ("höchstens 450,00") or a value to reach ("Ziel 38"),
+    written like the KPI's values."""
     kind = "höchstens" if row["target_kind"] == "max" else "Ziel"
-    return f"{kind} {number(row['target'])}"
+    return f"{kind} {number(row['target'], kpi_format(row['kpi'])[0])}"
+
+
+def _actual(row: dict, status: str | None) -> Cell:
+    """A KPI's value as its kind is written: counts whole, percent one decimal, euro cents."""
+    return cell(row["actual"], status, row["note"], decimals=kpi_format(row["kpi"])[0])
 
 
 def _light(row: dict) -> dict:
     name, colour = labels.TRAFFIC_LIGHTS.get(row["traffic_light"], labels.TRAFFIC_LIGHTS["none"])
-    actual = cell(row["actual"], row["status"], row["note"])
+    actual = _actual(row, row["status"])
     return {
         "kpi": labels.label(labels.KPIS, row["kpi"]),
         "light": name,
@@ -98,7 +105,8 @@ def red_kpis_view(red: pd.DataFrame) -> list[dict]:
             "title": row["title"],
             "provider": row["provider_id"],
             "kpi": labels.label(labels.KPIS, row["kpi"]),
-            "actual": cell(row["actual"], note=row["note"]),
+            # a red light without a value is one disclosure control hid (v_red_kpis_latest)
+            "actual": _actual(row, "suppressed" if pd.isna(row["actual"]) else "ok"),
             "target": _target(row),
             "attainment": cell(row["attainment"], note=row["note"], decimals=0),
         }

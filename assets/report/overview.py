@@ -9,7 +9,15 @@ import pandas as pd
 
 from assets import labels
 from assets.report import svg
-from assets.report.cells import class_chip, date_de, number, population_cell, yes
+from assets.report.cells import (
+    class_chip,
+    counted,
+    date_de,
+    noun,
+    number,
+    population_cell,
+    yes,
+)
 from assets.report.charts import MapLayer
 from assets.report.data import CITY
 from assets.report.lookups import Spread, ValueIndex
@@ -39,16 +47,17 @@ def municipality_view(
 def _figures(areas: gpd.GeoDataFrame, index: pd.DataFrame) -> dict:
     """The municipality in numbers: areas, population, size and the index classes' counts."""
     population = areas["population"]
+    needs_action = sum(yes(flag) for flag in index["needs_action"])
     return {
-        "areas": len(areas),
+        "areas": (number(len(areas), 0), noun(len(areas), "Sozialraum", "Sozialräume")),
         "population": number(population.sum(min_count=1), 0),
         "population_incomplete": bool(population.isna().any()),
         "population_date": date_de(areas["population_date"].max()),
         "km2": number(areas["area_km2"].sum(), 1),
         "index_date": date_de(index["reference_date"].max()) if not index.empty else "",
-        "needs_action": sum(yes(flag) for flag in index["needs_action"]),
+        "needs_action": (number(needs_action, 0), noun(needs_action, "Sozialraum", "Sozialräume")),
         "status_counts": [
-            (label, colour, int((index["status_class"] == key).sum()))
+            (label, colour, number((index["status_class"] == key).sum(), 0))
             for key, (label, colour) in labels.STATUS_CLASSES.items()
         ],
     }
@@ -79,6 +88,7 @@ def _distribution_row(ags: str, entry: dict, spread: Spread, values: ValueIndex)
     indicator = entry["indicator_id"]
     date, rows = spread.latest(ags, indicator)
     known = rows[~np.isnan(rows)]
+    missing = int(np.isnan(rows).sum())
     city = values.at(ags, CITY, indicator, date)
     city_value = None if city is None else float(values.values[city])
     return {
@@ -91,7 +101,7 @@ def _distribution_row(ags: str, entry: dict, spread: Spread, values: ValueIndex)
         "min": number(known.min()) if known.size else "",
         "median": number(np.median(known)) if known.size else "",
         "max": number(known.max()) if known.size else "",
-        "missing": int(np.isnan(rows).sum()),
+        "missing": counted(missing, "Sozialraum", "Sozialräume") + " ohne Wert" if missing else "",
     }
 
 
