@@ -5,6 +5,7 @@ The file is built the way the publish asset builds it (every published table, th
 """
 
 import copy
+import datetime as dt
 from pathlib import Path
 
 import duckdb
@@ -92,6 +93,27 @@ ROWS = {
         ("M-1", "2025-11-01", "participants", 10, 38, "target", 26.3, "red", None, "ok"),
         ("M-1", "2025-08-01", "participants", 10, 38, "target", 26.3, "red", None, "ok"),
     ],
+    "metadata": [
+        ("run_id", "run-42"),
+        ("published_at_utc", "2026-01-15 08:30:00"),
+        ("data_root", "/daten/musterstadt"),
+        ("code_version", "0.1.0"),
+        ("population_as_of", "2025-12-31"),
+        ("bundesagentur_as_of", "2025-12-31"),
+    ],
+    "data_quality": [
+        (
+            "measure_reports",
+            "providers/TR-01/reports/2025-12.csv",
+            1200,
+            1198,
+            2,
+            5,
+            0,
+            "2026-01-15 08:00:00",
+        ),
+        ("areas", "areas/sozialraeume_05999000.geojson", 2, 2, 0, 12, 0, "2026-01-15 07:59:00"),
+    ],  # fmt: skip
 }
 
 
@@ -102,12 +124,12 @@ def settings(min_count: int = 3, yellow: float = 85.5) -> dict:
     return chosen
 
 
-def build(path: Path, chosen: dict) -> Path:
+def build(path: Path, chosen: dict, rows: dict = ROWS) -> Path:
     con = duckdb.connect()
     with publish_atomically(con, path, "test") as pub:
         for table, ddl in PUBLISHED_DDL.items():
             con.execute(f"CREATE TABLE {pub}.{table} ({ddl})")
-            for row in ROWS.get(table, []):
+            for row in rows.get(table, []):
                 marks = ", ".join("?" for _ in row)
                 con.execute(f"INSERT INTO {pub}.{table} VALUES ({marks})", list(row))
         document_published_file(con, pub, chosen)
@@ -215,7 +237,7 @@ def test_exports_have_every_topic_with_german_headers_and_each_column_once(publi
     assert sorted(p.stem for p in (tmp_path / "parquet").iterdir()) == sorted(tables)
 
     layers = sorted(name for name, _ in pyogrio.list_layers(tmp_path / GPKG))
-    assert layers == ["einrichtungen", "sozialraeume"]
+    assert [name for name in layers if name != "layer_styles"] == ["einrichtungen", "sozialraeume"]
     areas = gpd.read_file(tmp_path / GPKG, layer="sozialraeume")
     assert len(areas) == 2 and areas.crs.to_epsg() == 25832
     assert not [c for c in areas.columns if c.endswith("_1")]
@@ -224,14 +246,14 @@ def test_exports_have_every_topic_with_german_headers_and_each_column_once(publi
     )
 
     workbook = load_workbook(tmp_path / XLSX)
-    assert workbook.sheetnames == list(SHEETS)
+    assert workbook.sheetnames == ["Info", *SHEETS]
     for topic in ("Versorgung", "Controlling", "Bedarfserhebung", "Ziele und Maßnahmen"):
         assert topic in workbook.sheetnames
     header = [c.value for c in workbook["Sozialräume"][1]]
-    assert "SGB-II-Quote" in header and "Stichtag SGB-II-Quote" in header
+    assert "SGB-II-Quote (%)" in header and "Stichtag SGB-II-Quote" in header
     assert "sgb2_quota" not in header
     latest = [c.value for c in workbook["Indikatoren aktuell"][1]]
-    assert "Altersarmut" in latest and not {"sgb2_quota", "old_age_poverty"} & set(latest)
+    assert "Altersarmut (%)" in latest and not {"sgb2_quota", "old_age_poverty"} & set(latest)
     # a name that would start a formula stays text
     column = header.index("Sozialraum")
     names = [row[column] for row in workbook["Sozialräume"].iter_rows(min_row=2, values_only=True)]
@@ -241,7 +263,8 @@ def test_exports_have_every_topic_with_german_headers_and_each_column_once(publi
     ]
     assert len(reasons) == 3 and all(reasons)
     controlling = list(workbook["Controlling"].iter_rows(min_row=2, values_only=True))
-    assert {row[0] for row in controlling} == {"2025-12-01", "2025-11-01"}  # not August: 3 months
+    months = {row[0] for row in controlling}  # not August: 3 months, and real dates
+    assert months == {dt.datetime(2025, 12, 1), dt.datetime(2025, 11, 1)}
 
 
 def test_the_goal_overview_keeps_goals_without_measures_or_without_progress():
