@@ -3,8 +3,8 @@
 Each column carries its description as Arrow field metadata (`description`) and the file its
 table's description as schema metadata: the text of the published file's own comments ("Deutsch |
 English", from the table registry with the settings' suppression rules), so the Parquet files say
-the same as the DuckDB file. pyarrow's writer stores them in the file's Arrow schema; pyarrow,
-pandas, polars and R's arrow read them back, readers without Arrow see the plain columns.
+the same as the DuckDB file. pyarrow's writer stores them in the file's Arrow schema, which the
+Arrow libraries (pyarrow, R's arrow) read back; other readers see the plain columns.
 
 The rows are streamed from DuckDB in Arrow record batches into the writer, so a table never sits
 whole in memory; the types are DuckDB's Arrow types (DATE stays a date, BIGINT an int64).
