@@ -170,7 +170,7 @@ def test_fields_carry_german_aliases_and_descriptions(gpkg, db):
     assert metadata[b"GDAL:OGR:alternative_name"].decode() == "SGB-II-Quote"
 
 
-def test_layer_styles_table_is_what_qgis_creates(db):
+def test_layer_styles_table_is_what_qgis_creates(gpkg, db):
     columns = [(row[1], row[2]) for row in db.execute("PRAGMA table_info(layer_styles)")]
     assert columns == QGIS_STYLE_COLUMNS
     assert db.execute(
@@ -187,6 +187,15 @@ def test_layer_styles_table_is_what_qgis_creates(db):
         ("", "", "sozialraeume", geometry, "Statusklasse", 1),
         ("", "", "sozialraeume", geometry, "Kinderarmut", 0),
     ]
+    # the filter QGIS sets on layer_styles through GDAL to pick the style it opens a layer with
+    # (QgsOgrProviderMetadata::loadStyle)
+    loaded = pyogrio.read_dataframe(
+        gpkg,
+        layer="layer_styles",
+        where=f"f_table_schema='' AND f_table_name='sozialraeume' AND f_geometry_column='{geometry}'"
+        " ORDER BY CASE WHEN useAsDefault THEN 1 ELSE 2 END,update_time DESC LIMIT 1",
+    )
+    assert loaded["styleName"].tolist() == ["Statusklasse"]
     stamp = db.execute("SELECT update_time FROM layer_styles WHERE id = 1").fetchone()[0]
     assert stamp.endswith("Z") and dt.datetime.fromisoformat(stamp).tzinfo == dt.UTC
 
