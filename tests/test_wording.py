@@ -18,11 +18,11 @@ import shapely
 
 from assets.registry import column_text
 from assets.report import render_report
-from assets.report.cells import counted, noun
 from assets.report.data import load
 from assets.report.measures import measures_by_area, red_kpis_view
 from assets.report.overview import municipality_view
 from assets.report.render import _environment
+from assets.wording import counted, noun
 
 CHROMIUM = shutil.which("chromium") or (
     "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None

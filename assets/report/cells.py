@@ -73,16 +73,6 @@ def population_cell(population) -> Cell:
     return cell(population, None if pd.notna(population) else "suppressed", decimals=0)
 
 
-def noun(count: int, singular: str, plural: str) -> str:
-    """The noun in the number `count` asks for: singular for 1, plural otherwise (0 too)."""
-    return singular if count == 1 else plural
-
-
-def counted(count: int, singular: str, plural: str) -> str:
-    """A count with its noun: "1 Sozialraum", "1.250 Sozialräume"."""
-    return f"{number(count, 0)} {noun(count, singular, plural)}"
-
-
 def date_de(value) -> str:
     """A Stichtag as 31.12.2025 (empty when there is none)."""
     return "" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%d.%m.%Y}"

@@ -9,18 +9,11 @@ import pandas as pd
 
 from assets import labels
 from assets.report import svg
-from assets.report.cells import (
-    class_chip,
-    counted,
-    date_de,
-    noun,
-    number,
-    population_cell,
-    yes,
-)
+from assets.report.cells import class_chip, date_de, number, population_cell, yes
 from assets.report.charts import MapLayer
 from assets.report.data import CITY
 from assets.report.lookups import Spread, ValueIndex
+from assets.wording import counted, noun
 
 
 def municipality_view(
