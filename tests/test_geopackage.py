@@ -2,7 +2,7 @@
 GDAL 3.6's `ogrinfo`), field aliases and descriptions, German labels and the QGIS layer styles.
 
 The published file is the small one of `test_exports`, with an index class and child poverty
-added for two areas so the styles have values to colour. QGIS itself is not installed: how QGIS
+added for both areas. QGIS itself is not installed: how QGIS
 picks a style's class is replayed here from its source (`QgsCategorizedSymbolRenderer::
 symbolForValue`, `QgsGraduatedSymbolRenderer::rangeForValue`, `QgsOgrProviderMetadata::loadStyle`).
 """
@@ -19,7 +19,7 @@ import pyogrio
 import pytest
 
 from assets.publish.geopackage import GPKG, write_geopackage
-from tests.test_exports import build, settings
+from tests.test_exports import ROWS, build, settings
 
 STATUS_STYLE = [  # (value, label, colour) as the profiles show the status classes
     ("hoch", "hoch", "26,152,80,255"),  # #1a9850
@@ -53,25 +53,26 @@ QGIS_STYLE_COLUMNS = [  # the fields QGIS creates (QgsOgrProviderMetadata::saveS
 ]
 
 
+# an index class for both areas and child poverty, so the styles have values to colour;
+# 10.0 lies on a bin edge: the profiles put it in "10 bis unter 20 %"
+INDEX = [
+    ("05999000", "SR-01", "2025-12-31", 1.5, "very_low", -0.8, "negative", True, None),
+    ("05999000", "SR-02", "2025-12-31", -0.2, "medium", None, None, False, None),
+]
+CHILD_POVERTY = [
+    ("05999000", "SR-01", "2025-12-31", "child_poverty", 5, 50, 10.0, "ok", None),
+    ("05999000", "SR-02", "2025-12-31", "child_poverty", None, 50, None, "suppressed", None),
+]
+
+
 @pytest.fixture(scope="module")
 def gpkg(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("gpkg")
-    published = build(folder / "sozialplanung.duckdb", settings())
-    con = duckdb.connect(str(published))
-    con.executemany(
-        "INSERT INTO social_index VALUES ('05999000', ?, DATE '2025-12-31', ?, ?, ?, ?, ?, NULL)",
-        [
-            ["SR-01", 1.5, "very_low", -0.8, "negative", True],
-            ["SR-02", -0.2, "medium", None, None, False],
-        ],
-    )
-    # 10.0 lies on a bin edge: the profiles put it in "10 bis unter 20 %"
-    con.executemany(
-        "INSERT INTO indicator_values VALUES "
-        "('05999000', ?, DATE '2025-12-31', 'child_poverty', ?, 50, ?, ?, NULL)",
-        [["SR-01", 5, 10.0, "ok"], ["SR-02", None, None, "suppressed"]],
-    )
-    con.close()
+    rows = ROWS | {
+        "social_index": INDEX,
+        "indicator_values": ROWS["indicator_values"] + CHILD_POVERTY,
+    }
+    published = build(folder / "sozialplanung.duckdb", settings(), rows)
     con = duckdb.connect(str(published), read_only=True)
     write_geopackage(con, folder / GPKG)
     write_geopackage(con, folder / GPKG)  # a refresh replaces the file
