@@ -139,7 +139,7 @@ def test_an_older_duckdb_answers_every_documented_query_like_this_one(published,
     con = duckdb.connect(str(published), read_only=True)
     profile = con.execute("SELECT * FROM v_area_profile").fetchall()
     assert out["example"] == [len(profile), [d[0] for d in con.description]]
-    assert out["example"][0] == 2  # SR-01 and SR-02
+    assert out["example"][0] > 0  # the areas of test_exports.py, each with its profile
     assert out["errors"] == {}
     for query in job["queries"]:
         here = json.dumps(con.execute(query).fetchall(), default=str)

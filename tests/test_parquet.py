@@ -1,6 +1,7 @@
-"""`parquet/<table>.parquet` on the small hand-made published file of `test_exports.py`: each
-column's description, the table's description, types and rows, read back by pyarrow, DuckDB and
-pandas."""
+"""`parquet/<table>.parquet` of a small published file built the way the publish asset builds
+it (every published table, `document_published_file`), with hand-made rows in
+`indicator_values` only: each column's description, the table's description, types and rows,
+read back by pyarrow, DuckDB and pandas."""
 
 from pathlib import Path
 
@@ -11,12 +12,29 @@ import pyarrow.parquet as pq
 import pytest
 
 from assets.publish import parquet
+from assets.publish.docs import document_published_file
+from assets.publish.swap import publish_atomically
 from assets.registry import PUBLISHED_DDL
-from tests.test_exports import build, settings
+from tests.test_exports import settings
+
+VALUES = [
+    ("05999000", "SR-01", "2025-11-30", "sgb2_quota", 10, 100, 10.0, "ok", None),
+    ("05999000", "SR-01", "2025-12-31", "sgb2_quota", 12, 100, 12.0, "ok", None),
+    ("05999000", "SR-02", "2025-12-31", "sgb2_quota", None, 80, None, "suppressed", None),
+    ("05999000", "SR-01", "2024-12-31", "old_age_poverty", 4, 40, 10.0, "ok", None),
+    ("05999000", "SR-02", "2024-12-31", "old_age_poverty", 6, 30, 20.0, "ok", None),
+]
 
 
 def export(folder: Path) -> Path:
-    published = build(folder / "sozialplanung.duckdb", settings(min_count=3))
+    published = folder / "sozialplanung.duckdb"
+    con = duckdb.connect()
+    with publish_atomically(con, published, "test") as pub:
+        for table, ddl in PUBLISHED_DDL.items():
+            con.execute(f"CREATE TABLE {pub}.{table} ({ddl})")
+        con.executemany(f"INSERT INTO {pub}.indicator_values VALUES ({', '.join('?' * 9)})", VALUES)
+        document_published_file(con, pub, settings(min_count=3))
+    con.close()
     con = duckdb.connect(str(published), read_only=True)
     try:
         return parquet.write_parquet(con, folder / "parquet", list(PUBLISHED_DDL))
