@@ -11,25 +11,25 @@ from assets.indicators.assets import INDICATOR_ASSETS
 from assets.indicators.catalog import BY_ID
 from assets.ingest.assets import INGEST_ASSETS, OWNERS, PROVIDER_ASSETS
 from assets.ingest.providers import FACILITIES, PROVIDER_FILES, REPORTS, SURVEYS
-from assets.metadata import (
-    database_metadata,
-    frame_metadata,
-    markdown_image,
-    markdown_table,
-)
+from assets.metadata import frame_metadata, markdown_image, markdown_table
 from assets.planning import load_goals
+from assets.publish.disclosure_audit import Finding, audit_published_file
 from assets.publish.docs import document_published_file
 from assets.publish.exports import write_exports
 from assets.publish.feedback import REJECTED_COLUMNS, feedback_tables, write_feedback
 from assets.publish.gate import gate_message, unmet_blocking_checks
 from assets.publish.swap import publish_atomically
 from assets.publish.tables import published_metadata, write_published_tables
+from assets.publish.ui_metadata import PublishedTable, published_tables
 from assets.report import city_maps_png, distributions_png, page_files, render_report
 from assets.report.data import load as load_report_data
 from assets.resources import DataRoot, Warehouse
 from assets.supply.assets import SUPPLY_ASSETS
 
 GROUP = "publish"
+# the table whose rows and columns stand for the file in the UI's row count and column schema
+MAIN_TABLE = "indicator_values"
+SHOWN_FINDINGS = 20
 
 
 @dg.asset(
@@ -45,7 +45,8 @@ def published_warehouse(
 
     Built as a new file and swapped in with an atomic rename, so an analyst holding the old file
     open never blocks the refresh and never sees half of it. Refused, leaving the old file, while
-    a blocking check on its inputs failed or has not run on their current data (`assets/publish/gate.py`).
+    a blocking check on its inputs failed or has not run on their current data (`assets/publish/gate.py`),
+    and refused as well when the new file fails the disclosure audit (`disclosure_audit.py`).
     """
     # the graph of every asset and check: a run of a subset sees only its own
     graph = context.job_def.asset_layer.asset_graph.source_asset_graph
@@ -73,6 +74,13 @@ def published_warehouse(
             with publish_atomically(con, warehouse.published_path, context.run_id) as pub:
                 counts, suppressed = write_published_tables(con, pub, settings, goals, metadata)
                 document_published_file(con, pub, settings)
+                # raising here removes the new file: a file failing the audit is never swapped in
+                findings, scanned = audit_published_file(con, settings["disclosure"], pub)
+                if findings:
+                    raise dg.Failure(
+                        description=audit_message(findings, warehouse.published_path.name),
+                        metadata=audit_metadata(findings, scanned, settings["disclosure"]),
+                    )
                 status = dict(
                     con.execute(
                         f"SELECT status, count(*) FROM {pub}.indicator_values GROUP BY status"
@@ -81,7 +89,7 @@ def published_warehouse(
         exports = write_exports(warehouse.published_path, warehouse.path, list(counts))
         published = duckdb.connect(str(warehouse.published_path), read_only=True)
         try:
-            described = database_metadata(published, "indicator_values")
+            described = published_file_metadata(published)
         finally:
             published.close()
     return dg.MaterializeResult(
@@ -95,6 +103,65 @@ def published_warehouse(
             **{f"suppressed_{k}": v for k, v in suppressed.items()},
             "indicator_values_not_computable": status.get("not_computable", 0),
         }
+    )
+
+
+def published_file_metadata(con: duckdb.DuckDBPyConnection, preview_rows: int = 10) -> dict:
+    """The UI's view of the published file open on `con`: per table its rows (`rows_<table>`)
+    and its columns with the file's comments (`columns_<table>`), an overview of the tables, and
+    the main table's row count, column schema and first rows for the asset's standard entries."""
+    tables = published_tables(con)
+    by_name = {table.name: table for table in tables}
+    overview = pd.DataFrame(
+        [(t.name, t.rows, t.comment or "") for t in tables],
+        columns=["Tabelle", "Zeilen", "Beschreibung"],
+    )
+    preview = con.execute(f"SELECT * FROM {MAIN_TABLE} LIMIT {preview_rows}").df()
+    return {
+        "dagster/row_count": by_name[MAIN_TABLE].rows,
+        "dagster/column_schema": table_schema(by_name[MAIN_TABLE]),
+        "tables": dg.MetadataValue.md(markdown_table(overview)),
+        **{f"rows_{t.name}": t.rows for t in tables},
+        **{f"columns_{t.name}": dg.MetadataValue.table_schema(table_schema(t)) for t in tables},
+        "preview": dg.MetadataValue.md(
+            f"`{MAIN_TABLE}`, erste {preview_rows} Zeilen\n\n{markdown_table(preview)}"
+        ),
+    }
+
+
+def table_schema(table: PublishedTable) -> dg.TableSchema:
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(name=c.name, type=c.type, description=c.comment) for c in table.columns
+        ]
+    )
+
+
+def audit_metadata(findings: list[Finding], scanned: list[str], disclosure: dict) -> dict:
+    """What the disclosure audit found, for the failed publish and for the asset check."""
+    shown = pd.DataFrame(
+        [(f.table, f.column, f.row, f.reason) for f in findings[:SHOWN_FINDINGS]],
+        columns=["Tabelle", "Spalte", "Zeile", "Grund"],
+    )
+    return {
+        "findings": len(findings),
+        "first_findings": dg.MetadataValue.md(markdown_table(shown)),
+        "min_count": disclosure["min_count"],
+        "min_survey_n": disclosure["min_survey_n"],
+        "tables_scanned": len(scanned),
+        "scanned_tables": dg.MetadataValue.text(", ".join(scanned)),
+    }
+
+
+def audit_message(findings: list[Finding], published: str) -> str:
+    """The German text of a failed audit: how many findings, the first ones, what stays."""
+    first = [f"- {f.table}.{f.column} ({f.row}): {f.reason}" for f in findings[:SHOWN_FINDINGS]]
+    return "\n".join(
+        [
+            f"Geheimhaltungsprüfung nicht bestanden: {len(findings)} Befunde. {published} nicht "
+            "veröffentlicht, die bisherige Datei bleibt.",
+            *first,
+        ]
     )
 
 
