@@ -2,9 +2,9 @@
 GDAL 3.6's `ogrinfo`), field aliases and descriptions, German labels and the QGIS layer styles.
 
 The published file is the small one of `test_exports`, with an index class and child poverty
-added for both areas. QGIS itself is not installed: how QGIS
-picks a style's class is replayed here from its source (`QgsCategorizedSymbolRenderer::
-symbolForValue`, `QgsGraduatedSymbolRenderer::rangeForValue`, `QgsOgrProviderMetadata::loadStyle`).
+added for both areas. QGIS itself is not installed: how QGIS picks a style and a class is replayed
+from its source (`QgsOgrProviderMetadata::loadStyle`, `QgsCategorizedSymbolRenderer::
+symbolForValue`, `QgsGraduatedSymbolRenderer::rangeForValue`).
 """
 
 import datetime as dt
