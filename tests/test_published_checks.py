@@ -12,7 +12,8 @@ import duckdb
 import pytest
 
 from assets.publish.assets import published_file_metadata
-from assets.publish.disclosure_audit import Finding, audit_published_file
+from assets.publish.disclosure_audit import Finding, audit_published_file, count_columns
+from assets.publish.queries import COUNT_NUMERATORS
 from assets.resources import DataRoot, Warehouse
 from checks.published_checks import published_file_passed_disclosure_control
 from tests.test_exports import build, settings
@@ -59,6 +60,24 @@ def test_the_small_published_file_passes_and_every_table_with_counts_is_scanned(
     findings, scanned = audit(published)
     assert findings == []
     assert set(scanned) == COUNT_TABLES
+
+
+def test_the_audited_count_columns_are_the_head_counts_of_the_published_tables():
+    kpi_counts = ("participants", "target_group_participants", "new_participants", "satisfaction_n")
+    assert count_columns() == {
+        "areas": {"population": None},
+        "indicator_values": {
+            "numerator": ("indicator_id", tuple(sorted(COUNT_NUMERATORS))),
+            "denominator": None,
+        },
+        "allocation": {"basis_count": None},
+        "supply": {"target_population": None},
+        "measure_kpis": dict.fromkeys([*kpi_counts, "target_population"]),
+        "kpi_status": {"actual": ("kpi", kpi_counts)},
+        "kpi_status_rolling": {"actual": ("kpi", kpi_counts)},
+        "needs_survey": {"n": None},
+    }
+    assert "population_change" not in COUNT_NUMERATORS  # a difference, no head count
 
 
 def test_a_published_count_of_2_is_reported_with_its_table_column_and_row(published):
