@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from assets.publish.assets import published_file_metadata
+from assets.publish.assets import audit_message, published_file_metadata
 from assets.publish.disclosure_audit import Finding, audit_published_file, count_columns
 from assets.publish.queries import COUNT_NUMERATORS
 from assets.resources import DataRoot, Warehouse
@@ -188,6 +188,15 @@ def test_the_check_fails_with_the_findings_in_its_metadata(published, tmp_path):
     assert metadata["findings"] == 1 and metadata["min_count"] == 3
     assert metadata["tables_scanned"] == len(COUNT_TABLES)
     assert "area_id=SR-03" in metadata["first_findings"] and SMALL in metadata["first_findings"]
+
+
+def test_a_failed_publish_says_what_was_found_and_that_the_old_file_stays():
+    finding = Finding("areas", "population", "municipality_ags=05999000, area_id=SR-03", SMALL)
+    assert audit_message([finding], "sozialplanung.duckdb").splitlines() == [
+        "Geheimhaltungsprüfung nicht bestanden: 1 Befund. sozialplanung.duckdb nicht "
+        "veröffentlicht, die bisherige Datei bleibt.",
+        f"- areas.population (municipality_ags=05999000, area_id=SR-03): {SMALL}",
+    ]
 
 
 def test_the_check_fails_when_there_is_no_published_file(tmp_path):

@@ -158,7 +158,8 @@ def audit_message(findings: list[Finding], published: str) -> str:
     first = [f"- {f.table}.{f.column} ({f.row}): {f.reason}" for f in findings[:SHOWN_FINDINGS]]
     return "\n".join(
         [
-            f"Geheimhaltungsprüfung nicht bestanden: {len(findings)} Befunde. {published} nicht "
+            f"Geheimhaltungsprüfung nicht bestanden: {len(findings)} "
+            f"{'Befund' if len(findings) == 1 else 'Befunde'}. {published} nicht "
             "veröffentlicht, die bisherige Datei bleibt.",
             *first,
         ]
