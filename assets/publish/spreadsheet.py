@@ -19,7 +19,7 @@ same content gives the same bytes.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,12 +101,13 @@ def write_csv(path: Path, frame: pd.DataFrame) -> None:
 
 def write_xlsx(
     path: Path,
-    sheets: Sequence[Sheet] | Mapping[str, pd.DataFrame],
+    sheets: Iterable[Sheet] | Mapping[str, pd.DataFrame],
     created: dt.datetime,
     info: Info | None = None,
     title: str = "",
 ) -> None:
-    """Write the workbook: `info` first (if given), then one Excel table per sheet."""
+    """Write the workbook: `info` first (if given), then one Excel table per sheet. `sheets` may be
+    a generator: each frame is then made just before it is written and freed after."""
     if isinstance(sheets, Mapping):
         sheets = [Sheet(name, frame) for name, frame in sheets.items()]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -175,7 +176,7 @@ def _write_table(
             kind = None
         else:
             _write_rows(worksheet, index, values, styles)
-        width = _width(headers[index], values, kind)
+        width = _width(headers[index], frame[column], kind, hidden is not None)
         worksheet.set_column(index, index, width, styles.numbers.get(kind))
         if column in sheet.notes:
             worksheet.write_comment(0, index, sheet.notes[column], {"x_scale": 2, "y_scale": 2})
@@ -208,29 +209,41 @@ def _kind_of(column: pd.Series) -> str | None:
     return None
 
 
+_HIDDEN = object()  # a cell disclosure control hid: written as "gesperrt"
+
+
 def _values(column: pd.Series, hidden: np.ndarray | None) -> list:
     """The cells of a column: numbers (dates as Excel serial days), formula-safe texts, "ja"/"nein"
-    for booleans, None for empty cells and "gesperrt" where `hidden` holds."""
+    for booleans, None for empty cells and `_HIDDEN` where `hidden` holds. Vectorised: a column
+    of 120,000 rows takes milliseconds."""
     if pd.api.types.is_datetime64_any_dtype(column.dtype):
         stamps = column.to_numpy(dtype="datetime64[us]")
-        days = (stamps - _EXCEL_EPOCH) / _DAY
-        values = [None if np.isnat(s) else d for s, d in zip(stamps, days.tolist(), strict=True)]
+        values = _with_none(((stamps - _EXCEL_EPOCH) / _DAY).tolist(), np.isnat(stamps))
     elif pd.api.types.is_bool_dtype(column.dtype):
         values = [YES_NO.get(v) for v in column.astype(object).tolist()]
     elif pd.api.types.is_numeric_dtype(column.dtype):
         numbers = column.to_numpy(dtype=float, na_value=np.nan)
-        finite = np.isfinite(numbers).tolist()
-        values = [v if ok else None for v, ok in zip(numbers.tolist(), finite, strict=True)]
+        values = _with_none(numbers.tolist(), ~np.isfinite(numbers))
+    elif pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
+        texts = column.astype(object).where(column.notna(), None)
+        risky = column.str.startswith(_FORMULA_START, na=False).to_numpy()
+        values = texts.tolist()
+        for row in np.flatnonzero(risky):
+            values[row] = safe_cell(values[row])
     else:
         values = [_cell(v) for v in column.tolist()]
-    if hidden is not None:
-        for row in np.flatnonzero(hidden):
-            values[row] = SUPPRESSED_LABEL
+    return _with_none(values, hidden, _HIDDEN) if hidden is not None else values
+
+
+def _with_none(values: list, rows: np.ndarray, value=None) -> list:
+    """`values` with `value` in the rows where `rows` holds."""
+    for row in np.flatnonzero(rows):
+        values[row] = value
     return values
 
 
 def _cell(value):
-    """An object cell: texts formula-safe, booleans as words, missing values empty."""
+    """A cell of a mixed column: texts formula-safe, booleans as words, missing values empty."""
     if value is None or value is pd.NA or (isinstance(value, float) and not np.isfinite(value)):
         return None
     if isinstance(value, bool | np.bool_):
@@ -250,27 +263,29 @@ def _write_rows(
         if value is None:
             continue
         if type(value) is str:
-            if value == SUPPRESSED_LABEL:
-                write_string(row, column, value, styles.hidden)
-            else:
-                write_string(row, column, value)
+            write_string(row, column, value)
+        elif value is _HIDDEN:
+            write_string(row, column, SUPPRESSED_LABEL, styles.hidden)
         elif kinds is None:
             write_number(row, column, value)
         else:
             write_number(row, column, value, styles.numbers.get(kinds[row - 1]))
 
 
-def _width(header: str, values: list, kind: str | None) -> float:
+def _width(header: str, column: pd.Series, kind: str | None, hidden: bool) -> float:
     """A column wide enough for its values (at most `MAX_WIDTH`) and the header's longest word,
     plus the autofilter button."""
-    texts = {v for v in values if type(v) is str}
-    longest = max(map(len, texts), default=0)
-    numbers = [v for v in values if v is not None and type(v) is not str]
+    longest = len(SUPPRESSED_LABEL) if hidden else 0
     if kind in _WIDTHS:
         longest = max(longest, _WIDTHS[kind])
-    elif numbers:
-        digits = len(f"{max(abs(min(numbers)), abs(max(numbers))):,.0f}")
+    elif pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column):
+        largest = np.nanmax(np.abs(column.to_numpy(dtype=float, na_value=np.nan)), initial=0)
+        digits = len(f"{largest:,.0f}") if np.isfinite(largest) else 0
         longest = max(longest, digits + (4 if kind else 0))
+    elif column.notna().any():
+        strings = pd.api.types.infer_dtype(column, skipna=True) == "string"
+        lengths = (column if strings else column.astype(str)).str.len()
+        longest = max(longest, int(np.nan_to_num(lengths.max())))
     word = max((len(w) for w in header.split()), default=0)
     return min(MAX_WIDTH, max(longest, word, min(len(header), 16))) + 3
 

@@ -16,7 +16,7 @@ files and the DuckDB file hold every row without such limits.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -302,20 +302,17 @@ def topic_sql(topic: Topic, columns: list[str], indicators: list[str]) -> str:
     return f"SELECT *{exclude}{flags} FROM ({topic.sql}) p ORDER BY {topic.order}"
 
 
-def topic_sheets(con: duckdb.DuckDBPyConnection) -> list[Sheet]:
-    """Every topic as a sheet, its codes in German words and its hidden cells marked."""
+def topic_sheets(con: duckdb.DuckDBPyConnection) -> Iterator[Sheet]:
+    """Every topic as a sheet, its codes in German words and its hidden cells marked; one at a
+    time, so only one sheet's frame is in memory beside the cells already written."""
     texts = column_texts(con)
     catalog = con.execute("SELECT indicator_id, label_de, unit FROM indicator_catalog").fetchall()
     units = {indicator: unit for indicator, _, unit in catalog}
     labels = {indicator: label for indicator, label, _ in catalog}
-    sheets = []
     for name, topic in SHEETS.items():
         columns = con.sql(topic.sql).columns
         relation = con.sql(topic_sql(topic, columns, list(units)))
-        sheets.append(
-            sheet_of(name, relation, lambda c, t=topic: texts(t.sources, c), units, labels)
-        )
-    return sheets
+        yield sheet_of(name, relation, lambda c, t=topic: texts(t.sources, c), units, labels)
 
 
 def write_workbook(con: duckdb.DuckDBPyConnection, target: Path) -> Path:
