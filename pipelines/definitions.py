@@ -10,6 +10,7 @@ imported, and nothing below `pipelines/` reads it:
 | `SOZIALPLANUNG_DATA_DIR` | the data root (input contract) | the shipped sample `data/sample` |
 | `SOZIALPLANUNG_WAREHOUSE_DIR` | the warehouse folder | `data/warehouse` |
 | `SOZIALPLANUNG_PARTITIONS` | `month` or `month_municipality` (`pipelines/partitions.py`) | `month` |
+| `SOZIALPLANUNG_FIRST_MONTH` | first month `YYYY-MM` of the monthly partitions | the data root's first month |
 | `SOZIALPLANUNG_EXECUTOR` | `in_process` or `multiprocess` | `in_process` |
 
 Steps run in one process by default (`in_process_executor`): DuckDB allows one writing process
@@ -35,7 +36,13 @@ from assets.supply.assets import SUPPLY_ASSETS
 from checks.asset_checks import ASSET_CHECKS
 from pipelines.alerts import refresh_failure_alert
 from pipelines.jobs import refresh_job
-from pipelines.partitions import PARTITIONS_ENV, monthly_partitions, with_partitions
+from pipelines.partitions import (
+    FIRST_MONTH_ENV,
+    PARTITIONS_ENV,
+    monthly_partitions,
+    partition_start,
+    with_partitions,
+)
 from pipelines.schedules import monthly_refresh_schedule
 from pipelines.sensors import landing_files_sensor, refresh_completed
 
@@ -55,12 +62,15 @@ class LocationSettings:
     one (`from_env`): the resource then reads the variable when a run starts, and the UI shows it
     as set from the environment. Each run worker and each step process builds the location again
     from the same environment, so they agree with the process that planned the run.
+    `first_month` (`YYYY-MM`) is where the monthly partitions start; None: the data root's first
+    month when the location is built (`pipelines/partitions.py`).
     """
 
     data_dir: str
     warehouse_dir: str
     partitions: str = "month"
     executor: str = "in_process"
+    first_month: str | None = None
 
     @classmethod
     def from_env(cls) -> LocationSettings:
@@ -70,6 +80,7 @@ class LocationSettings:
             warehouse_dir=_env_path(WAREHOUSE_DIR_ENV, DEFAULT_WAREHOUSE_DIR),
             partitions=os.environ.get(PARTITIONS_ENV, "month"),
             executor=os.environ.get(EXECUTOR_ENV, "in_process"),
+            first_month=os.environ.get(FIRST_MONTH_ENV) or None,
         )
 
     @property
@@ -81,8 +92,10 @@ class LocationSettings:
         return _resolved(self.warehouse_dir)
 
     def monthly_partitions(self) -> dg.PartitionsDefinition:
-        """The monthly assets' partitions (per municipality: read from the area files now)."""
-        return monthly_partitions(self.partitions, self.data_path)
+        """The monthly assets' partitions: their start and (per municipality) the municipalities
+        are read from the data root now."""
+        start = partition_start(self.first_month, self.data_path)
+        return monthly_partitions(self.partitions, self.data_path, start)
 
 
 def _env_path(name: str, default: Path) -> str:

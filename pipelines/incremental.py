@@ -32,7 +32,9 @@ never reads a file the ingest refuses (above `limits.max_file_mb`, or a link): i
 if it could hold any.
 
 A run covers one range of partitions, from the first to the last affected month; months in
-between that no change affects are rewritten unchanged.
+between that no change affects are rewritten unchanged. The range is clipped to the partitions of
+the code location the run is for (`plan_changes`: those of its asset graph), so a run never asks
+for a month that has no partition.
 """
 
 from __future__ import annotations
@@ -55,8 +57,9 @@ from assets.ingest.archive import (
 )
 from assets.ingest.formats import FORMATS, Format, format_of
 from assets.ingest.month_impacts import Change, every_month
-from pipelines.jobs import range_tags
+from pipelines.jobs import environment_partitions, range_tags
 from pipelines.landing import months_in_root, partition_range, size_limit
+from pipelines.partitions import partitions_of
 
 ARCHIVE_ASSET = "landing_archive"
 PLAN_TAG = "sozialplanung/plan"  # `full` or `changes`: a run planned here
@@ -151,34 +154,43 @@ class RefreshPlan:
     checks: list[dg.AssetCheckKey] | None = None
 
 
-def plan_full(root: Path, all_months: list[str] | None = None) -> RefreshPlan:
-    """Every asset over every month of the data root (`make run`)."""
+def plan_full(
+    root: Path,
+    all_months: list[str] | None = None,
+    partitions_def: dg.PartitionsDefinition | None = None,
+) -> RefreshPlan:
+    """Every asset over every month of the data root (`make run`) that has a partition in
+    `partitions_def` (the monthly assets'; default: the location the environment chooses)."""
+    if partitions_def is None:
+        partitions_def = environment_partitions()
     if all_months is None:
-        all_months = months_in_root(root, size_limit(root))
-    bounds = partition_range(all_months)
-    tags = {**(range_tags(*bounds) if bounds else {}), PLAN_TAG: "full"}
+        all_months = months_in_root(root, size_limit(root), partitions_def)
+    bounds = partition_range(all_months, partitions_def)
+    tags = {**(range_tags(*bounds, partitions_def) if bounds else {}), PLAN_TAG: "full"}
     return RefreshPlan([], None, bounds, tags)
 
 
 def plan_changes(root: Path, archive: Path, asset_graph: dg.BaseAssetGraph) -> RefreshPlan:
-    """The run the changes since the last completed refresh require (`changed` may be empty).
+    """The run the changes since the last completed refresh require (`changed` may be empty),
+    in the code location of `asset_graph`.
 
     A full plan when there is no completed refresh of this code version to start from.
     """
+    partitions_def = partitions_of(asset_graph)
     limit = size_limit(root)
-    all_months = months_in_root(root, limit)
+    all_months = months_in_root(root, limit, partitions_def)
     changed = changed_since_refresh(root, archive, code_fingerprint(), limit)
     if changed is None:
-        return plan_full(root, all_months)
+        return plan_full(root, all_months, partitions_def)
     selection = assets_to_refresh(changed, asset_graph)
     if selection is None:
-        full = plan_full(root, all_months)
+        full = plan_full(root, all_months, partitions_def)
         return RefreshPlan(changed, None, full.bounds, full.tags)
     months = months_to_refresh(root, changed, refreshed_contents(archive), all_months, limit)
     # the job's partitioned assets need a range even when none of them runs
-    bounds = partition_range(months or all_months[-1:])
+    bounds = partition_range(months or all_months[-1:], partitions_def)
     tags = {
-        **(range_tags(*bounds) if bounds else {}),
+        **(range_tags(*bounds, partitions_def) if bounds else {}),
         PLAN_TAG: "changes",
         BASE_TAG: refreshed_state(archive) or "",
     }

@@ -28,9 +28,14 @@ def range_tags(
     is for); without it, those of the location the environment chooses, like `defs`.
     """
     if partitions_def is None:
-        # imported here: the definitions import this module for `refresh_job`
-        from pipelines.definitions import LocationSettings
-
-        partitions_def = LocationSettings.from_env().monthly_partitions()
+        partitions_def = environment_partitions()
     start, end = range_keys(first, last, partitions_def)
     return {RANGE_START_TAG: start, RANGE_END_TAG: end}
+
+
+def environment_partitions() -> dg.PartitionsDefinition:
+    """The monthly assets' partitions of the location the environment chooses, like `defs`."""
+    # imported here: the definitions import this module for `refresh_job`
+    from pipelines.definitions import LocationSettings
+
+    return LocationSettings.from_env().monthly_partitions()

@@ -9,14 +9,17 @@ the ingest reads (`assets/ingest/landing_reads.py`).
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
+
+import dagster as dg
 
 from assets.ingest.archive import max_bytes
 from assets.ingest.formats import asset_files
 from assets.ingest.landing_reads import months_in_data, read_landing_file
 from assets.ingest.providers import discover
-from assets.partitions import monthly, partition_months
+from assets.partitions import month_partitions, partition_months
 from assets.resources import DataRoot
 from assets.settings import DEFAULTS, SettingsError, load_settings
 
@@ -46,15 +49,55 @@ def months_in_statistics(paths: list[Path], limit: float = math.inf) -> list[str
     return sorted(months)
 
 
-def months_in_root(root: Path, limit: float | None = None) -> list[str]:
+def months_in_root(
+    root: Path, limit: float | None = None, partitions_def: dg.PartitionsDefinition | None = None
+) -> list[str]:
     """Sorted `YYYY-MM` months of a data root: those of its statistics and of its providers'
     report files, so that a full refresh also loads reports of months the statistics do not
-    reach yet (the Bundesagentur delivers later than the providers). Files above `limit` bytes
+    reach yet (the Bundesagentur delivers later than the providers). Report months without a
+    partition in `partitions_def` (the monthly assets'; default: those of the location the
+    environment chooses) do not count: `provider_files` reports them. Files above `limit` bytes
     (default: the root's `size_limit`) are not read."""
     limit = size_limit(root) if limit is None else limit
-    open_months = set(partition_months())  # the others are reported by `provider_files`
-    reports = {f.month for f in discover(root).of_kind("report")} & open_months
+    if partitions_def is None:
+        from pipelines.jobs import environment_partitions  # the jobs import the definitions
+
+        partitions_def = environment_partitions()
+    reports = set(report_months(root)) & set(partition_months(partitions_def))
     return sorted(set(months_in_statistics(statistics_files(root), limit)) | reports)
+
+
+def first_month_in_root(root: Path, limit: float | None = None) -> str | None:
+    """The earliest `YYYY-MM` month of a data root's statistics and provider report files (None
+    when it has none): where its partitions start unless a start is configured.
+
+    Every code location load asks (and the sensor at each tick): the statistics' earliest month
+    is kept per process for files whose path, size, mtime, ctime and inode are unchanged (the
+    identity the archive also trusts), so only a changed root is read again.
+    """
+    limit = size_limit(root) if limit is None else limit
+    identities = tuple(_identity(path) for path in statistics_files(root))
+    months = [_earliest_month(identities, limit), *report_months(root)[:1]]
+    return min((m for m in months if m is not None), default=None)
+
+
+@functools.lru_cache(maxsize=8)
+def _earliest_month(identities: tuple[tuple, ...], limit: float) -> str | None:
+    months = months_in_statistics([Path(identity[0]) for identity in identities], limit)
+    return months[0] if months else None
+
+
+def _identity(path: Path) -> tuple:
+    try:
+        info = path.stat(follow_symlinks=False)
+    except OSError:
+        return (str(path),)
+    return (str(path), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
+def report_months(root: Path) -> list[str]:
+    """Sorted months of the providers' report files (from their names)."""
+    return sorted({f.month for f in discover(root).of_kind("report")})
 
 
 def statistics_files(root: Path) -> list[Path]:
@@ -62,9 +105,12 @@ def statistics_files(root: Path) -> list[Path]:
     return asset_files("small_area_statistics", DataRoot(data_dir=str(root)).files)
 
 
-def partition_range(months: list[str]) -> tuple[str, str] | None:
-    """First and last partition key covering `months`, clipped to the partitions that exist."""
-    keys = monthly.get_partition_keys()
+def partition_range(
+    months: list[str], partitions_def: dg.PartitionsDefinition
+) -> tuple[str, str] | None:
+    """First and last month partition key covering `months`, clipped to the months that have a
+    partition in `partitions_def` (the monthly assets')."""
+    keys = month_partitions(partitions_def).get_partition_keys()
     if not months or not keys:
         return None
     first = max(f"{months[0]}-01", keys[0])

@@ -13,8 +13,13 @@ update of the pipeline's code, it is a full refresh.
 A refresh that fails (its run fails, or it cannot start one) writes its line to `alerts.log` and
 calls `SOZIALPLANUNG_ALERT_COMMAND` itself (`pipelines/alerts.py`), so the failure is reported
 also when no Dagster daemon runs, as under cron.
+
+Each refresh builds the code location for the root it refreshes (the environment's settings with
+that root), so its months are the partitions that root has (`make rebuild` refreshes a restored
+root).
 """
 
+import dataclasses
 import gc
 import sys
 
@@ -28,7 +33,7 @@ from pipelines.alerts import (
     alert_on_error,
     alert_refresh_failure,
 )
-from pipelines.definitions import LocationSettings, defs
+from pipelines.definitions import LocationSettings, build_definitions
 from pipelines.incremental import (
     PLAN_TAG,
     RefreshPlan,
@@ -55,19 +60,32 @@ def main(argv: list[str]) -> int:
         return refresh(data_root, warehouse)
 
 
+def location_for(data_root: DataRoot, warehouse: Warehouse) -> dg.Definitions:
+    """The code location the environment chooses, for `data_root` and `warehouse`."""
+    settings = dataclasses.replace(
+        LocationSettings.from_env(),
+        data_dir=str(data_root.path),
+        warehouse_dir=str(warehouse.path),
+    )
+    return build_definitions(settings)
+
+
 def refresh(data_root: DataRoot, warehouse: Warehouse) -> int:
     """Run the refresh job over every month of `data_root` into `warehouse`; 0 on success."""
     repaired = warehouse.prepare_full_refresh()
     if repaired:
         print(repaired)
-    return _execute(data_root, warehouse, plan_full(data_root.path))
+    location = location_for(data_root, warehouse)
+    plan = plan_full(data_root.path, partitions_def=_partitions(location))
+    return _execute(data_root, warehouse, plan, location)
 
 
 def refresh_changed(data_root: DataRoot, warehouse: Warehouse) -> int:
     """Run what the landing files changed since the last completed run require; 0 on success."""
     if not warehouse.internal_path.exists():
         return refresh(data_root, warehouse)
-    plan = plan_changes(data_root.path, warehouse.path / "archive", defs.resolve_asset_graph())
+    location = location_for(data_root, warehouse)
+    plan = plan_changes(data_root.path, warehouse.path / "archive", location.resolve_asset_graph())
     if plan.tags[PLAN_TAG] == "changes" and not plan.changed:
         print(f"Keine neuen oder geänderten Dateien in {data_root.path} seit dem letzten Lauf.")
         print(summary(warehouse))
@@ -75,22 +93,28 @@ def refresh_changed(data_root: DataRoot, warehouse: Warehouse) -> int:
     repaired = warehouse.prepare_full_refresh()
     if repaired:
         print(repaired)
-        plan = plan_full(data_root.path)
+        plan = plan_full(data_root.path, partitions_def=_partitions(location))
     if plan.selection is None:
         print("Alles wird aktualisiert (kein abgeschlossener Lauf dieses Programmstands, oder")
         print("Sozialräume oder Planung geändert).")
     print(f"{len(plan.changed)} neue oder geänderte Dateien seit dem letzten Lauf.")
-    return _execute(data_root, warehouse, plan)
+    return _execute(data_root, warehouse, plan, location)
 
 
-def _execute(data_root: DataRoot, warehouse: Warehouse, plan: RefreshPlan) -> int:
+def _partitions(location: dg.Definitions) -> dg.PartitionsDefinition:
+    return location.resolve_job_def(REFRESH_JOB_NAME).partitions_def
+
+
+def _execute(
+    data_root: DataRoot, warehouse: Warehouse, plan: RefreshPlan, location: dg.Definitions
+) -> int:
     if plan.bounds is None:
         message = f"Keine Monate mit Daten in {data_root.path}/statistics/small_area gefunden."
         print(message)
         alert_refresh_failure(warehouse.path, message)
         return 1
     print(f"Datenwurzel: {data_root.path}\nMonate: {plan.bounds[0][:7]} bis {plan.bounds[1][:7]}")
-    job = defs.resolve_job_def(REFRESH_JOB_NAME)
+    job = location.resolve_job_def(REFRESH_JOB_NAME)
     if plan.selection is not None:
         print("Assets: " + ", ".join(key.to_user_string() for key in plan.selection))
         checks = None if plan.checks is None else set(plan.checks)

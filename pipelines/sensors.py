@@ -8,7 +8,10 @@ controlling; a changed area or planning file runs everything. The run includes e
 of the assets it runs and every check reading one of them (`checks_to_run`), so a changed GENESIS
 control total re-runs the population reconciliation before anything is published. The run key is derived from the changes, so the same changes
 are requested once, also when their run fails (the alert says so; `make update` or the next
-change plans them again). Without a completed refresh it waits for the first `make run`.
+change plans them again). Without a completed refresh it waits for the first `make run`. When
+the data root now begins before the location's first partition (a late delivery of an earlier
+month, start not configured), it waits until the code location is reloaded, so that those months
+are planned with the change instead of being left without a partition.
 
 `refresh_completed` makes the landing state of every run it planned (and of `make run`/`make
 update` runs seen by the daemon) the new base once the run has succeeded.
@@ -20,6 +23,7 @@ from assets.ingest.archive import refreshed_state
 from assets.resources import DataRoot, Warehouse
 from pipelines.incremental import PLAN_TAG, complete_refresh, plan_changes, plan_key
 from pipelines.jobs import REFRESH_JOB_NAME, refresh_job
+from pipelines.partitions import moved_start, partitions_of
 
 
 @dg.sensor(
@@ -34,7 +38,16 @@ def landing_files_sensor(
     archive = warehouse.path / "archive"
     if refreshed_state(archive) is None:
         return dg.SkipReason("noch kein abgeschlossener Lauf: zuerst `make run`")
-    plan = plan_changes(data_root.path, archive, context.repository_def.asset_graph)
+    # imported here: the definitions import this module for the sensors
+    from pipelines.definitions import LocationSettings
+
+    graph = context.repository_def.asset_graph
+    moved = moved_start(
+        LocationSettings.from_env().first_month, data_root.path, partitions_of(graph)
+    )
+    if moved is not None:
+        return dg.SkipReason(moved)
+    plan = plan_changes(data_root.path, archive, graph)
     if plan.tags[PLAN_TAG] == "changes" and not plan.changed:
         return dg.SkipReason("keine neuen oder geänderten Dateien seit dem letzten Lauf")
     if plan.bounds is None:

@@ -13,7 +13,7 @@ from assets.resources import DataRoot, Warehouse
 from pipelines.definitions import LocationSettings, build_definitions, defs
 from pipelines.jobs import RANGE_END_TAG, RANGE_START_TAG
 from pipelines.sensors import landing_files_sensor
-from tests.conftest import REPO, write
+from tests.conftest import REPO, write, write_areas_geojson
 
 
 def test_definitions_load_with_job_schedule_sensor_and_checks():
@@ -158,6 +158,7 @@ ENV_VARS = [
     "SOZIALPLANUNG_DATA_DIR",
     "SOZIALPLANUNG_WAREHOUSE_DIR",
     "SOZIALPLANUNG_PARTITIONS",
+    "SOZIALPLANUNG_FIRST_MONTH",
     "SOZIALPLANUNG_EXECUTOR",
 ]
 
@@ -204,3 +205,141 @@ def test_definitions_built_for_a_root_materialize_into_their_warehouse(tiny_root
     assert [path for (path,) in archived] == sorted(
         p.relative_to(tiny_root).as_posix() for p in tiny_root.rglob("*") if p.is_file()
     )
+
+
+# --- partitions from the data root's first month ----------------------------------------------
+
+
+def _root_from_march_2024(root):
+    """Areas, a Bundesagentur file for April 2024 and TR-01's reports for March (three areas)
+    and April (two areas): the root's first month is March 2024, from a report."""
+    write_areas_geojson(root / "areas" / "sozialraeume.geojson")
+    write(
+        root / "statistics" / "small_area" / "ba_2024.csv",
+        "Stichtag;Raum_ID;Merkmal;Wert\n2024-04-30;SR-A;ALO;20\n2024-04-30;SR-B;ALO;21\n",
+    )
+    reports = root / "providers" / "TR-01" / "reports"
+    write(
+        reports / "2024-03.csv",
+        REPORT_HEADER
+        + "M-1;2024-03;SR-A;20;10;3;40;100\n"
+        + "M-1;2024-03;SR-B;12;6;1;20;50\n"
+        + "M-1;2024-03;SR-C;8;4;1;10;30\n",
+    )
+    write(
+        reports / "2024-04.csv",
+        REPORT_HEADER + "M-1;2024-04;SR-A;21;10;2;40;100\nM-1;2024-04;SR-B;13;6;1;20;50\n",
+    )
+    return root
+
+
+def _last_closed_month() -> str:
+    today = dt.datetime.now(ZoneInfo("Europe/Berlin")).date()
+    return (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m-01")
+
+
+def _partitions(settings: LocationSettings) -> dg.PartitionsDefinition:
+    return build_definitions(settings).resolve_job_def("refresh").partitions_def
+
+
+def test_partitions_start_at_the_first_month_of_the_data_root(tmp_path):
+    root = _root_from_march_2024(tmp_path / "root")
+    keys = _partitions(LocationSettings(str(root), str(tmp_path / "wh"))).get_partition_keys()
+    assert keys[:2] == ["2024-03-01", "2024-04-01"]
+    assert keys[-1] == _last_closed_month()
+    # an earlier Stichtag moves the start when the location is built again
+    write(
+        root / "statistics" / "small_area" / "alt.csv",
+        "Stichtag;Raum_ID;Merkmal;Wert\n31.10.2023;SR-A;ALO;19\n",
+    )
+    settings = LocationSettings(str(root), str(tmp_path / "wh"))
+    assert _partitions(settings).get_first_partition_key() == "2023-10-01"
+
+
+def test_a_root_without_months_has_the_month_that_has_just_closed(tmp_path):
+    (tmp_path / "root" / "areas").mkdir(parents=True)
+    settings = LocationSettings(str(tmp_path / "root"), str(tmp_path / "wh"))
+    assert _partitions(settings).get_partition_keys() == [_last_closed_month()]
+
+
+def test_a_configured_first_month_wins(tmp_path, monkeypatch):
+    root = _root_from_march_2024(tmp_path / "root")
+    settings = LocationSettings(str(root), str(tmp_path / "wh"), first_month="2024-04")
+    assert _partitions(settings).get_first_partition_key() == "2024-04-01"
+    monkeypatch.setenv("SOZIALPLANUNG_FIRST_MONTH", "2022-01")
+    assert LocationSettings.from_env().first_month == "2022-01"
+    earlier = LocationSettings(str(root), str(tmp_path / "wh"), first_month="2022-01")
+    assert _partitions(earlier).get_partition_keys()[:2] == ["2022-01-01", "2022-02-01"]
+    for wrong, message in [("2024-13", "muss ein Monat JJJJ-MM sein"), ("2999-01", "liegt nach")]:
+        with pytest.raises(ValueError, match=message):
+            _partitions(LocationSettings(str(root), str(tmp_path / "wh"), first_month=wrong))
+
+
+def test_each_partition_of_a_range_run_has_its_own_row_count_and_preview(tmp_path):
+    """One run over March and April 2024 (single-run backfill): March's materialization counts
+    March's three report rows and shows only them, April's its two."""
+    root = _root_from_march_2024(tmp_path / "root")
+    location = build_definitions(LocationSettings(str(root), str(tmp_path / "wh")))
+    selection = {dg.AssetKey("areas"), dg.AssetKey("measure_reports")}
+    # without the Great Expectations suites (most of a minute here); `areas` declares its own
+    own = {dg.AssetCheckKey(dg.AssetKey("areas"), "no_area_refused")}
+    job = location.resolve_job_def("refresh").get_subset(
+        asset_selection=selection, asset_check_selection=own
+    )
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            tags={RANGE_START_TAG: "2024-03-01", RANGE_END_TAG: "2024-04-01"},
+        )
+        assert result.success
+    events = {
+        m.partition: m.metadata
+        for m in result.asset_materializations_for_node("measure_reports")
+        if m.asset_key == dg.AssetKey("measure_reports")
+    }
+    assert {key: meta["dagster/row_count"].value for key, meta in events.items()} == {
+        "2024-03-01": 3,
+        "2024-04-01": 2,
+    }
+    march, april = events["2024-03-01"]["preview"].value, events["2024-04-01"]["preview"].value
+    assert "2024-03" in march and "2024-04" not in march
+    assert "2024-04" in april and "2024-03" not in april
+    assert march.count("| TR-01") == 3
+    columns = {
+        c.name: c.description for c in events["2024-03-01"]["dagster/column_schema"].value.columns
+    }
+    assert "Berichtsmonat" in columns["month"]
+
+
+def test_monthly_assets_declare_column_descriptions_from_the_registry(tmp_path):
+    graph = build_definitions(
+        LocationSettings(str(_root_from_march_2024(tmp_path / "root")), str(tmp_path / "wh"))
+    ).resolve_asset_graph()
+    for asset, column, text in [
+        ("indicator_values", "reference_date", "Stichtag"),
+        ("measure_reports", "participants", "Teilnehmende"),
+        ("kpi_status", "traffic_light", "Ampel"),
+    ]:
+        schema = graph.get(dg.AssetKey(asset)).metadata["dagster/column_schema"]
+        described = {c.name: c.description for c in schema.columns}
+        assert text in (described[column] or ""), (asset, column)
+
+
+def test_sensor_waits_for_a_reload_when_a_delivery_moves_the_start(tmp_path, monkeypatch):
+    monkeypatch.delenv("SOZIALPLANUNG_FIRST_MONTH", raising=False)
+    root = _root_from_march_2024(tmp_path / "root")
+    location = build_definitions(LocationSettings(str(root), str(tmp_path / "wh")))
+    resources = _completed_refresh(root, tmp_path / "wh")
+    reports = root / "providers" / "TR-01" / "reports"
+    write(reports / "2024-01.csv", REPORT_HEADER + "M-1;2024-01;SR-A;20;10;3;40;100\n")
+    with dg.build_sensor_context(definitions=location, resources=resources) as context:
+        skipped = landing_files_sensor(context)
+        assert "beginnen jetzt 2024-01, die Partitionen 2024-03" in skipped.skip_message
+    reloaded = build_definitions(LocationSettings(str(root), str(tmp_path / "wh")))
+    with dg.build_sensor_context(definitions=reloaded, resources=resources) as context:
+        # January moves M-1's first reported month: every month up to the root's last, April
+        assert _bounds(landing_files_sensor(context)) == ("2024-01-01", "2024-04-01")
+    # a configured start stays where it is: the earlier report is reported, not waited for
+    monkeypatch.setenv("SOZIALPLANUNG_FIRST_MONTH", "2024-03")
+    with dg.build_sensor_context(definitions=location, resources=resources) as context:
+        assert _bounds(landing_files_sensor(context)) == ("2024-03-01", "2024-04-01")

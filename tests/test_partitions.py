@@ -5,6 +5,7 @@ for their own root (`build_definitions`); the slow ones run `make run`'s entry p
 Dagster command line in processes of their own with the switch set.
 """
 
+from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
@@ -47,11 +48,13 @@ def test_the_switch_partitions_the_monthly_assets_by_month_and_municipality(
     defs = build_definitions(switched(two_municipalities, tmp_path))
     partitions = defs.resolve_job_def("refresh").partitions_def
     first, second = ags_of_area_files(two_municipalities)
+    # the months start with the root's first month: the generator's reports begin in November
+    # 2023, a month before its first population Stichtag (31.12.2023)
     assert {
         d.name: d.partitions_def.get_partition_keys()[:3] for d in partitions.partitions_defs
     } == {
         "ags": [first, second],
-        "month": ["2010-01-01", "2010-02-01", "2010-03-01"],
+        "month": ["2023-11-01", "2023-12-01", "2024-01-01"],
     }
     graph = defs.resolve_asset_graph()
     partitioned = {
@@ -83,6 +86,17 @@ def test_the_environment_chooses_the_same_partitions(two_municipalities, tmp_pat
         "dagster/asset_partition_range_start": "2026-05-01",
         "dagster/asset_partition_range_end": "2026-10-01",
     }
+
+
+def test_a_configured_first_month_starts_the_months_of_every_municipality(
+    two_municipalities, tmp_path
+):
+    settings = replace(switched(two_municipalities, tmp_path), first_month="2025-01")
+    partitions = build_definitions(settings).resolve_job_def("refresh").partitions_def
+    months = partitions.get_partitions_def_for_dimension("month").get_partition_keys()
+    assert months[:2] == ["2025-01-01", "2025-02-01"]
+    # two municipalities for each month from January 2025 to the month that has just closed
+    assert len(partitions.get_partition_keys()) == 2 * len(months)
 
 
 def test_an_unknown_partitioning_is_refused_when_the_definitions_are_built(tmp_path, monkeypatch):

@@ -24,7 +24,7 @@ from assets.ingest.assets import (
     satisfaction_responses,
     small_area_statistics,
 )
-from assets.metadata import markdown_table, table_metadata
+from assets.metadata import markdown_table, monthly_metadata, table_metadata
 from assets.partitions import monthly, run_slice
 from assets.planning import Goals, load_goals, refuse_link
 from assets.resources import DataRoot, Warehouse
@@ -95,7 +95,7 @@ def measure_kpis(
         where = f"strftime(month, '%Y-%m') IN ({', '.join('?' for _ in months)})"
         return dg.MaterializeResult(
             metadata={
-                **table_metadata(con, "measure_kpis", where, months),
+                **monthly_metadata(context, con, "measure_kpis", where, months),
                 "missing_reports": len(missing),
                 "missing_report_list": dg.MetadataValue.md(markdown_table(missing.head(30))),
             }
@@ -145,7 +145,7 @@ def kpi_status(
         ]
         return dg.MaterializeResult(
             metadata={
-                **table_metadata(con, "kpi_status", in_months, months),
+                **monthly_metadata(context, con, "kpi_status", in_months, months),
                 "lights_latest_month": dg.MetadataValue.md(
                     markdown_table(
                         latest["traffic_light"].value_counts().rename_axis("light").reset_index()

@@ -10,7 +10,7 @@ from assets.indicators.goals import compute_goal_progress
 from assets.indicators.social_index import compute_social_index
 from assets.indicators.values import build_indicator_values
 from assets.ingest.assets import OWNERS, areas, small_area_statistics
-from assets.metadata import markdown_table, table_metadata
+from assets.metadata import markdown_table, monthly_metadata, table_metadata
 from assets.partitions import monthly, run_slice
 from assets.planning import load_goals
 from assets.resources import DataRoot, Warehouse
@@ -71,7 +71,7 @@ def indicator_values(
         con.execute("DROP TABLE _new_indicator_values")
         return dg.MaterializeResult(
             metadata={
-                **table_metadata(con, "indicator_values", where, params),
+                **monthly_metadata(context, con, "indicator_values", where, params),
                 "months": f"{months[0]} … {months[-1]}" if months else "",
                 "municipalities": "alle"
                 if scope.municipalities is None

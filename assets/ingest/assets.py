@@ -19,8 +19,8 @@ from assets.ingest.links import folder_links
 from assets.ingest.provider_metadata import provider_metadata
 from assets.ingest.provider_metadata import rejected_rows_markdown as rejected_rows_markdown
 from assets.ingest.quarantine import IngestResult, split_oversized
-from assets.metadata import markdown_table, table_metadata
-from assets.partitions import monthly, partition_months, run_slice
+from assets.metadata import markdown_table, monthly_metadata, table_metadata
+from assets.partitions import location_months, monthly, run_slice
 from assets.planning import PlanningError, load_goals
 from assets.resources import DataRoot, Warehouse
 from assets.warehouse import insert_frame, replace_source, replace_table
@@ -280,17 +280,19 @@ def _provider_oversized(files, data_root: DataRoot, source: str):
     owners=OWNERS,
     deps=[landing_archive],
 )
-def provider_files(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
+def provider_files(
+    context: dg.AssetExecutionContext, data_root: DataRoot, warehouse: Warehouse
+) -> dg.MaterializeResult:
     """Inventory of `providers/`: which file counts, which was replaced, which is unexpected.
 
     Files outside `facilities.(csv|xlsx)`, `reports/<YYYY-MM>.(csv|xlsx)` and `surveys/*.csv` are
     reported (quarantine, reason `unexpected_file`), never guessed at; links are never followed.
-    A report of a month that has no partition yet (the month is not over) or any more (before
-    the first month) is not read and reported as `month_not_open`; it loads once its month has
-    closed, when this entry disappears.
+    A report of a month that has no partition in this code location, yet (the month is not
+    over) or at all (before the first month), is not read and reported as `month_not_open`; it
+    loads once its month has a partition, when this entry disappears.
     """
     inventory = providers.discover(data_root.path)
-    months = partition_months()
+    months = location_months(context)
     rows = providers.inventory_rows(inventory, months)
     result = providers.unexpected_files(inventory, months)
     with warehouse.connect() as con:
@@ -393,7 +395,7 @@ def measure_reports(
         where = f"strftime(month, '%Y-%m') {in_months}"
         return dg.MaterializeResult(
             metadata={
-                **table_metadata(con, "measure_reports", where, months),
+                **monthly_metadata(context, con, "measure_reports", where, months),
                 "files": len(result.files),
                 "rows_quarantined": int(result.files["rows_quarantined"].sum()),
                 **_quarantine_reasons(result),
