@@ -33,6 +33,7 @@ from assets.metadata import markdown_table
 from assets.resources import DataRoot, Warehouse
 from assets.warehouse import insert_frame
 from checks import indicator_checks
+from checks.published_checks import PUBLISHED_CHECKS
 from checks.reconciliation import population_reconciliation
 
 # What identifies an offending row for the data team: where it came from and its key.
@@ -357,4 +358,5 @@ ASSET_CHECKS = [
     genesis_values_expectations,
     zensus_grid_expectations,
     population_matches_control_totals,
+    *PUBLISHED_CHECKS,
 ]

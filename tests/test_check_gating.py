@@ -65,8 +65,13 @@ def test_a_changed_control_total_plans_the_reconciliation(refreshed_root, tmp_pa
     plan = plan_changes(refreshed_root, tmp_path / "wh" / "archive", GRAPH)
     assert plan.changed == [GENESIS]
     assert "small_area_statistics" not in {k.to_user_string() for k in plan.selection}
-    # the check of the changed source, and the check that reads it as an additional input
-    assert names(plan.checks) == {"genesis_values_expectations", RECONCILIATION.name}
+    # the check of the changed source, the check that reads it as an additional input, and the
+    # audit of the published file the run rewrites
+    assert names(plan.checks) == {
+        "genesis_values_expectations",
+        RECONCILIATION.name,
+        "published_file_passed_disclosure_control",
+    }
     # the published file waits for the reconciliation in that run
     job = defs.resolve_job_def(REFRESH_JOB_NAME).get_subset(
         asset_selection=set(plan.selection), asset_check_selection=set(plan.checks)
@@ -144,9 +149,13 @@ def test_only_blocking_checks_upstream_gate_the_publish():
     assert [k.name for k in blocking_checks_upstream(TOY_GRAPH, PUBLISHED)] == [
         "raw_matches_control"
     ]
-    # every blocking check of the pipeline checks an input of the published file
-    gating = blocking_checks_upstream(GRAPH, dg.AssetKey("published_warehouse"))
-    assert set(gating) == {k for k in GRAPH.asset_check_keys if GRAPH.get(k).blocking}
+    # every blocking check of the pipeline but the published file's own checks an input of it
+    published = dg.AssetKey("published_warehouse")
+    gating = blocking_checks_upstream(GRAPH, published)
+    assert set(gating) == {
+        k for k in GRAPH.asset_check_keys if GRAPH.get(k).blocking and k.asset_key != published
+    }
+    assert any(GRAPH.get(k).blocking for k in GRAPH.asset_check_keys if k.asset_key == published)
     assert RECONCILIATION in gating and "valid_areas_have_status_class" not in names(gating)
 
 

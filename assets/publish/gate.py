@@ -21,8 +21,9 @@ from dagster._core.storage.asset_check_execution_record import AssetCheckExecuti
 def blocking_checks_upstream(
     asset_graph: dg.BaseAssetGraph, key: dg.AssetKey
 ) -> list[dg.AssetCheckKey]:
-    """The blocking checks of `key`'s upstream assets (and of `key` itself), sorted."""
-    upstream = dg.AssetSelection.assets(key).upstream().resolve(asset_graph)
+    """The blocking checks of `key`'s upstream assets, sorted: not of `key` itself, whose checks
+    judge what this materialization writes, after it."""
+    upstream = dg.AssetSelection.assets(key).upstream().resolve(asset_graph) - {key}
     return sorted(
         (
             check
