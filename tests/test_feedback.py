@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pandas as pd
+import pytest
 from openpyxl import load_workbook
 
 from assets.publish.feedback import feedback_tables, write_feedback
@@ -177,3 +178,10 @@ def test_a_0_byte_report_appears_in_the_providers_feedback_for_its_month(tmp_pat
     assert overview.values.tolist() == [
         ["providers/TR-07/reports/2025-04.csv", 0, 0, 0, pd.Timestamp(LOADED)]
     ]
+
+
+def test_a_sheet_that_cannot_be_an_excel_table_is_refused(tmp_path):
+    """Excel's table headers are unique regardless of case; XlsxWriter would only warn."""
+    frame = pd.DataFrame([[1, 2]], columns=["Wert", "WERT"])
+    with pytest.raises(ValueError, match="keine Excel-Tabelle"):
+        write_xlsx(tmp_path / "twice.xlsx", {"s": frame}, LOADED)

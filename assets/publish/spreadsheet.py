@@ -180,7 +180,7 @@ def _write_table(
         worksheet.set_column(index, index, width, styles.numbers.get(kind))
         if column in sheet.notes:
             worksheet.write_comment(0, index, sheet.notes[column], {"x_scale": 2, "y_scale": 2})
-    worksheet.add_table(
+    added = worksheet.add_table(
         0,
         0,
         max(len(frame), 1),  # Excel's tables have at least one data row
@@ -191,6 +191,10 @@ def _write_table(
             "columns": [{"header": h, "header_format": styles.header} for h in headers],
         },
     )
+    if added != 0:  # XlsxWriter only warns, e.g. on a header twice (case-insensitive)
+        raise ValueError(
+            f"Blatt {sheet.name}: keine Excel-Tabelle möglich (Spaltenköpfe {headers})"
+        )
     worksheet.set_row(0, 30)  # two lines: long headers wrap
     worksheet.freeze_panes(1, 0)
 
