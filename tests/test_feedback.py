@@ -183,5 +183,5 @@ def test_a_0_byte_report_appears_in_the_providers_feedback_for_its_month(tmp_pat
 def test_a_sheet_that_cannot_be_an_excel_table_is_refused(tmp_path):
     """Excel's table headers are unique regardless of case; XlsxWriter would only warn."""
     frame = pd.DataFrame([[1, 2]], columns=["Wert", "WERT"])
-    with pytest.raises(ValueError, match="keine Excel-Tabelle"):
+    with pytest.raises(ValueError, match="keine Excel-Tabelle"), pytest.warns(UserWarning):
         write_xlsx(tmp_path / "twice.xlsx", {"s": frame}, LOADED)
