@@ -247,7 +247,7 @@ def test_exports_open_with_geopandas_openpyxl_and_duckdb(warehouse_dir):
     from openpyxl import load_workbook
 
     layers = sorted(name for name, _ in pyogrio.list_layers(warehouse_dir / "sozialplanung.gpkg"))
-    assert layers == ["einrichtungen", "sozialraeume"]
+    assert layers == ["einrichtungen", "layer_styles", "sozialraeume"]  # styles for QGIS
     areas = gpd.read_file(warehouse_dir / "sozialplanung.gpkg", layer="sozialraeume")
     assert len(areas) == 32 and areas.crs.to_epsg() == 25832
     assert {"status_class", "child_poverty", "child_poverty_date"} <= set(areas.columns)

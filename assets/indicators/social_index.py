@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from assets.wording import counted
+
 COLUMNS = [
     "municipality_ags",
     "area_id",
@@ -175,7 +177,12 @@ def _one_stichtag(
     previous = previous.reindex(valid)
     complete = previous.notna().all(axis=1).to_numpy()
     with_past = valid[complete]
-    _append(notes, areas, valid[~complete], f"keine Werte vor {years} Jahren für die Dynamik")
+    _append(
+        notes,
+        areas,
+        valid[~complete],
+        f"keine Werte vor {counted(years, 'Jahr', 'Jahren')} für die Dynamik",
+    )
     change = current.loc[with_past] - previous.loc[with_past]
     try:
         index, z = standardised_index(change)

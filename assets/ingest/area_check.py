@@ -13,6 +13,7 @@ import dagster as dg
 from assets.ingest.areas import refusals_blocking_publication
 from assets.ingest.quarantine import IngestResult
 from assets.metadata import markdown_table
+from assets.wording import counted
 
 NO_AREA_REFUSED = "no_area_refused"
 SHOWN = 50  # refusals listed in the check's metadata; all are in the quarantine table
@@ -40,6 +41,7 @@ def no_area_refused(result: IngestResult) -> dg.AssetCheckResult:
         },
         description=None
         if refused.empty
-        else f"{len(refused)} Gebiet(e) oder Flächendatei(en) abgelehnt; der veröffentlichte "
+        else f"{counted(len(refused), 'Gebiet oder Flächendatei', 'Gebiete oder Flächendateien')} "
+        "abgelehnt; der veröffentlichte "
         "Stand bleibt, bis die Flächen korrigiert sind",
     )

@@ -28,6 +28,7 @@ from assets.ingest.delimited import (
     Records,
     parse_semicolon,
 )
+from assets.wording import counted
 
 # Symbol -> meaning (German statistical practice, DESIGN §4). `-` is the only one that is a number.
 STATISTICAL_SYMBOLS: dict[str, str] = {
@@ -364,7 +365,7 @@ def parse_xlsx(path: Path | BinaryIO, expected: list[str], header_search_rows: i
     notes = [
         FileNote(
             UNREAD_SHEET,
-            f"Blatt {other!r} enthält {filled} Zeile(n) mit Werten und wurde nicht gelesen: "
+            f"Blatt {other!r} enthält {counted(filled, 'Zeile', 'Zeilen')} mit Werten und wurde nicht gelesen: "
             f"gelesen wird nur das Blatt mit der Kopfzeile ({title!r}); bitte alle Zeilen auf "
             "dieses Blatt oder je Blatt eine eigene Datei",
             other,
