@@ -7,8 +7,9 @@ programs show as plain text. Numbers stay numbers.
 Workbooks are written with XlsxWriter: each sheet an Excel table (header row, autofilter, banded
 rows) with a number format per column (dates as real Excel dates), the header frozen and repeated
 on every printed page, landscape A4 fitted to the page width. The tables are the reason for
-XlsxWriter's default mode: `add_table()` is not supported in `constant_memory` mode, so a sheet's
-cells stay in memory until the file is closed (about 120 bytes a cell). A sheet holds at most
+XlsxWriter's default mode: `add_table()` is not supported in `constant_memory` mode, so the cells
+stay in memory until the file is closed. Measured on 120,000 rows × 12 columns: about 24 s and
+390 MiB (the hand-made SpreadsheetML writer this replaced: 10 s, 95 MiB). A sheet holds at most
 1,048,576 rows in Excel: a longer table goes on in continuation sheets `<name> (2)`, `(3)`, …
 each with its header row, so no row is lost.
 
@@ -111,7 +112,7 @@ def write_xlsx(
     if isinstance(sheets, Mapping):
         sheets = [Sheet(name, frame) for name, frame in sheets.items()]
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    workbook = xlsxwriter.Workbook(str(path))
     workbook.set_properties(
         {"title": title or path.stem, "author": "Sozialplanung", "created": created}
     )
