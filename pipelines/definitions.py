@@ -94,7 +94,7 @@ class LocationSettings:
     def monthly_partitions(self) -> dg.PartitionsDefinition:
         """The monthly assets' partitions: their start and (per municipality) the municipalities
         are read from the data root now."""
-        start = partition_start(self.first_month, self.data_path)
+        start = partition_start(self.first_month, self.data_path, self.warehouse_path)
         return monthly_partitions(self.partitions, self.data_path, start)
 
 

@@ -10,7 +10,9 @@ the ingest reads (`assets/ingest/landing_reads.py`).
 from __future__ import annotations
 
 import functools
+import json
 import math
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -22,6 +24,8 @@ from assets.ingest.providers import discover
 from assets.partitions import month_partitions, partition_months
 from assets.resources import DataRoot
 from assets.settings import DEFAULTS, SettingsError, load_settings
+
+START_CACHE = "partition_start.json"  # in the warehouse folder: see `first_month_in_root`
 
 
 def size_limit(root: Path) -> float:
@@ -67,18 +71,45 @@ def months_in_root(
     return sorted(set(months_in_statistics(statistics_files(root), limit)) | reports)
 
 
-def first_month_in_root(root: Path, limit: float | None = None) -> str | None:
+def first_month_in_root(
+    root: Path, limit: float | None = None, cache_dir: Path | None = None
+) -> str | None:
     """The earliest `YYYY-MM` month of a data root's statistics and provider report files (None
     when it has none): where its partitions start unless a start is configured.
 
-    Every code location load asks (and the sensor at each tick): the statistics' earliest month
-    is kept per process for files whose path, size, mtime, ctime and inode are unchanged (the
-    identity the archive also trusts), so only a changed root is read again.
+    Every code location load asks (each run worker and, with the multiprocess executor, each
+    step process builds the location; the sensor asks at each tick), and reading a state's
+    statistics takes seconds. So the statistics' earliest month is kept, per process and in
+    `cache_dir/partition_start.json` (the warehouse folder, when it exists), for files whose path,
+    size, mtime, ctime and inode are unchanged: the identity the archive also trusts
+    (`assets/ingest/archive.py`). Report months come from file names, read every time.
     """
     limit = size_limit(root) if limit is None else limit
-    identities = tuple(_identity(path) for path in statistics_files(root))
-    months = [_earliest_month(identities, limit), *report_months(root)[:1]]
+    identities = [_identity(path) for path in statistics_files(root)]
+    months = [_earliest_statistics_month(identities, limit, cache_dir), *report_months(root)[:1]]
     return min((m for m in months if m is not None), default=None)
+
+
+def _earliest_statistics_month(
+    identities: list[list], limit: float, cache_dir: Path | None
+) -> str | None:
+    key = {"files": identities, "limit": limit}
+    cache = None if cache_dir is None else cache_dir / START_CACHE
+    try:
+        saved = json.loads(cache.read_text()) if cache is not None else None
+    except (OSError, ValueError):
+        saved = None
+    if isinstance(saved, dict) and saved.get("key") == key:
+        return saved.get("first_month")
+    first = _earliest_month(tuple(tuple(identity) for identity in identities), limit)
+    if cache is not None and cache_dir.is_dir():
+        partial = cache.with_name(f"{START_CACHE}.{os.getpid()}")
+        try:
+            partial.write_text(json.dumps({"key": key, "first_month": first}))
+            partial.replace(cache)  # atomic: concurrent loads read one whole file or the other
+        except OSError:
+            partial.unlink(missing_ok=True)
+    return first
 
 
 @functools.lru_cache(maxsize=8)
@@ -87,12 +118,12 @@ def _earliest_month(identities: tuple[tuple, ...], limit: float) -> str | None:
     return months[0] if months else None
 
 
-def _identity(path: Path) -> tuple:
+def _identity(path: Path) -> list:
     try:
         info = path.stat(follow_symlinks=False)
     except OSError:
-        return (str(path),)
-    return (str(path), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+        return [str(path)]
+    return [str(path), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
 
 
 def report_months(root: Path) -> list[str]:

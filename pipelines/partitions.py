@@ -65,13 +65,16 @@ def monthly_partitions(mode: str, data_dir: Path, first_month: str) -> dg.Partit
     return by_municipality(municipalities, months)
 
 
-def partition_start(configured: str | None, data_dir: Path) -> str:
+def partition_start(
+    configured: str | None, data_dir: Path, warehouse_dir: Path | None = None
+) -> str:
     """The first month (`YYYY-MM`) of the monthly partitions: `configured`, else the data
-    root's first month, never later than the month that has just closed (so there is always a
-    partition: the schedule's)."""
+    root's first month (its statistics' earliest kept in `warehouse_dir`, see
+    `first_month_in_root`), never later than the month that has just closed (so there is always
+    a partition: the schedule's)."""
     last = last_closed_month()
     if configured is None:
-        return min(first_month_in_root(data_dir) or last, last)
+        return min(first_month_in_root(data_dir, cache_dir=warehouse_dir) or last, last)
     if not MONTH.match(configured):
         raise ValueError(f"{FIRST_MONTH_ENV} muss ein Monat JJJJ-MM sein, nicht {configured!r}")
     if configured > last:
@@ -82,11 +85,14 @@ def partition_start(configured: str | None, data_dir: Path) -> str:
 
 
 def moved_start(
-    configured: str | None, data_dir: Path, partitions_def: dg.PartitionsDefinition
+    configured: str | None,
+    data_dir: Path,
+    warehouse_dir: Path,
+    partitions_def: dg.PartitionsDefinition,
 ) -> str | None:
     """Why the monthly partitions of a loaded code location (`partitions_def`) no longer fit its
     data root: a delivery moved the start before their first month; None when they fit."""
-    start = partition_start(configured, data_dir)
+    start = partition_start(configured, data_dir, warehouse_dir)
     first = month_partitions(partitions_def).get_first_partition_key()[:7]
     if start >= first:
         return None

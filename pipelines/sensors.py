@@ -42,9 +42,8 @@ def landing_files_sensor(
     from pipelines.definitions import LocationSettings
 
     graph = context.repository_def.asset_graph
-    moved = moved_start(
-        LocationSettings.from_env().first_month, data_root.path, partitions_of(graph)
-    )
+    configured = LocationSettings.from_env().first_month
+    moved = moved_start(configured, data_root.path, warehouse.path, partitions_of(graph))
     if moved is not None:
         return dg.SkipReason(moved)
     plan = plan_changes(data_root.path, archive, graph)

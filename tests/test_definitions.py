@@ -1,6 +1,7 @@
 """The code location loads with its job, schedule, sensor and checks; the sensor reacts to files."""
 
 import datetime as dt
+import json
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -254,6 +255,27 @@ def test_partitions_start_at_the_first_month_of_the_data_root(tmp_path):
     )
     settings = LocationSettings(str(root), str(tmp_path / "wh"))
     assert _partitions(settings).get_first_partition_key() == "2023-10-01"
+
+
+def test_the_statistics_first_month_is_kept_in_the_warehouse_until_a_file_changes(tmp_path):
+    """A state's statistics take seconds to read, and every run worker and step process loads
+    the location: the earliest Stichtag is kept with the files' identities."""
+    root = _root_from_march_2024(tmp_path / "root")
+    (tmp_path / "wh").mkdir()
+    settings = LocationSettings(str(root), str(tmp_path / "wh"))
+    assert _partitions(settings).get_first_partition_key() == "2024-03-01"
+    kept = tmp_path / "wh" / "partition_start.json"
+    saved = json.loads(kept.read_text())
+    assert saved["first_month"] == "2024-04"  # the statistics' own; the report's is March
+    # a kept month is used as long as the files are the same (here: planted, to be seen)
+    kept.write_text(json.dumps({**saved, "first_month": "2020-02"}))
+    assert _partitions(settings).get_first_partition_key() == "2020-02-01"
+    write(
+        root / "statistics" / "small_area" / "ba_2024.csv",
+        "Stichtag;Raum_ID;Merkmal;Wert\n2024-05-31;SR-A;ALO;20\n",
+    )
+    assert _partitions(settings).get_first_partition_key() == "2024-03-01"
+    assert json.loads(kept.read_text())["first_month"] == "2024-05"
 
 
 def test_a_root_without_months_has_the_month_that_has_just_closed(tmp_path):
