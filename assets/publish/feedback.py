@@ -49,15 +49,15 @@ def feedback_tables(
     rejected = quarantine[quarantine["reason_code"] != "superseded"].copy()
     rejected["period"] = rejected["period"].fillna(GENERAL)
     files = files.assign(period=files["period"].fillna(GENERAL))
+    # the load time once the files are loaded (`ingest_files`); the ingest's own metadata has none
+    shown = [c for c in SUMMARY_COLUMNS if c in files.columns]
     out = {}
     for (provider, period), rows in rejected.groupby(["provider_id", "period"], sort=True):
         rows = rows.sort_values(["file", "row_number"], na_position="first")
         summary = files[(files["provider_id"] == provider) & (files["period"] == period)]
         out[(provider, period)] = {
             "Abgelehnte Zeilen": rows[list(REJECTED_COLUMNS)].rename(columns=REJECTED_COLUMNS),
-            "Übersicht": summary.sort_values("file")[list(SUMMARY_COLUMNS)].rename(
-                columns=SUMMARY_COLUMNS
-            ),
+            "Übersicht": summary.sort_values("file")[shown].rename(columns=SUMMARY_COLUMNS),
         }
     return out
 
@@ -81,5 +81,7 @@ def write_feedback(
 
 def _created(sheets: dict[str, pd.DataFrame]) -> dt.datetime:
     """The latest load time of the files a feedback file reports on."""
-    latest = sheets["Übersicht"][SUMMARY_COLUMNS["loaded_at"]].max()
+    summary = sheets["Übersicht"]
+    loaded = SUMMARY_COLUMNS["loaded_at"]
+    latest = summary[loaded].max() if loaded in summary.columns else None
     return UNKNOWN_LOAD_TIME if pd.isna(latest) else pd.Timestamp(latest).to_pydatetime()
