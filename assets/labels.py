@@ -112,3 +112,15 @@ SOURCES = {
 YES_NO = {True: "ja", False: "nein"}
 WHOLE_MUNICIPALITY = "Gesamtstadt"  # the `ALL` rows: the whole municipality
 SUPPRESSED_LABEL = "gesperrt"  # a cell hidden by disclosure control
+
+
+def percent_bin_label(low: float, high: float) -> str:
+    """The legend text of a percent bin ("10 bis unter 20 %", "ab 40 %"), the same on the
+    profiles' maps and in the GeoPackage's QGIS style."""
+
+    def number(value: float) -> str:
+        return f"{value:g}".replace(".", ",")
+
+    if math.isinf(high):
+        return f"ab {number(low)} %"
+    return f"{number(low)} bis unter {number(high)} %"

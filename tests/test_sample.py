@@ -254,6 +254,7 @@ def test_exports_open_with_geopandas_openpyxl_and_duckdb(warehouse_dir):
     assert not [c for c in areas.columns if c.endswith("_1")]  # each column once
     workbook = load_workbook(warehouse_dir / "sozialplanung.xlsx", read_only=True)
     assert workbook.sheetnames == [
+        "Info",
         "Sozialräume",
         "Indikatoren aktuell",
         "Indikatorkatalog",
@@ -272,7 +273,7 @@ def test_exports_open_with_geopandas_openpyxl_and_duckdb(warehouse_dir):
     assert (
         "Sozialraum" in header
         and "Statusklasse" in header
-        and "Kinderarmut (SGB II unter 15)" in header
+        and "Kinderarmut (SGB II unter 15) (%)" in header
     )
     assert "child_poverty" not in header
     parquet = warehouse_dir / "parquet" / "areas.parquet"

@@ -13,6 +13,7 @@ from assets.ingest.assets import INGEST_ASSETS, OWNERS, PROVIDER_ASSETS
 from assets.ingest.providers import FACILITIES, PROVIDER_FILES, REPORTS, SURVEYS
 from assets.metadata import frame_metadata, markdown_image, markdown_table
 from assets.planning import load_goals
+from assets.publish.contents import PublishedTable, published_tables
 from assets.publish.disclosure_audit import Finding, audit_published_file
 from assets.publish.docs import document_published_file
 from assets.publish.exports import write_exports
@@ -20,7 +21,6 @@ from assets.publish.feedback import REJECTED_COLUMNS, feedback_tables, write_fee
 from assets.publish.gate import gate_message, unmet_blocking_checks
 from assets.publish.swap import publish_atomically
 from assets.publish.tables import published_metadata, write_published_tables
-from assets.publish.ui_metadata import PublishedTable, published_tables
 from assets.report import city_maps_png, distributions_png, page_files, render_report
 from assets.report.data import load as load_report_data
 from assets.resources import DataRoot, Warehouse

@@ -24,6 +24,7 @@ import shapely
 from pyproj import Transformer
 
 from assets.labels import DYNAMICS_CLASSES, OFFER_TYPES, STATUS_CLASSES, YES_NO, label
+from assets.publish.contents import column_comments
 from assets.publish.qgis_styles import LayerStyle, area_styles
 from assets.publish.workbook import column_texts
 
@@ -127,13 +128,7 @@ def _describer(con: duckdb.DuckDBPyConnection) -> Callable[[pa.Table, tuple[str,
     table there, so a header that repeats gets its column name added.
     """
     texts = column_texts(con)
-    comments = dict(
-        ((table, column), comment)
-        for table, column, comment in con.execute(
-            "SELECT table_name, column_name, comment FROM duckdb_columns() "
-            "WHERE database_name = current_database() AND comment IS NOT NULL"
-        ).fetchall()
-    )
+    comments = column_comments(con)
 
     def describe(table: pa.Table, sources: tuple[str, ...]) -> pa.Table:
         fields, seen = [], set()

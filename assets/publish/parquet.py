@@ -18,6 +18,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from assets.publish.contents import PublishedTable, published_tables
 from assets.publish.swap import replace_folder
 
 PARQUET = "parquet"
@@ -29,39 +30,26 @@ BATCH_ROWS = 122_880
 def write_parquet(con: duckdb.DuckDBPyConnection, target: Path, tables: list[str]) -> Path:
     staging = target.with_name(target.name + ".new")
     staging.mkdir(parents=True, exist_ok=True)
+    contents = {table.name: table for table in published_tables(con)}
     for table in tables:
-        _write_table(con, table, staging / f"{table}.parquet")
+        _write_table(con, contents[table], staging / f"{table}.parquet")
     replace_folder(staging, target)
     return target
 
 
-def _write_table(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
-    # the comments first: while a reader streams, its connection runs no other query
-    table_comment, comments = published_comments(con, table)
-    relation = con.sql(f'SELECT * FROM "{table}"')
-    with relation.to_arrow_reader(batch_size=BATCH_ROWS) as batches:
-        schema = described(batches.schema, table_comment, comments)
+def _write_table(con: duckdb.DuckDBPyConnection, table: PublishedTable, path: Path) -> None:
+    comments = {column.name: column.comment for column in table.columns if column.comment}
+    # a cursor of its own per table: a streaming reader keeps its connection busy until closed
+    with (
+        con.cursor() as cursor,
+        cursor.sql(f'SELECT * FROM "{table.name}"').to_arrow_reader(
+            batch_size=BATCH_ROWS
+        ) as batches,
+    ):
+        schema = described(batches.schema, table.comment, comments)
         with pq.ParquetWriter(path, schema) as writer:
             for batch in batches:  # its schema is `schema` without the metadata
                 writer.write_batch(batch)
-
-
-def published_comments(
-    con: duckdb.DuckDBPyConnection, table: str
-) -> tuple[str | None, dict[str, str]]:
-    """The comment of `table` in the file open on `con`, and its columns' comments by name."""
-    (table_comment,) = con.execute(
-        "SELECT comment FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND table_name = ?",
-        [table],
-    ).fetchone()
-    columns = con.execute(
-        "SELECT column_name, comment FROM duckdb_columns() "
-        "WHERE database_name = current_database() AND schema_name = 'main' "
-        "AND table_name = ? AND comment IS NOT NULL",
-        [table],
-    ).fetchall()
-    return table_comment, dict(columns)
 
 
 def described(schema: pa.Schema, table_comment: str | None, comments: dict[str, str]) -> pa.Schema:

@@ -13,7 +13,6 @@ field aliases (`styleCategories="Symbology|Fields"`), nothing else of the layer.
 
 from __future__ import annotations
 
-import math
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
@@ -23,8 +22,8 @@ from assets.labels import (
     NO_VALUE_COLOUR,
     NO_VALUE_LABEL,
     STATUS_CLASSES,
+    percent_bin_label,
 )
-from assets.publish.views import german_number
 
 QGIS_VERSION = "3.16.0-Hannover"  # the QML dialect written, see the module docstring
 OUTLINE = "#ffffff"  # white borders between areas, as on the profiles' maps
@@ -94,7 +93,7 @@ def child_poverty_qml(column: str, aliases: dict[str, str]) -> str:
     on the profiles' maps. NULL is mapped to `NO_VALUE` by the renderer's expression and drawn grey.
     """
     bins = [
-        (low, min(high, PERCENT_MAX), _bin_label(low, high), colour)
+        (low, min(high, PERCENT_MAX), percent_bin_label(low, high), colour)
         for low, high, colour in zip(
             CHILD_POVERTY_BINS[:-1], CHILD_POVERTY_BINS[1:], CHILD_POVERTY_COLOURS, strict=True
         )
@@ -117,13 +116,6 @@ def child_poverty_qml(column: str, aliases: dict[str, str]) -> str:
     renderer.append(_symbols(colour for *_, colour in bins))
     ET.SubElement(renderer, "classificationMethod", id="Custom")
     return _document(renderer, aliases)
-
-
-def _bin_label(low: float, high: float) -> str:
-    """The legend text of a bin, worded like the profiles' map legend."""
-    if math.isinf(high):
-        return f"ab {german_number(low)} %"
-    return f"{german_number(low)} bis unter {german_number(high)} %"
 
 
 def _renderer_attributes(kind: str, attribute: str) -> dict[str, str]:

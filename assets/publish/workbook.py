@@ -22,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from assets.publish.contents import column_comments, german
 from assets.publish.disclosure import SUPPRESSED
 from assets.publish.spreadsheet import Sheet, write_xlsx
 from assets.publish.views import DATE_SUFFIX
@@ -258,13 +259,7 @@ def column_texts(
     The texts are read from the file itself (its comments and `indicator_catalog`), so the
     workbook says what the file says; the comment also names a column's unit.
     """
-    comments = {
-        (table, column): comment.split(" | ")[0]
-        for table, column, comment in con.execute(
-            "SELECT table_name, column_name, comment FROM duckdb_columns() "
-            "WHERE database_name = current_database() AND comment IS NOT NULL"
-        ).fetchall()
-    }
+    comments = {key: german(comment) for key, comment in column_comments(con).items()}
     labels = dict(con.execute("SELECT indicator_id, label_de FROM indicator_catalog").fetchall())
 
     def texts(sources: tuple[str, ...], column: str) -> tuple[str, str]:

@@ -15,6 +15,7 @@ import re
 import duckdb
 
 from assets.labels import SOURCES, SUPPRESSED_LABEL, WHOLE_MUNICIPALITY, label
+from assets.publish.contents import column_comments, german
 from assets.publish.spreadsheet import Info
 
 PUBLISHED_AT = "published_at_utc"
@@ -120,11 +121,6 @@ def _rules(con: duckdb.DuckDBPyConnection) -> list[tuple]:
 
 def _rule(con: duckdb.DuckDBPyConnection, table: str, column: str) -> str:
     """The rule a column's comment states in parentheses, e.g. "Werte 1–2 gesperrt"."""
-    row = con.execute(
-        "SELECT comment FROM duckdb_columns() WHERE database_name = current_database() "
-        "AND table_name = ? AND column_name = ?",
-        [table, column],
-    ).fetchone()
-    german = (row[0] or "").split(" | ")[0] if row else ""
-    found = _RULE.search(german)
-    return found.group(1) if found else german
+    german_text = german(column_comments(con).get((table, column)))
+    found = _RULE.search(german_text)
+    return found.group(1) if found else german_text

@@ -153,7 +153,7 @@ def child_poverty_layer(areas: pd.DataFrame, stichtag: str) -> MapLayer:
     codes = pd.cut(areas["value"], bins=bins, right=False, labels=False)
     fill = codes.map(dict(enumerate(labels.CHILD_POVERTY_COLOURS))).fillna(labels.NO_VALUE_COLOUR)
     legend = [
-        (_bin_label(low, high), colour)
+        (labels.percent_bin_label(low, high), colour)
         for low, high, colour in zip(bins[:-1], bins[1:], labels.CHILD_POVERTY_COLOURS, strict=True)
     ]
     return MapLayer(fill, legend, f"Kinderarmut (SGB II unter 15) in %\n{stichtag}")
@@ -195,7 +195,3 @@ def _stichtag(rows: pd.DataFrame) -> str:
     if rows.empty:
         return "ohne Stichtag"
     return f"Stichtag {pd.Timestamp(rows['reference_date'].max()):%d.%m.%Y}"
-
-
-def _bin_label(low: float, high: float) -> str:
-    return f"ab {low:g} %" if np.isinf(high) else f"{low:g} bis unter {high:g} %"

@@ -1,9 +1,9 @@
-"""What the published file holds, per table, read back from the file for the Dagster UI.
+"""What the published file holds, read back from the file itself: tables, rows, columns, comments.
 
-The UI shows the data team the file analysts open: each table with its rows, its description and
-its columns with their types and the file's own comments (the registry's published texts with the
-settings' suppression rules filled in), not one flat list of `table.column`. Pure DuckDB; the
-publish asset turns these into Dagster metadata.
+The comments are the registry's published texts with the settings' suppression rules filled in
+(`docs.document_published_file`). Every consumer of the published file reads them here, so the
+Dagster UI, the workbook's headers, the GeoPackage's aliases and the Parquet descriptions say
+what the file says. Pure DuckDB.
 """
 
 from __future__ import annotations
@@ -57,3 +57,20 @@ def published_tables(con: duckdb.DuckDBPyConnection) -> list[PublishedTable]:
         )
         for name, comment in tables
     ]
+
+
+def column_comments(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
+    """Every commented column of the tables and views of the file open on `con`, by (relation,
+    column): its full comment, German | English."""
+    return {
+        (relation, column): comment
+        for relation, column, comment in con.execute(
+            "SELECT table_name, column_name, comment FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND comment IS NOT NULL"
+        ).fetchall()
+    }
+
+
+def german(comment: str | None) -> str:
+    """The German part of a published comment (the part before ` | `)."""
+    return (comment or "").split(" | ")[0]
