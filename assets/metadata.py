@@ -160,48 +160,6 @@ def _type_name(column: pd.Series) -> str:
     return str(column.dtype)
 
 
-def database_metadata(
-    con: duckdb.DuckDBPyConnection, preview_table: str, preview_rows: int = 10
-) -> dict:
-    """Metadata for a whole database file: rows in all its tables, every column as
-    `table.column`, a table of the tables with their rows and columns, a preview of one table.
-
-    A file analysts open has many tables; the schema names each column with its table so the
-    UI's column search finds `indicator_values.value` as well as `supply.value`, and describes it
-    with the file's own comment (the registry's text with the settings' suppression rules).
-    """
-    columns = con.execute(
-        "SELECT table_name, column_name, data_type, comment FROM duckdb_columns() "
-        "WHERE database_name = current_database() AND NOT internal "
-        "AND table_name IN (SELECT table_name FROM duckdb_tables() "
-        "WHERE database_name = current_database()) "
-        "ORDER BY table_name, column_index"
-    ).df()
-    tables = [
-        (table, con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0], ", ".join(group))
-        for table, group in columns.groupby("table_name", sort=True)["column_name"]
-    ]
-    overview = pd.DataFrame(tables, columns=["table", "rows", "columns"])
-    preview = con.execute(f'SELECT * FROM "{preview_table}" LIMIT {preview_rows}').df()
-    return {
-        "dagster/row_count": int(overview["rows"].sum()),
-        "dagster/column_schema": dg.TableSchema(
-            columns=[
-                dg.TableColumn(
-                    name=f"{row.table_name}.{row.column_name}",
-                    type=row.data_type,
-                    description=row.comment or None,
-                )
-                for row in columns.itertuples(index=False)
-            ]
-        ),
-        "tables": dg.MetadataValue.md(markdown_table(overview)),
-        "preview": dg.MetadataValue.md(
-            f"`{preview_table}`, erste {preview_rows} Zeilen\n\n{markdown_table(preview)}"
-        ),
-    }
-
-
 def markdown_image(name: str, png: bytes) -> dg.MetadataValue:
     """A PNG shown inline in the asset's metadata (the UI renders Markdown images)."""
     return dg.MetadataValue.md(f"![{name}](data:image/png;base64,{base64.b64encode(png).decode()})")

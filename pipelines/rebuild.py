@@ -16,6 +16,7 @@ import duckdb
 
 from assets.ingest.archive import restore_root
 from assets.resources import INTERNAL_DB, DataRoot, Warehouse
+from assets.wording import counted
 from pipelines.alerts import alert_on_error, alert_refresh_failure
 from pipelines.definitions import LocationSettings
 from pipelines.run import refresh
@@ -33,7 +34,7 @@ def rebuild(warehouse: Warehouse) -> int:
         root = warehouse.path / "rebuild_root"
         shutil.rmtree(root, ignore_errors=True)
         files = restore_root(archive, root)
-        print(f"{files} Dateien aus dem Archiv wiederhergestellt nach {root}")
+        print(f"{counted(files, 'Datei', 'Dateien')} aus dem Archiv wiederhergestellt nach {root}")
         print(keep_old_internal(warehouse))
         try:
             return refresh(DataRoot(data_dir=str(root)), warehouse)

@@ -3,13 +3,12 @@
 
 import datetime as dt
 
-import duckdb
 import geopandas as gpd
 import pandas as pd
 
 from assets.ingest.assets import rejected_rows_markdown
 from assets.ingest.quarantine import IngestResult
-from assets.metadata import database_metadata, frame_metadata
+from assets.metadata import frame_metadata
 from assets.report.charts import distributions_png
 from assets.report.data import ReportData
 from pipelines.definitions import defs
@@ -75,26 +74,6 @@ def test_rejected_rows_are_listed_per_provider_as_in_the_feedback_files_and_capp
     assert "| Datei " in second and "| Grund " in second  # the feedback files' German columns
     empty = IngestResult(pd.DataFrame(), quarantine.iloc[:0], files)
     assert rejected_rows_markdown(empty) == "_(keine abgelehnten Zeilen)_"
-
-
-def test_database_metadata_counts_every_table_and_names_columns_with_their_table(tmp_path):
-    con = duckdb.connect(str(tmp_path / "pub.duckdb"))
-    con.execute("CREATE TABLE areas AS SELECT * FROM (VALUES ('SR-1', 10), ('SR-2', 20)) t(id, n)")
-    con.execute("CREATE TABLE supply AS SELECT 'SR-1' AS id, 1.5 AS value FROM range(3)")
-    con.execute("CREATE VIEW v_big AS SELECT * FROM areas, supply")  # a view is not a table
-    meta = database_metadata(con, "areas", preview_rows=1)
-    con.close()
-    assert meta["dagster/row_count"] == 5  # 2 areas + 3 supply rows
-    columns = [(c.name, c.type) for c in meta["dagster/column_schema"].columns]
-    assert columns == [
-        ("areas.id", "VARCHAR"),
-        ("areas.n", "INTEGER"),
-        ("supply.id", "VARCHAR"),
-        ("supply.value", "DECIMAL(2,1)"),
-    ]
-    tables = meta["tables"].value
-    assert "| areas   |      2 | id, n     |" in tables and "v_big" not in tables
-    assert "SR-1" in meta["preview"].value and "SR-2" not in meta["preview"].value
 
 
 def test_frame_metadata_describes_the_rows_an_asset_wrote():
