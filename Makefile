@@ -34,10 +34,11 @@ update: install
 rebuild: install
 	$(PY) -m pipelines.rebuild
 
-# Two pytest workers (pytest-xdist): every test has its own folders, instance and ports.
+# Two pytest workers (pytest-xdist): every test has its own folders, instance and ports; the tests
+# of one xdist_group (those reading the one sample run) share a worker.
 TEST_WORKERS ?= 2
 test: install
-	$(PY) -m pytest -m "not slow" -n $(TEST_WORKERS)
+	$(PY) -m pytest -m "not slow" -n $(TEST_WORKERS) --dist loadgroup
 
 # Fault-injection trials (SIGKILL during refreshes, concurrent runs), the multiprocess-executor
 # run and the heaviest end-to-end trials; CI runs them after `make test`.

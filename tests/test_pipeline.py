@@ -8,7 +8,10 @@ from assets.resources import DataRoot, Warehouse
 from pipelines.definitions import defs
 from pipelines.incremental import plan_full
 from pipelines.jobs import REFRESH_JOB_NAME, range_tags
-from tests.conftest import add_provider_files, write
+from tests.conftest import add_provider_files, make_tiny_root, write
+
+# the tests reading the one refresh of `refreshed` share a pytest worker (and so that refresh)
+pytestmark = pytest.mark.xdist_group("tiny_refresh")
 
 
 def run_refresh(root, warehouse_dir, first="2023-12-01", last="2024-06-01"):
@@ -26,11 +29,19 @@ def run_refresh(root, warehouse_dir, first="2023-12-01", last="2024-06-01"):
         )
 
 
-@pytest.fixture
-def published(tiny_root, tmp_path):
-    result = run_refresh(tiny_root, tmp_path / "wh")
+@pytest.fixture(scope="module")
+def refreshed(tmp_path_factory):
+    """One refresh of the tiny root, read (never changed) by the tests that take it."""
+    tmp = tmp_path_factory.mktemp("tiny_refresh")
+    result = run_refresh(make_tiny_root(tmp / "root"), tmp / "wh")
     assert result.success
-    con = duckdb.connect(str(tmp_path / "wh" / "sozialplanung.duckdb"), read_only=True)
+    return result, tmp / "wh"
+
+
+@pytest.fixture
+def published(refreshed):
+    result, warehouse = refreshed
+    con = duckdb.connect(str(warehouse / "sozialplanung.duckdb"), read_only=True)
     yield con, result
     con.close()
 
@@ -52,20 +63,20 @@ def test_tiny_root_publishes_contract_tables(published):
     assert row == (1020.0, 60.0)
 
 
-def test_small_numbers_are_suppressed_in_the_published_file_only(published, tmp_path):
+def test_small_numbers_are_suppressed_in_the_published_file_only(published, refreshed):
     con, _ = published
     # SR-E: SGB2_LB = 2 -> a count below 3 is never published
     row = con.execute("""SELECT numerator, value, status FROM indicator_values
                          WHERE area_id = 'SR-E' AND indicator_id = 'sgb2_quota'""").fetchone()
     assert row == (None, None, "suppressed")
-    internal = duckdb.connect(str(tmp_path / "wh" / "internal.duckdb"), read_only=True)
+    internal = duckdb.connect(str(refreshed[1] / "internal.duckdb"), read_only=True)
     exact = internal.execute("""SELECT numerator, status FROM indicator_values
                                 WHERE area_id = 'SR-E' AND indicator_id = 'sgb2_quota'""").fetchone()
     internal.close()
     assert exact == (2.0, "ok")
 
 
-def test_every_row_is_loaded_or_quarantined_and_counts_add_up(published, tmp_path):
+def test_every_row_is_loaded_or_quarantined_and_counts_add_up(published, refreshed):
     con, _ = published
     rows = con.execute("""SELECT source, file, rows_in, rows_loaded, rows_quarantined, checks_passed
                           FROM data_quality ORDER BY file""").fetchall()
@@ -75,7 +86,7 @@ def test_every_row_is_loaded_or_quarantined_and_counts_add_up(published, tmp_pat
     assert by_file["statistics/zensus/grid.csv"][2:5] == (3, 2, 1)
     assert all(r[2] == r[3] + r[4] for r in rows)
     assert all(r[5] > 0 for r in rows)  # the GX suites ran and were counted
-    internal = duckdb.connect(str(tmp_path / "wh" / "internal.duckdb"), read_only=True)
+    internal = duckdb.connect(str(refreshed[1] / "internal.duckdb"), read_only=True)
     reasons = internal.execute("""SELECT file, row_number, "column", value, reason_code
                                   FROM quarantine ORDER BY file""").fetchall()
     internal.close()

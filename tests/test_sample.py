@@ -11,6 +11,9 @@ from assets.report.data import load as load_report_data
 from data.sample_generator import generate
 from tests.conftest import REPO, SAMPLE, run_pipeline
 
+# the one sample run of `sample_refresh` is shared: its tests go to the same pytest worker
+pytestmark = pytest.mark.xdist_group("sample_refresh")
+
 
 def all_files(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())

@@ -24,6 +24,9 @@ from assets.report.overview import municipality_view
 from assets.report.render import _environment
 from assets.wording import counted, noun
 
+# the one sample run of `sample_refresh` is shared: its tests go to the same pytest worker
+pytestmark = pytest.mark.xdist_group("sample_refresh")
+
 CHROMIUM = shutil.which("chromium") or (
     "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
 )
