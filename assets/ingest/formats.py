@@ -52,6 +52,7 @@ SURVEY_COLUMNS = ["Massnahme_ID", "Befragungsdatum", "Frage_ID", "Antwort"]
 REPORT_NAME = re.compile(r"^(?P<year>\d{4})-(?P<month>0[1-9]|1[0-2])\.(csv|xlsx)$", re.IGNORECASE)
 # the glob patterns `*.csv` and `*.CSV` the readers always had
 CSV = re.compile(r".*\.(csv|CSV)", re.DOTALL)
+CSV_OR_ZIP = re.compile(r".*\.(csv|zip)", re.DOTALL | re.IGNORECASE)  # downloads come zipped
 
 Parser = Callable[[Path, list[str], bytes | None], Records]
 
@@ -112,7 +113,7 @@ FORMATS: tuple[Format, ...] = (
     Format(
         "areas",
         "areas",
-        re.compile(r".+\.(geojson|json|gpkg)", re.IGNORECASE | re.DOTALL),
+        re.compile(r".+\.(geojson|json|gpkg|zip)", re.IGNORECASE | re.DOTALL),
         asset="areas",
         months=impacts.every_month,
         runs_everything=True,
@@ -125,11 +126,11 @@ FORMATS: tuple[Format, ...] = (
         months=impacts.statistics_months,
         columns=tuple(STATISTICS_COLUMNS),
     ),
-    Format("genesis", "statistics/genesis", CSV, "genesis_values", impacts.no_month),
+    Format("genesis", "statistics/genesis", CSV_OR_ZIP, "genesis_values", impacts.no_month),
     Format(
         "zensus",
         "statistics/zensus",
-        CSV,
+        CSV_OR_ZIP,
         "zensus_grid",
         impacts.no_month,
         columns=tuple(ZENSUS_COLUMNS),
