@@ -1,50 +1,84 @@
-"""Zensus 2022 100 m grid: `GITTER_ID_100m;x_mp_100m;y_mp_100m;Einwohner` (centres in EPSG:3035)."""
+"""Zensus 2022 100 m grid as destatis delivers it (SPEC §3, `docs/inputs.md`).
+
+The product uses the population grid `GITTER_ID_100m;x_mp_100m;y_mp_100m;Einwohner` (centres in
+EPSG:3035) for the coverage of facilities. Every other Zensus grid file (average age, household
+type, ...; or the 1 km / 10 km grid) is recognised by its header and refused with its topic named,
+every row quarantined, so a file put into the folder by mistake is never dropped in silence.
+
+Files come as `.csv` or as the `.zip` download (`zensus_zip`), in UTF-8 (with or without BOM) or
+Windows-1252, `;`-separated with decimal commas; headers are matched case-insensitively. The
+optional column `werterlaeuternde_Zeichen` is kept: `KLAMMERN` ("Aussagewert eingeschränkt") keeps
+the value and is stored as the row's `flag`. The dash `–` (Zensus legend: "genau Null oder auf Null
+geändert") and a plain `-` in its place are stored as the symbol with no value, never as 0: "set
+to zero" hides small true counts, so a zero would be a number the census did not publish.
+"""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pandas as pd
 
-from assets.ingest.delivery import open_delivery, read_guarded
+from assets.ingest.archive import max_bytes
+from assets.ingest.delivery import Delivery, open_delivery, read_guarded
 from assets.ingest.parsing import (
     NOT_WHOLE_NUMBER,
     NOT_WHOLE_REASON,
+    ZERO_SYMBOL,
     fractional,
+    header_refusal,
+    match_columns,
+    missing_column_reason,
+    normalize_header,
     parse_german_numbers,
+    read_semicolon_csv,
 )
-from assets.ingest.quarantine import IngestResult, RowRejections, combine
+from assets.ingest.quarantine import IngestResult, RowRejections, combine, file_sha256
+from assets.ingest.zensus_zip import read_csv_member
+from assets.settings import DEFAULTS
 
 SOURCE = "zensus"
 COLUMNS = ["GITTER_ID_100m", "x_mp_100m", "y_mp_100m", "Einwohner"]
+GRID_COLUMNS = COLUMNS[:3]
+FLAG_COLUMN = "werterlaeuternde_Zeichen"
+BRACKETS = "KLAMMERN"  # the only remark Zensus files carry: the value would be printed in brackets
+COARSE_GRIDS = {"gitter_id_1km": "1-km", "gitter_id_10km": "10-km"}
 LOADED_COLUMNS = [
     "cell_id",
     "x_3035",
     "y_3035",
     "population",
     "symbol",
+    "flag",
     "source_file",
     "row_number",
 ]
+UNREAD_MEMBER = "unread_member"
 # Germany in EPSG:3035 with a margin; a centre outside is a swapped or foreign coordinate.
 X_RANGE = (3_900_000, 4_800_000)
 Y_RANGE = (2_600_000, 3_700_000)
 
 
-def read_zensus(paths: list[Path], root: Path) -> IngestResult:
+def read_zensus(
+    paths: list[Path], root: Path, max_mb: float = DEFAULTS["limits"]["max_file_mb"]
+) -> IngestResult:
+    """Every file loaded or quarantined on its own; `max_mb` bounds a ZIP's unpacked CSV."""
     results = []
     for path in paths:
         rel = path.relative_to(root).as_posix()
-        results.append(read_guarded(SOURCE, path, rel, lambda p=path, r=rel: _read(p, r)))
+        read = functools.partial(_read, path, rel, max_bytes(max_mb))
+        results.append(read_guarded(SOURCE, path, rel, read))
     return combine(results, LOADED_COLUMNS)
 
 
-def _read(path: Path, rel: str) -> tuple[pd.DataFrame, RowRejections, dict]:
-    """One file. Rules in order: field count, header, coordinates numbers inside Germany,
-    Einwohner a whole number (or a symbol), not negative."""
-    delivery = open_delivery(path, rel, SOURCE, COLUMNS)
-    rows, rejections, found = delivery.table.rows, delivery.rejections, delivery.found
-    if delivery.refused:
+def _read(path: Path, rel: str, limit: float) -> tuple[pd.DataFrame, RowRejections, dict]:
+    """One file. Rules in order: field count, header (population grid), coordinates numbers
+    inside Germany, Einwohner a whole number (or a symbol) not negative, remark known."""
+    delivery = _open(path, rel, limit)
+    rows, rejections = delivery.table.rows, delivery.rejections
+    found = None if delivery.refused else _columns(delivery)
+    if found is None:
         return rows.iloc[0:0], rejections, delivery.record(0)
     frame = pd.DataFrame(
         {"row_number": rows["row_number"], "cell_id": rows[found["GITTER_ID_100m"]].astype(str)}
@@ -67,33 +101,106 @@ def _read(path: Path, rel: str) -> tuple[pd.DataFrame, RowRejections, dict]:
             "Koordinate liegt nicht in Deutschland (EPSG:3035 erwartet)",
         )
         frame[target] = numbers.value
-    population = parse_german_numbers(rows[found["Einwohner"]])
-    rejections.reject(
-        frame,
-        population.error.notna(),
-        "Einwohner",
-        rows[found["Einwohner"]],
-        "invalid_value",
-        population.error,
-    )
-    rejections.reject(
-        frame,
-        population.value < 0,
-        "Einwohner",
-        rows[found["Einwohner"]],
-        "negative_value",
-        "negative Einwohnerzahl",
-    )
-    rejections.reject(
-        frame,
-        fractional(population.value),
-        "Einwohner",
-        rows[found["Einwohner"]],
-        NOT_WHOLE_NUMBER,
-        NOT_WHOLE_REASON,
-    )
-    frame["population"] = population.value
-    frame["symbol"] = population.symbol
+    _population(frame, rows[found["Einwohner"]], rejections)
+    _flag(frame, rows[found[FLAG_COLUMN]] if FLAG_COLUMN in found else None, rejections)
     frame["source_file"] = rel
     keep = frame[rejections.accepted(frame)]
     return keep, rejections, delivery.record(len(keep))
+
+
+def _open(path: Path, rel: str, limit: float) -> Delivery:
+    """The delivery's rows with the file-level rules applied; a ZIP gives its CSV's rows (row
+    numbers are the CSV's lines), and each other CSV in it an entry saying it was not read."""
+    if path.suffix.lower() != ".zip":
+        return open_delivery(path, rel, SOURCE, [])
+    member = read_csv_member(path, limit)
+    table = read_semicolon_csv(path, member.raw)
+    rejections = RowRejections(SOURCE, rel)
+    for name in member.unread:
+        reason = f"ZIP-Archiv enthält auch {name!r}; gelesen wurde nur {member.name!r}"
+        rejections.reject_file(UNREAD_MEMBER, reason, name)
+    rejections.add_frame(table.width_errors, "wrong_field_count")
+    refusal = header_refusal(table.header, [], [])
+    if refusal is not None:
+        column, code, reason = refusal
+        rejections.reject_all(table.rows, column, ";".join(table.header), code, reason)
+    sha256 = file_sha256(path)
+    return Delivery(SOURCE, rel, table, rejections, {}, [], sha256, refusal is not None)
+
+
+def _columns(delivery: Delivery) -> dict[str, str] | None:
+    """Expected column -> header as delivered; None after every row was quarantined because the
+    file is no population grid of 100 m cells (the reason names what it is instead)."""
+    header = delivery.table.header
+    found, missing = match_columns(header, [*COLUMNS, FLAG_COLUMN])
+    missing = [m for m in missing if m != FLAG_COLUMN]
+    if not missing:
+        return found
+    column, code, reason = _header_problem(header, found, missing)
+    delivery.rejections.reject_all(delivery.table.rows, column, ";".join(header), code, reason)
+    return None
+
+
+def _header_problem(
+    header: list[str], found: dict[str, str], missing: list[str]
+) -> tuple[str, str, str]:
+    """(column, reason code, German reason) for a header that is not the population grid's."""
+    keys = {normalize_header(h): h for h in header}
+    coarse = next((keys[k] for k in COARSE_GRIDS if k in keys), None)
+    if coarse is not None:
+        size = COARSE_GRIDS[normalize_header(coarse)]
+        return (
+            coarse,
+            "wrong_grid",
+            (
+                f"Datei des {size}-Gitters (Spalte {coarse!r}); gelesen wird nur das 100-m-Gitter "
+                "(Datei …_100m-Gitter.csv aus demselben ZIP-Archiv)"
+            ),
+        )
+    if missing != ["Einwohner"]:
+        return missing[0], "missing_column", missing_column_reason(missing, COLUMNS)
+    used = {normalize_header(c) for c in [*found.values(), FLAG_COLUMN]}
+    values = [h for h in header if h.strip() and normalize_header(h) not in used]
+    if not values:
+        return "Einwohner", "missing_column", missing_column_reason(missing, COLUMNS)
+    return (
+        values[0],
+        "unused_topic",
+        (
+            f"Zensus-Gitter mit den Werten {', '.join(values)} statt 'Einwohner': verwendet wird nur "
+            "die Einwohnerzahl je 100-m-Zelle (Zensus2022_Bevoelkerungszahl_100m-Gitter.csv); diese "
+            "Datei wird nicht geladen"
+        ),
+    )
+
+
+def _population(frame: pd.DataFrame, text: pd.Series, rejections: RowRejections) -> None:
+    """`Einwohner` into `population` and `symbol`; a dash (`–` or `-`) is a symbol without a
+    value, never 0 (see the module's docstring)."""
+    population = parse_german_numbers(text)
+    for mask, code, reason in (
+        (population.error.notna(), "invalid_value", population.error),
+        (population.value < 0, "negative_value", "negative Einwohnerzahl"),
+        (fractional(population.value), NOT_WHOLE_NUMBER, NOT_WHOLE_REASON),
+    ):
+        rejections.reject(frame, mask, "Einwohner", text, code, reason)
+    frame["population"] = population.value.mask(population.symbol == ZERO_SYMBOL)
+    frame["symbol"] = population.symbol
+
+
+def _flag(frame: pd.DataFrame, text: pd.Series | None, rejections: RowRejections) -> None:
+    """`werterlaeuternde_Zeichen` into `flag`: `KLAMMERN` or nothing; any other remark is
+    unknown and quarantines its row rather than losing what it says."""
+    if text is None:
+        frame["flag"] = None
+        return
+    remark = text.astype(str).str.strip()
+    brackets = remark.str.upper() == BRACKETS
+    unknown = (remark != "") & ~brackets
+    reason = (
+        "unbekanntes werterläuterndes Zeichen "
+        + remark.map(repr)
+        + f" (bekannt: {BRACKETS} = Aussagewert eingeschränkt, oder leer)"
+    )
+    rejections.reject(frame, unknown, FLAG_COLUMN, text, "invalid_value", reason)
+    frame["flag"] = pd.Series(BRACKETS, index=frame.index, dtype=object).where(brackets, None)
