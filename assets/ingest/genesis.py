@@ -1,33 +1,48 @@
-"""GENESIS / Landesdatenbank flat CSV (`ffcsv`): municipality control totals.
+"""GENESIS / Landesdatenbank / Zensusdatenbank flat CSV (`ffcsv`): municipality control totals.
 
 An ffcsv row carries one value and any number of classifying variables in column groups
 `<n>_variable_code; <n>_variable_label; <n>_variable_attribute_code; <n>_variable_attribute_label`.
-The group whose attribute code is an 8-digit AGS gives the municipality; the other groups are kept
-as a `breakdown` text (empty means the total over all other variables). A value whose unit is
-`Anzahl` (and the population `BEVSTD`) is a count and must be whole; other units (densities,
-shares) keep their decimals.
+The regional group gives the municipality: an 8-digit AGS (`GEMEIN`) or a 12-digit ARS
+(`GEOGM4` of the Zensusdatenbank), whose AGS is digits 1-5 and 10-12. Rows of other regional
+levels (Kreis, Land, Bund) are quarantined with their level named, since the control totals are
+compared per municipality. The other groups are kept as a `breakdown` text (empty means the total
+over all other variables). A value whose unit is `Anzahl` (and the population `BEVSTD`) is a count
+and must be whole; other units (densities, shares) keep their decimals. `value_q` holds a quality
+letter or a symbol; a symbol stands for the value and never becomes a number other than the
+product's `-` (SPEC §2.1).
+
+Downloads arrive as a ZIP with one CSV inside, and old downloads in the German-header layout
+(`genesis_legacy`); both are read like the plain current file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import re
+import tempfile
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 
-from assets.ingest.delivery import open_delivery, read_guarded
+from assets.ingest import genesis_legacy
+from assets.ingest.delivery import Delivery, open_delivery, read_guarded
+from assets.ingest.genesis_regions import groups, regions
 from assets.ingest.parsing import (
     FUTURE_DATE,
     NOT_WHOLE_NUMBER,
     NOT_WHOLE_REASON,
+    STATISTICAL_SYMBOLS,
+    UnreadableFile,
     fractional,
     future_dates,
     future_reason,
     parse_dates,
     parse_german_numbers,
 )
-from assets.ingest.quarantine import IngestResult, RowRejections, combine
+from assets.ingest.quarantine import IngestResult, RowRejections, combine, file_sha256
+from assets.settings import DEFAULTS
 
 SOURCE = "genesis"
 REQUIRED = ["statistics_code", "time", "value", "value_variable_code"]
@@ -43,88 +58,184 @@ LOADED_COLUMNS = [
     "source_file",
     "row_number",
 ]
-_GROUP = re.compile(r"^(\d+)_variable_attribute_code$")
 POPULATION = "BEVSTD"
+QUALITY_LETTERS = {"e", "p", "r", "s"}  # endgültig, vorläufig, berichtigt, geschätzt
 
 
-def read_genesis(paths: list[Path], root: Path, today: dt.date | None = None) -> IngestResult:
-    """Every ffcsv file; `today` (the run date unless given) bounds the `time` column."""
+def read_genesis(
+    paths: list[Path],
+    root: Path,
+    today: dt.date | None = None,
+    max_file_mb: float = DEFAULTS["limits"]["max_file_mb"],
+) -> IngestResult:
+    """Every ffcsv file (`.csv`, or `.zip` with one CSV unpacking to at most `max_file_mb`);
+    `today` (the run date unless given) bounds the `time` column."""
     today = today or dt.date.today()
     results = []
     for path in paths:
         rel = path.relative_to(root).as_posix()
-        results.append(read_guarded(SOURCE, path, rel, lambda p=path, r=rel: _read(p, r, today)))
+        read = lambda p=path, r=rel: _read(p, r, today, max_file_mb)  # noqa: E731
+        results.append(read_guarded(SOURCE, path, rel, read))
     result = combine(results, LOADED_COLUMNS)
     result.loaded["reference_date"] = pd.to_datetime(result.loaded["reference_date"]).dt.date
     return result
 
 
-def _read(path: Path, rel: str, today: dt.date) -> tuple[pd.DataFrame, RowRejections, dict]:
-    """One file. Rules in order: field count, header, time a date not after `today`, an AGS in
-    the row, value a number or symbol, whole if it is a count."""
-    delivery = open_delivery(path, rel, SOURCE, REQUIRED)
-    table, rejections, found = delivery.table, delivery.rejections, delivery.found
-    rows = table.rows
-    groups = sorted(int(m.group(1)) for h in table.header if (m := _GROUP.match(h)))
-    if not delivery.refused and not groups:
-        rejections.reject_all(
+@contextlib.contextmanager
+def _csv_of(path: Path, max_file_mb: float) -> Iterator[tuple[Path, list[str]]]:
+    """The CSV to read, and the names of other files in a ZIP (not read, but reported).
+
+    A ZIP must hold exactly one CSV; it is unpacked to a temporary file, never beyond
+    `max_file_mb` (a zip bomb is refused before it fills memory or disk).
+    """
+    if path.suffix.lower() != ".zip":
+        yield path, []
+        return
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UnreadableFile(f"keine gültige ZIP-Datei: {exc}") from exc
+    with archive, tempfile.TemporaryDirectory() as folder:
+        files = [m for m in archive.infolist() if not m.is_dir()]
+        csvs = [m for m in files if m.filename.lower().endswith(".csv")]
+        if len(csvs) != 1:
+            names = ", ".join(m.filename for m in csvs) or "keine"
+            raise UnreadableFile(
+                f"ZIP-Datei enthält {len(csvs)} CSV-Dateien ({names}); erwartet wird genau "
+                "eine (der GENESIS-Download `…_flat.csv`)"
+            )
+        yield (
+            _unpack(archive, csvs[0], Path(folder), max_file_mb),
+            [m.filename for m in files if m is not csvs[0]],
+        )
+
+
+def _unpack(archive: zipfile.ZipFile, member: zipfile.ZipInfo, folder: Path, mb: float) -> Path:
+    limit = int(mb * 1_048_576)
+    with archive.open(member) as source:
+        data = source.read(limit + 1)
+    if member.file_size > limit or len(data) > limit:
+        raise UnreadableFile(
+            f"'{member.filename}' in der ZIP-Datei ist entpackt größer als die erlaubten "
+            f"{mb:g} MB; nicht gelesen (Verdacht auf Zip-Bombe)"
+        )
+    target = folder / "genesis.csv"
+    target.write_bytes(data)
+    return target
+
+
+def _read(path: Path, rel: str, today: dt.date, max_file_mb: float):
+    """One file: (loaded rows, rejections, file record)."""
+    with _csv_of(path, max_file_mb) as (csv, others):
+        delivery, rows, names = _open(csv, rel)
+    if csv != path:
+        delivery.sha256 = file_sha256(path)
+    for other in others:
+        delivery.rejections.reject_file(
+            "unread_zip_member", "Datei in der ZIP-Datei ist keine CSV-Datei; nicht gelesen", other
+        )
+    if delivery.refused:
+        return rows.iloc[0:0], delivery.rejections, delivery.record(0)
+    keep = _validate(rows, names, delivery.rejections, today)
+    keep["source_file"] = rel
+    return keep[LOADED_COLUMNS], delivery.rejections, delivery.record(len(keep))
+
+
+def _open(csv: Path, rel: str) -> tuple[Delivery, pd.DataFrame, dict[str, str]]:
+    """The delivery, its rows under the current column names, and current name -> delivered.
+
+    The layout is told from the header: the German one (`Statistik_Code`) is renamed, the current
+    one needs a `1_variable_attribute_code` group.
+    """
+    delivery = open_delivery(csv, rel, SOURCE, REQUIRED)
+    header, rows = delivery.table.header, delivery.table.rows
+    if delivery.missing and genesis_legacy.is_legacy(header):
+        found = genesis_legacy.layout(header)
+        delivery = open_delivery(csv, rel, SOURCE, genesis_legacy.expected(found))
+        rows = delivery.table.rows
+        if isinstance(found, str):
+            delivery.rejections.reject_all(
+                rows, "", ";".join(header), genesis_legacy.SEVERAL_VALUE_COLUMNS, found
+            )
+            delivery.refused = True
+        if delivery.refused:
+            return delivery, rows, {}
+        return delivery, *genesis_legacy.as_current(rows, found)
+    names = {c: c for c in header} | delivery.found
+    rows = rows.rename(columns={v: k for k, v in delivery.found.items()})
+    if not delivery.refused and not groups(rows):
+        delivery.rejections.reject_all(
             rows,
             "1_variable_attribute_code",
-            ";".join(table.header),
+            ";".join(header),
             "missing_column",
             "Spalte '1_variable_attribute_code' fehlt (kein GENESIS-ffcsv-Format)",
         )
-    if delivery.refused or not groups:
-        return rows.iloc[0:0], rejections, delivery.record(0)
-    attrs = {g: rows[f"{g}_variable_attribute_code"].astype(str).str.strip() for g in groups}
-    codes = {
-        g: rows.get(f"{g}_variable_code", pd.Series("", index=rows.index)).astype(str)
-        for g in groups
-    }
-    ags = pd.Series(None, index=rows.index, dtype=object)
-    breakdown = pd.Series("", index=rows.index, dtype=object)
-    for g in groups:
-        is_ags = attrs[g].str.fullmatch(r"\d{8}") & ags.isna()
-        ags = ags.where(~is_ags, attrs[g])
-        other = ~is_ags & (attrs[g] != "")
-        sep = breakdown.where(breakdown == "", breakdown + ",").where(other, breakdown)
-        breakdown = sep.where(~other, sep + codes[g] + "=" + attrs[g])
-    frame = pd.DataFrame(
-        {"row_number": rows["row_number"], "municipality_ags": ags, "breakdown": breakdown}
-    )
-    time = rows[found["time"]]
+        delivery.refused = True
+    return delivery, rows, names
+
+
+def _validate(rows: pd.DataFrame, names: dict[str, str], rejections: RowRejections, today):
+    """The accepted rows. Rules in order: time a date not after `today`, a municipality in the
+    row, value_q a quality letter or a symbol standing for the value, value a number or symbol,
+    whole if it is a count."""
+    frame = regions(rows, names)
+    time = rows["time"]
     frame["reference_date"] = parse_dates(time)
     future = future_dates(time, frame["reference_date"], today)
-    rejections.reject(
-        frame,
-        frame["reference_date"].isna() & ~future,
-        "time",
-        time,
-        "invalid_date",
-        "kein gültiges Datum in 'time'",
-    )
-    rejections.reject(frame, future, "time", time, FUTURE_DATE, future_reason("time", today))
-    rejections.reject(
-        frame,
-        frame["municipality_ags"].isna(),
-        "1_variable_attribute_code",
-        None,
-        "missing_ags",
-        "kein 8-stelliger Gemeindeschlüssel in der Zeile",
-    )
-    value = rows[found["value"]]
+    invalid = frame["reference_date"].isna() & ~future
+    column = names["time"]
+    reason = f"kein gültiges Datum in '{column}'"
+    rejections.reject(frame, invalid, column, time, "invalid_date", reason)
+    rejections.reject(frame, future, column, time, FUTURE_DATE, future_reason(column, today))
+    noted = frame[["region_code", "region_column"]].dropna().drop_duplicates()
+    for code, column in noted.itertuples(index=False):
+        hit = (frame["region_code"] == code) & (frame["region_column"] == column)
+        rejections.reject(frame, hit, column, frame["region_value"], code, frame["region_reason"])
+    value = _value_with_symbol(rows, names, frame, rejections)
     numbers = parse_german_numbers(value)
-    rejections.reject(frame, numbers.error.notna(), "value", value, "invalid_value", numbers.error)
-    frame["variable_code"] = rows[found["value_variable_code"]].astype(str)
+    column = names["value"]
+    rejections.reject(frame, numbers.error.notna(), column, value, "invalid_value", numbers.error)
+    frame["variable_code"] = rows["value_variable_code"].astype(str)
     frame["unit"] = rows["value_unit"].astype(str) if "value_unit" in rows else ""
     is_count = (frame["unit"].str.strip().str.casefold() == "anzahl") | (
         frame["variable_code"].str.strip() == POPULATION
     )
     whole = fractional(numbers.value) & is_count
-    rejections.reject(frame, whole, "value", value, NOT_WHOLE_NUMBER, NOT_WHOLE_REASON)
+    rejections.reject(frame, whole, column, value, NOT_WHOLE_NUMBER, NOT_WHOLE_REASON)
     frame["value"] = numbers.value
     frame["symbol"] = numbers.symbol
-    frame["statistics_code"] = rows[found["statistics_code"]].astype(str)
-    frame["source_file"] = rel
-    keep = frame[rejections.accepted(frame)]
-    return keep, rejections, delivery.record(len(keep))
+    frame["statistics_code"] = rows["statistics_code"].astype(str)
+    return frame[rejections.accepted(frame)].copy()
+
+
+def _value_with_symbol(rows, names, frame, rejections: RowRejections) -> pd.Series:
+    """The value text, with the symbol of `value_q` standing in where the value is empty.
+
+    `value_q` holds a quality letter (e, p, r, s) or a symbol (`.`, `x`, `/`, `...`, `-`); a
+    symbol means "no number" and contradicts a number in `value`.
+    """
+    value = rows["value"].astype(str)
+    if "value_q" not in rows:
+        return value
+    column = names["value_q"]
+    quality = rows["value_q"].astype(str).str.strip()
+    is_symbol = quality.isin(list(STATISTICAL_SYMBOLS))
+    unknown = (quality != "") & ~is_symbol & ~quality.str.casefold().isin(QUALITY_LETTERS)
+    reason = "unbekanntes Qualitätskennzeichen (erwartet: e, p, r, s oder ein Zeichen . x / ... -)"
+    rejections.reject(frame, unknown, column, quality, "unknown_quality", reason)
+    text = value.str.strip()
+    conflict = is_symbol & (text != "") & (text != quality)
+    rejections.reject(
+        frame,
+        conflict,
+        column,
+        quality + " / " + text,
+        "symbol_with_number",
+        "Zeichen in "
+        + column
+        + " bedeutet 'kein Zahlenwert', aber "
+        + names["value"]
+        + " enthält eine Zahl; bitte die Lieferung prüfen",
+    )
+    return value.where(~is_symbol, quality)
