@@ -321,19 +321,22 @@ def provider_files(
     deps=[areas],
 )
 def facilities(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
-    """Facility inventories of all providers, located in a Sozialraum by their coordinates.
+    """Facility inventories of all providers, located in a Sozialraum by their coordinates or,
+    without them, by their address on the house coordinates of `geodata/hauskoordinaten/`.
 
     A facility whose coordinates lie in no area of the municipality is quarantined
-    (`outside_municipality`); offer types outside the six known ones are loaded and listed here.
+    (`outside_municipality`), so is an address not found exactly once; offer types outside the
+    six known ones are loaded and listed here.
     """
     inventory = providers.discover(data_root.path)
     files, oversized = _provider_oversized(
         inventory.of_kind("facilities"), data_root, providers.FACILITIES
     )
+    house_files = BY_NAME["house_coordinates"].files(data_root.files)
     with warehouse.connect() as con:
         polygons = area_polygons(con)
         result = _merge(
-            providers.read_facilities(files, data_root.path, polygons),
+            providers.read_facilities(files, data_root.path, polygons, house_files),
             providers.superseded_rows(inventory, "facilities", providers.FACILITIES),
             oversized,
         )

@@ -172,6 +172,18 @@ FORMATS: tuple[Format, ...] = (
         columns=tuple(SURVEY_COLUMNS),
         inventory=PROVIDER_FILES,
     ),
+    # house coordinates (HK-DE `*.txt`, gebref `gebref.txt`, a `;` export as `*.csv`; SPEC §6;
+    # gebref's key file `gebref_schluessel.txt` holds no coordinates)
+    # for facilities delivered by address: read by the facilities asset, which lists them by
+    # this format's name (its provider files come from the inventory), so neither is taken for
+    # the other; any month may hold a facility placed by them
+    Format(
+        "house_coordinates",
+        "geodata/hauskoordinaten",
+        re.compile(r"(?!.*schluessel).*\.(txt|csv)", re.IGNORECASE | re.DOTALL),
+        asset="facilities",
+        months=impacts.every_month,
+    ),
     # anything else below a provider's folder: reported by the inventory, read by nothing
     Format(
         "unexpected_provider_file",

@@ -1,4 +1,5 @@
-"""Facility inventories of the providers (`facilities.(csv|xlsx)`), located by coordinates."""
+"""Facility inventories of the providers (`facilities.(csv|xlsx)`), located by coordinates or,
+without them, by their address on the house coordinates (`assets/ingest/geocoding.py`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from assets.ingest.formats import FACILITY_COLUMNS
+from assets.ingest.geocoding import geocode, read_house_coordinates
 from assets.ingest.parsing import parse_dates, parse_german_numbers
 from assets.ingest.providers.inventory import FACILITIES, ProviderFile, with_context
 from assets.ingest.providers.rules import Rule, count_rules, open_batch
@@ -43,12 +45,17 @@ FACILITY_LOADED = [
 
 
 def read_facilities(
-    files: list[ProviderFile], root: Path, polygons: gpd.GeoDataFrame
+    files: list[ProviderFile],
+    root: Path,
+    polygons: gpd.GeoDataFrame,
+    house_files: list[Path] = (),
 ) -> IngestResult:
     """Facility inventories; the area comes from the coordinates (point in polygon).
 
     Rules in order: field count, id present and not used before (ids are unique across
-    providers), offer type present, coordinates are WGS84 numbers inside the municipality's areas,
+    providers), offer type present, coordinates are WGS84 numbers or, where Lon and Lat are both
+    empty, the address is found in the house coordinates (`house_files`, read only when a row
+    needs them), inside the municipality's areas,
     capacity a whole number >= 0 (may be empty), valid-from a date, valid-to empty or a date not
     before valid-from. Coordinates are precise to about a metre, so a point within
     `BORDER_TOLERANCE_M` of a border counts as on it and goes to the smaller area_id.
@@ -68,8 +75,10 @@ def read_facilities(
             "Angebotstyp fehlt",
         )
     ]
-    rules += _coordinate_rules(frame, batch)
-    rules.append(_location_rule(frame, batch, polygons))
+    by_address = (rows["Lon"] == "") & (rows["Lat"] == "")
+    rules += _coordinate_rules(frame, batch, ~by_address)
+    rules += _address_rules(frame, batch, by_address, house_files)
+    rules.append(_location_rule(frame, batch, polygons, by_address))
     frame["capacity"], capacity_rules = count_rules(batch, "Kapazitaet", whole=True, required=False)
     rules += capacity_rules
     rules += _validity_rules(frame, batch)
@@ -83,8 +92,9 @@ def read_facilities(
     return with_context(batch.result(loaded, FACILITY_LOADED), files)
 
 
-def _coordinate_rules(frame: pd.DataFrame, batch: DeliveryBatch) -> list[Rule]:
-    """Lon and Lat as numbers into `frame`; their rules: numbers, and degrees of WGS84."""
+def _coordinate_rules(frame: pd.DataFrame, batch: DeliveryBatch, given: pd.Series) -> list[Rule]:
+    """Lon and Lat as numbers into `frame`; their rules where `given` (not both empty): numbers,
+    and degrees of WGS84."""
     rules: list[Rule] = []
     for column, target, low, high in (("Lon", "lon", -180, 180), ("Lat", "lat", -90, 90)):
         text = batch.rows[column]
@@ -92,7 +102,7 @@ def _coordinate_rules(frame: pd.DataFrame, batch: DeliveryBatch) -> list[Rule]:
         spelled = batch.delivered(column)
         rules.append(
             (
-                numbers.error.notna(),
+                numbers.error.notna() & given,
                 spelled,
                 text,
                 "invalid_number",
@@ -112,17 +122,48 @@ def _coordinate_rules(frame: pd.DataFrame, batch: DeliveryBatch) -> list[Rule]:
     return rules
 
 
-def _location_rule(frame: pd.DataFrame, batch: DeliveryBatch, polygons: gpd.GeoDataFrame) -> Rule:
-    """The area and municipality of each point into `frame`; the rule: the point is in one."""
+def _address_rules(
+    frame: pd.DataFrame, batch: DeliveryBatch, by_address: pd.Series, house_files: list[Path]
+) -> list[Rule]:
+    """The rows without Lon/Lat placed on the house coordinates of their address (into
+    `frame`); the rule: the address is found exactly once (the reason names close addresses)."""
+    if not by_address.any():
+        return []
+    addresses = batch.rows.loc[by_address, "Adresse"]
+    placed = geocode(addresses, read_house_coordinates(list(house_files)))
+    frame.loc[by_address, "lon"], frame.loc[by_address, "lat"] = placed.lon, placed.lat
+    failed = pd.Series(False, index=frame.index)
+    failed[by_address] = placed.code.notna()
+    return [
+        (
+            failed & (placed.code.reindex(frame.index) == code),
+            batch.delivered("Adresse"),
+            batch.rows["Adresse"],
+            code,
+            placed.reason.reindex(frame.index),
+        )
+        for code in placed.code.dropna().unique()
+    ]
+
+
+def _location_rule(
+    frame: pd.DataFrame, batch: DeliveryBatch, polygons: gpd.GeoDataFrame, by_address: pd.Series
+) -> Rule:
+    """The area and municipality of each point into `frame`; the rule: the point is in one
+    (a point found by its address is reported by its address)."""
     located = _locate(frame, polygons)
     frame["area_id"] = located["area_id"]
     frame["municipality_ags"] = located["municipality_ags"]
+    rows = batch.rows
     return (
         frame["area_id"].isna(),
-        "Lon/Lat",
-        batch.rows["Lon"] + " / " + batch.rows["Lat"],
+        pd.Series("Lon/Lat", index=rows.index).where(~by_address, batch.delivered("Adresse")),
+        (rows["Lon"] + " / " + rows["Lat"]).where(~by_address, rows["Adresse"]),
         "outside_municipality",
-        "Koordinaten liegen in keinem Sozialraum der Kommune",
+        pd.Series("Koordinaten liegen", index=rows.index).where(
+            ~by_address, "Adresse liegt laut Hauskoordinaten"
+        )
+        + " in keinem Sozialraum der Kommune",
     )
 
 
