@@ -103,13 +103,9 @@ def _wrong_key(attr: pd.Series) -> pd.Series:
 
 
 def _level_reason(level: pd.Series, attr: pd.Series) -> pd.Series:
-    named = level.fillna(MUNICIPALITY).where(attr != "", "Summe aller Gemeinden")
+    key = attr.where(attr != "", "leerer Schlüssel: Summe über alle")
     return (
-        "Zeile der Ebene "
-        + named
-        + " ("
-        + attr.where(attr != "", "leer")
-        + "), kein Gemeindewert; "
+        "Wert der Ebene " + level.fillna(MUNICIPALITY) + " (" + key + "), nicht einer Gemeinde; "
         "die GENESIS-Eckwerte werden je Gemeinde abgeglichen"
     )
 
