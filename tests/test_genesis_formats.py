@@ -126,7 +126,14 @@ def test_legacy_file_with_two_value_columns_is_refused_whole(tmp_path):
     )
     result = read_genesis([path], tmp_path, today=TODAY)
     assert result.loaded.empty
-    assert [q.reason_code for q in result.quarantine.itertuples()] == ["several_value_columns"]
+    assert located(result) == [
+        (
+            "l.csv",
+            2,
+            "BEVSTD__Bevoelkerungsstand__Anzahl, FLC006__Gebietsflaeche__qkm",
+            "several_value_columns",
+        )
+    ]
     assert "2 Wertspalten" in result.quarantine.reason[0]
     assert_counts_add_up(result)
 
@@ -212,4 +219,35 @@ def test_other_regional_levels_are_reported_with_their_level(tmp_path):
     assert reasons[5].startswith("Wert der Ebene Land (05),")
     assert reasons[6].startswith("Wert der Ebene Deutschland (DG),")
     assert reasons[7].startswith("Wert der Ebene Gemeinde (leerer Schlüssel: Summe über alle),")
+    assert_counts_add_up(result)
+
+
+def test_legacy_quality_column_and_blanks_before_the_value_column_name(tmp_path):
+    path = write(
+        tmp_path / "l.csv",
+        "Statistik_Code;Zeit;1_Merkmal_Code;1_Auspraegung_Code;"
+        "   BEVSTD__Bevoelkerungsstand__Anzahl;BEVSTD__Bevoelkerungsstand__q\n"
+        "12411;31.12.2023;GEMEIN;05999000;251234;e\n"
+        "12411;31.12.2023;GEMEIN;05999004;;.\n"
+        "12411;31.12.2023;GEMEIN;05999008;17;/\n",
+        encoding="cp1252",
+    )
+    result = read_genesis([path], tmp_path, today=TODAY)
+    loaded = result.loaded.set_index("row_number")
+    assert loaded.loc[2, "value"] == 251234
+    assert loaded.loc[3, "symbol"] == "."
+    assert loaded.loc[3, "value"] != loaded.loc[3, "value"]  # NaN
+    assert located(result) == [("l.csv", 4, "BEVSTD__Bevoelkerungsstand__q", "symbol_with_number")]
+    assert_counts_add_up(result)
+
+
+def test_other_files_in_a_zip_beside_the_csv_are_named_not_read(tmp_path):
+    inner = (FIXTURES / "1000A-0001_de_flat.csv").read_bytes()
+    with zipfile.ZipFile(tmp_path / "d.zip", "w") as archive:
+        archive.writestr("1000A-0001_de_flat.csv", inner)
+        archive.writestr("Erlaeuterungen.txt", "Hinweise")
+    result = read_genesis([tmp_path / "d.zip"], tmp_path, today=TODAY)
+    assert len(result.loaded) == 4
+    notes = result.quarantine[["row_number", "value", "reason_code"]].values.tolist()
+    assert notes == [[None, "Erlaeuterungen.txt", "unread_zip_member"]]
     assert_counts_add_up(result)

@@ -124,7 +124,9 @@ def _unpack(archive: zipfile.ZipFile, member: zipfile.ZipInfo, folder: Path, mb:
     return target
 
 
-def _read(path: Path, rel: str, today: dt.date, max_file_mb: float):
+def _read(
+    path: Path, rel: str, today: dt.date, max_file_mb: float
+) -> tuple[pd.DataFrame, RowRejections, dict]:
     """One file: (loaded rows, rejections, file record)."""
     with _csv_of(path, max_file_mb) as (csv, others):
         delivery, rows, names = _open(csv, rel)
@@ -154,9 +156,9 @@ def _open(csv: Path, rel: str) -> tuple[Delivery, pd.DataFrame, dict[str, str]]:
         delivery = open_delivery(csv, rel, SOURCE, genesis_legacy.expected(found))
         rows = delivery.table.rows
         if isinstance(found, str):
-            delivery.rejections.reject_all(
-                rows, "", ";".join(header), genesis_legacy.SEVERAL_VALUE_COLUMNS, found
-            )
+            columns = ", ".join(c.strip() for c in genesis_legacy.value_columns(header))
+            code = genesis_legacy.SEVERAL_VALUE_COLUMNS
+            delivery.rejections.reject_all(rows, columns, ";".join(header), code, found)
             delivery.refused = True
         if delivery.refused:
             return delivery, rows, {}
@@ -232,10 +234,7 @@ def _value_with_symbol(rows, names, frame, rejections: RowRejections) -> pd.Seri
         column,
         quality + " / " + text,
         "symbol_with_number",
-        "Zeichen in "
-        + column
-        + " bedeutet 'kein Zahlenwert', aber "
-        + names["value"]
-        + " enthält eine Zahl; bitte die Lieferung prüfen",
+        f"das Zeichen in '{column}' steht für 'kein Zahlenwert', aber '{names['value']}' ist "
+        "nicht leer; bitte die Lieferung prüfen",
     )
     return value.where(~is_symbol, quality)

@@ -44,8 +44,8 @@ class LegacyLayout:
 
 def layout(header: list[str]) -> LegacyLayout | str:
     """The file's one value column, or the German reason why the file cannot be read."""
-    parts = {h: [p.strip() for p in h.strip().split("__")] for h in header if "__" in h}
-    values = [h for h, p in parts.items() if len(p) == 3 and p[2].casefold() != "q"]
+    parts = _parts(header)
+    values = value_columns(header)
     if len(values) != 1:
         found = ", ".join(v.strip() for v in values) or "keine"
         return (
@@ -55,10 +55,20 @@ def layout(header: list[str]) -> LegacyLayout | str:
         )
     code, _, unit = parts[values[0]]
     quality = next(
-        (h for h, p in parts.items() if len(p) == 3 and p[0] == code and p[2].casefold() == "q"),
+        (h for h, p in parts.items() if p[0] == code and p[2].casefold() == "q"),
         None,
     )
     return LegacyLayout(values[0], code, unit, quality)
+
+
+def value_columns(header: list[str]) -> list[str]:
+    """The `CODE__Label__Unit` columns (not the `CODE__Label__q` quality columns)."""
+    return [h for h, p in _parts(header).items() if p[2].casefold() != "q"]
+
+
+def _parts(header: list[str]) -> dict[str, list[str]]:
+    split = {h: [p.strip() for p in h.strip().split("__")] for h in header if "__" in h}
+    return {h: p for h, p in split.items() if len(p) == 3}
 
 
 def expected(found: LegacyLayout | str) -> list[str]:
