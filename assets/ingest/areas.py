@@ -1,4 +1,5 @@
-"""Sozialraum polygons from GeoJSON or GeoPackage in any declared CRS, reprojected to EPSG:25832."""
+"""Sozialraum polygons from GeoJSON, GeoPackage or zipped Shapefiles in any declared CRS,
+reprojected to EPSG:25832; a city's own attribute names are mapped by an area recipe."""
 
 from __future__ import annotations
 
@@ -13,6 +14,14 @@ import pyogrio
 import shapely
 
 from assets.ingest.area_placement import distance_rule, placement_rules
+from assets.ingest.area_recipes import (
+    RECIPE_INVALID,
+    AreaRecipe,
+    BrokenRecipe,
+    RecipeError,
+    load_recipes,
+)
+from assets.ingest.area_sources import layers_of, pick_layer, read_layer, recipe_attributes
 from assets.ingest.empty_files import EMPTY_FILE, EMPTY_REASON, is_empty
 from assets.ingest.formats import BY_NAME
 from assets.ingest.links import UNEXPECTED_FILE, linked_files
@@ -37,12 +46,17 @@ LOADED_COLUMNS = [
     "geometry_wkt",
     "source_file",
 ]
-AREAS = BY_NAME["areas"]  # the area files: `*.geojson`, `*.json`, `*.gpkg` in `areas/`
+AREAS = BY_NAME["areas"]  # the area files: `*.geojson`, `*.json`, `*.gpkg`, `*.zip` in `areas/`
 
 
 def area_files(root: Path) -> list[Path]:
-    """The area files in `areas/`, sorted; links are left out (see `linked_area_files`)."""
-    return [p for p in _candidates(root) if not p.is_symlink()]
+    """The area files in `areas/` and those an area recipe names (e.g. `areas/incoming/`),
+    sorted; links are left out (see `linked_area_files`)."""
+    found = {p for p in _candidates(root) if not p.is_symlink()}
+    for recipe in load_recipes(root):
+        for pattern in recipe.files:
+            found.update(p for p in root.glob(pattern) if p.is_file() and not p.is_symlink())
+    return sorted(found)
 
 
 def linked_area_files(root: Path) -> IngestResult:
@@ -74,9 +88,11 @@ def municipalities_in(root: Path) -> list[str]:
     the `areas` asset would reject for their AGS are left out here as well.
     """
     found: set[str] = set()
+    recipes = load_recipes(root)
     for path in area_files(root):
         try:
-            found.update(_municipalities_in_file(path))
+            recipe = _recipe_for(path.relative_to(root).as_posix(), recipes)
+            found.update(_municipalities_in_file(path, recipe))
         except MemoryError:
             raise
         except Exception:  # any failure: the `areas` asset reports the file
@@ -84,20 +100,26 @@ def municipalities_in(root: Path) -> list[str]:
     return sorted(found)
 
 
-def _municipalities_in_file(path: Path) -> set[str]:
-    layers = (
-        [name for name, _ in pyogrio.list_layers(path)]
-        if path.suffix.lower() == ".gpkg"
-        else [None]
-    )
+def _municipalities_in_file(path: Path, recipe: AreaRecipe | BrokenRecipe | None) -> set[str]:
+    if isinstance(recipe, BrokenRecipe):
+        return set()
+    rule = recipe.rules["municipality_ags"] if recipe else None
+    if rule is not None and rule.constant is not None:
+        return {rule.constant} if re.fullmatch(r"\d{8}", rule.constant) else set()
     found = set()
-    for layer in layers:
-        if "municipality_ags" not in list(pyogrio.read_info(path, layer=layer)["fields"]):
-            continue
-        frame = pyogrio.read_dataframe(
-            path, layer=layer, columns=["municipality_ags"], read_geometry=False
-        )
-        values = _text(frame["municipality_ags"]).dropna()
+    layers = layers_of(path)
+    for _, gdal_path, layer in pick_layer(layers, recipe) if recipe else layers:
+        if rule is None:
+            column = "municipality_ags"
+            if column not in list(pyogrio.read_info(gdal_path, layer=layer)["fields"]):
+                continue
+            frame = pyogrio.read_dataframe(
+                gdal_path, layer=layer, columns=[column], read_geometry=False
+            )
+            values = _text(frame[column]).dropna()
+        else:
+            frame = read_layer(path, gdal_path, layer, recipe)
+            values = recipe_attributes(frame, recipe)[0]["municipality_ags"].dropna()
         found.update(v for v in values if re.fullmatch(r"\d{8}", v))
     return found
 
@@ -115,7 +137,7 @@ def read_areas(paths: list[Path], root: Path) -> tuple[IngestResult, gpd.GeoData
     are read first and every rule runs once over all features: a state has hundreds of area
     files, and rules (above all the overlap test) per file would grow with the square of them.
     """
-    layers = _read_layers(paths, root)
+    layers = _read_layers(paths, root, load_recipes(root))
     batch = _batch(layers)
     _attribute_rules(batch, layers)
     _geometry_rules(batch, layers)
@@ -151,8 +173,17 @@ def _batch(layers: list[_Layer]) -> DeliveryBatch:
 
 
 def _attribute_rules(batch: DeliveryBatch, layers: list[_Layer]) -> None:
-    """All four attributes present and non-empty; the AGS has 8 digits."""
+    """A recipe's pattern matched; all four attributes present and non-empty; the AGS has 8
+    digits."""
     rows, reject = batch.rows, batch.rejections.reject
+    problem = rows["_recipe_problem"]
+    reject(
+        problem.notna(),
+        problem.str.split(":").str[0],
+        None,
+        "pattern_mismatch",
+        "Muster des Rezepts passt nicht: " + problem.fillna(""),
+    )
     file_no = rows["file_no"].to_numpy()
     for column in ATTRIBUTES:
         lacking = np.asarray([column in layer.missing for layer in layers], dtype=bool)
@@ -254,14 +285,18 @@ class _Layer:
     refusal: tuple[str, str] | None = None  # (code, reason) of a file not read; no rows then
 
 
-def _read_layers(paths: list[Path], root: Path) -> list[_Layer]:
+def _read_layers(
+    paths: list[Path], root: Path, recipes: list[AreaRecipe | BrokenRecipe]
+) -> list[_Layer]:
     """Every layer of every file with the facts the rules need, geometry in the target CRS.
 
     A file that fails to read in any way (a truncated GeoJSON, a GeoPackage whose SQLite pages
     are damaged, a CRS PROJ does not know) becomes one layer without rows that carries the
     reason (a file of 0 bytes: `empty_file`); the other files load. The file is the unit: a
     GeoPackage with one broken layer is refused as a whole, because what else it holds cannot
-    be trusted either.
+    be trusted either. A file described by a recipe that is invalid (or by two recipes) is
+    refused as `recipe_invalid` with the recipe's file and line; a recipe whose files cannot be
+    told is one such entry of its own.
     """
     layers: list[_Layer] = []
     for path in paths:
@@ -269,31 +304,58 @@ def _read_layers(paths: list[Path], root: Path) -> list[_Layer]:
         refusal = (EMPTY_FILE, EMPTY_REASON) if is_empty(path) else None
         if refusal is None:
             try:
-                layers.extend(_file_layers(path, rel, len(layers)))
+                recipe = _recipe_for(rel, recipes)
+                if isinstance(recipe, BrokenRecipe):
+                    raise RecipeError(recipe.reason)
+                layers.extend(_file_layers(path, rel, len(layers), recipe))
                 continue
             except MemoryError:
                 raise
+            except RecipeError as exc:
+                refusal = (RECIPE_INVALID, f"Rezept nicht anwendbar, Datei nicht gelesen: {exc}")
             except Exception as exc:  # whatever GDAL, SQLite or PROJ raise for a broken file
                 refusal = (UNREADABLE_FILE, _unreadable(exc, path, rel))
-        empty = _layer_rows(gpd.GeoDataFrame(geometry=[], crs=TARGET_CRS), rel, len(layers))
-        layers.append(_Layer(rel, _digest_or_blank(path), TARGET_CRS, [], empty, refusal))
+        layers.append(_refused(rel, _digest_or_blank(path), len(layers), refusal))
+    for recipe in recipes:
+        if isinstance(recipe, BrokenRecipe) and not recipe.files:
+            reason = f"Rezept ungültig, keine Datei danach gelesen: {recipe.reason}"
+            layers.append(_refused(recipe.rel, "", len(layers), (RECIPE_INVALID, reason)))
     return layers
 
 
-def _file_layers(path: Path, rel: str, first_no: int) -> list[_Layer]:
-    names = (
-        [name for name, _ in pyogrio.list_layers(path)]
-        if path.suffix.lower() == ".gpkg"
-        else [None]
-    )
+def _refused(label: str, digest: str, file_no: int, refusal: tuple[str, str]) -> _Layer:
+    empty = _layer_rows(gpd.GeoDataFrame(geometry=[], crs=TARGET_CRS), label, file_no)
+    return _Layer(label, digest, TARGET_CRS, [], empty, refusal)
+
+
+def _recipe_for(
+    rel: str, recipes: list[AreaRecipe | BrokenRecipe]
+) -> AreaRecipe | BrokenRecipe | None:
+    """The one recipe naming the file; None (the product's own layout) when none does."""
+    hits = [recipe for recipe in recipes if recipe.matches(rel)]
+    if len(hits) > 1:
+        names = ", ".join(recipe.rel for recipe in hits)
+        raise RecipeError(f"mehrere Rezepte beschreiben diese Datei: {names}")
+    return hits[0] if hits else None
+
+
+def _file_layers(path: Path, rel: str, first_no: int, recipe: AreaRecipe | None) -> list[_Layer]:
+    """The file's layers (a recipe's `layer` only); every layer is read and, with a recipe,
+    its fields resolved before any is kept, so a recipe error leaves nothing half-loaded."""
+    found = layers_of(path)
+    if recipe is not None:
+        found = pick_layer(found, recipe)
     digest = file_sha256(path)
+    read = []
+    for name, gdal_path, layer in found:
+        label = rel if name is None or len(found) == 1 else f"{rel}#{name}"
+        gdf = read_layer(path, gdal_path, layer, recipe)
+        mapped = recipe_attributes(gdf, recipe) if recipe is not None else None
+        read.append((label, gdf, mapped))
     layers = []
-    for name in names:
-        label = rel if name is None or len(names) == 1 else f"{rel}#{name}"
-        gdf = gpd.read_file(path, layer=name) if name else gpd.read_file(path)
-        gdf = gdf.reset_index(drop=True)
-        frame = _layer_rows(gdf, label, first_no + len(layers))
-        missing = [c for c in ATTRIBUTES if c not in gdf.columns]
+    for label, gdf, mapped in read:
+        frame = _layer_rows(gdf, label, first_no + len(layers), mapped)
+        missing = [] if mapped is not None else [c for c in ATTRIBUTES if c not in gdf.columns]
         layers.append(_Layer(label, digest, gdf.crs, missing, frame))
     return layers
 
@@ -311,7 +373,7 @@ def _unreadable(exc: BaseException, path: Path, rel: str) -> str:
     detail = str(exc).replace(str(path), rel).strip()[:200]
     return (
         "Datei konnte nicht gelesen werden (beschädigt, abgeschnitten oder kein GeoJSON/"
-        f"GeoPackage); keine Fläche daraus übernommen: {type(exc).__name__}: {detail}"
+        f"GeoPackage/Shapefile); keine Fläche daraus übernommen: {type(exc).__name__}: {detail}"
     )
 
 
@@ -325,18 +387,28 @@ def _file_level(layers: list[_Layer]) -> pd.DataFrame:
     return pd.DataFrame(entries, columns=["file_no", "seq", *QUARANTINE_COLUMNS])
 
 
-def _layer_rows(gdf: gpd.GeoDataFrame, label: str, file_no: int) -> pd.DataFrame:
-    """One row per feature: attributes as text, the geometry facts, the target geometry."""
+def _layer_rows(
+    gdf: gpd.GeoDataFrame,
+    label: str,
+    file_no: int,
+    mapped: tuple[pd.DataFrame, pd.Series] | None = None,
+) -> pd.DataFrame:
+    """One row per feature: attributes as text (from the recipe when `mapped`), the geometry
+    facts, the target geometry."""
     geom = gdf.geometry
     values = geom.values
     invalid = ~shapely.is_valid(values) & ~shapely.is_missing(values)
+    source = mapped[0] if mapped is not None else gdf
     frame = pd.DataFrame(
         {
-            column: _text(gdf[column])
-            if column in gdf.columns
+            column: _text(source[column])
+            if column in source.columns
             else pd.Series(None, index=gdf.index, dtype=object)
             for column in ATTRIBUTES
         }
+    )
+    frame["_recipe_problem"] = (
+        mapped[1] if mapped is not None else pd.Series(None, index=gdf.index, dtype=object)
     )
     frame["_geom_type"] = geom.geom_type
     frame["_is_polygon"] = (
