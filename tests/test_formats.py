@@ -33,6 +33,9 @@ CONTRACT = {
     "providers/TR-01/reports/2025-03.xlsx": "report",
     "providers/TR-01/surveys/2025-Q1.csv": "survey",
     "surveys/needs/bedarf_2025.csv": "needs_survey",
+    "geodata/hauskoordinaten/hk.txt": "house_coordinates",
+    "geodata/hauskoordinaten/gebref.txt": "house_coordinates",
+    "geodata/hauskoordinaten/hk_de_05999000.CSV": "house_coordinates",
     "planning/goals.yaml": "planning",
     "planning/settings.yaml": "planning",
 }
@@ -69,6 +72,8 @@ def test_every_watched_landing_folder_has_a_format_and_names_are_unique():
         ("statistics/readme.txt", None),
         ("surveys/needs.csv", None),
         ("planning/notes.md", None),
+        ("geodata/hauskoordinaten/gebref_schluessel.txt", None),  # keys, no coordinates
+        ("geodata/hauskoordinaten/alt/hk.txt", None),
     ],
 )
 def test_format_of_representative_paths(rel, name):
@@ -107,6 +112,7 @@ def test_the_ingest_reads_the_files_the_registry_assigns_to_its_asset():
     for kind in ("facilities", "report", "survey"):
         files = inventory.of_kind(kind) + [f for f, _ in inventory.superseded if f.kind == kind]
         read[BY_NAME[kind].asset] = {f.rel for f in files}
+    read["facilities"] |= rel_set(BY_NAME["house_coordinates"].files(root.files))
     assert {a: files for a, files in by_asset.items() if a != "provider_files"} == read
     assert all(read.values())  # the sample has files of every format that an asset reads
     assert source_assets([r for r in rels if not r.startswith(("areas/", "planning/"))]) == {
@@ -144,6 +150,29 @@ def test_the_rolling_window_constant_sets_the_months_a_report_touches(tmp_path, 
     assert months_to_refresh(tmp_path, [rel], None, months) == ["2024-03", "2024-04", "2024-05"]
     monkeypatch.setattr(month_impacts, "ROLLING_WINDOW_MONTHS", 2)
     assert months_to_refresh(tmp_path, [rel], None, months) == ["2024-03", "2024-04"]
+
+
+def test_a_changed_house_coordinates_file_refreshes_facilities_in_every_month(tmp_path):
+    rel = "geodata/hauskoordinaten/hk.txt"
+    assert source_assets([rel]) == {"facilities"}
+    months = ["2024-04", "2024-05"]
+    assert months_to_refresh(tmp_path, [rel], None, months) == months
+
+
+def test_the_facilities_asset_keeps_house_coordinates_and_facility_lists_apart(tmp_path):
+    """It lists house coordinates by their format and facility lists by the provider inventory:
+    neither file is read as the other."""
+    for rel in ["geodata/hauskoordinaten/hk.txt", "providers/TR-01/facilities.csv"]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    root = DataRoot(data_dir=str(tmp_path))
+    houses = BY_NAME["house_coordinates"].files(root.files)
+    assert [p.relative_to(tmp_path).as_posix() for p in houses] == [
+        "geodata/hauskoordinaten/hk.txt"
+    ]
+    assert [f.rel for f in discover(tmp_path).of_kind("facilities")] == [
+        "providers/TR-01/facilities.csv"
+    ]
 
 
 def test_the_readers_use_the_patterns_they_always_had():

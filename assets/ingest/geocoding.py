@@ -33,7 +33,18 @@ LAYOUTS = {18: ("HK-DE", HK_DE), 21: ("gebref", GEBREF)}
 # C is a cadastre-internal number (no postal address), so it is never matched
 USABLE_QUALITY = ("A", "B")
 ZONE_FACTOR = 1_000_000  # East with zone prefix: 32384512.310 = zone 32, East 384512.310
-INDEX_COLUMNS = ["street", "number", "suffix", "postcode", "place", "label", "x", "y", "zone"]
+INDEX_COLUMNS = [
+    "street",
+    "number",
+    "suffix",
+    "postcode",
+    "place",
+    "label",
+    "town",
+    "x",
+    "y",
+    "zone",
+]
 CANDIDATES = 3
 NO_HOUSE_COORDINATES = "no_house_coordinates"
 NO_HOUSE_COORDINATES_REASON = (
@@ -43,7 +54,7 @@ NO_HOUSE_COORDINATES_REASON = (
 
 # "Marktstraße 3a, 59901 Musterstadt": street, number, suffix, then optionally postcode and place
 ADDRESS = re.compile(
-    r"^\s*(?P<street>.*?[^\d\s,])\.?\s*(?P<number>\d+)\s*(?P<suffix>[a-zA-Z])?\s*"
+    r"^\s*(?P<street>.*?[^\d\s,/\-])\s*(?P<number>\d+)\s*(?P<suffix>[a-zA-Z])?\s*"
     r"(?:,\s*(?P<postcode>\d{5})?\s*(?P<place>[^,]*?))?\s*$"
 )
 SPELLINGS = [
@@ -178,6 +189,7 @@ def _build_index(raw: pd.DataFrame) -> pd.DataFrame:
             "place": normalise_place(raw["place"]),
             "label": (raw["street"].str.strip() + " " + raw["number"].str.strip().str.lstrip("0"))
             + raw["suffix"].str.strip(),
+            "town": (raw["postcode"].str.strip() + " " + raw["place"].str.strip()).str.strip(),
             "x": east.where(~prefixed, east % ZONE_FACTOR),
             "y": north,
             "zone": zone,
@@ -244,7 +256,8 @@ def geocode(addresses: pd.Series, houses: HouseCoordinates) -> Geocoded:
         code[row], text = _unmatched(addresses[row], wanted.loc[row], houses)
         reason[row] = text + unread
     for row in count.index[count > 1]:
-        places = ", ".join(sorted(set(matches.loc[matches["row"] == row, "label"])))
+        found = matches[matches["row"] == row]
+        places = ", ".join(sorted(set(found["label"] + " in " + found["town"])))
         code[row] = "address_ambiguous"
         reason[row] = (
             f"Adresse ist mehrdeutig ({count[row]} Treffer: {places}); bitte PLZ und Ort angeben"
@@ -285,7 +298,8 @@ def _unmatched(address: str, wanted: pd.Series, houses: HouseCoordinates) -> tup
         return "empty_value", "Lon/Lat fehlen und Adresse ist leer"
     if wanted["street"] == "" or wanted["number"] == "":
         return "address_unreadable", (
-            f"Adresse „{address}“ nicht lesbar (erwartet: Straße Hausnummer[Zusatz], PLZ Ort); "
+            f"Adresse „{address}“ nicht lesbar (erwartet: Straße Hausnummer[Zusatz], PLZ Ort "
+            "mit einer Hausnummer, keinem Bereich wie 12-14); "
             "bitte korrigieren oder Lon/Lat angeben"
         )
     close = _candidates(wanted, houses)
