@@ -167,9 +167,9 @@ def test_zip_with_two_csvs_or_none_or_too_big_is_refused_and_the_others_load(tmp
     assert set(reasons) == set(names)
     assert set(result.quarantine.reason_code) == {"unreadable_file"}
     assert "2 CSV-Dateien (a_flat.csv, b_flat.csv)" in reasons["two.zip"]
-    assert "0 CSV-Dateien" in reasons["none.zip"]
+    assert "0 CSV-Dateien (keine)" in reasons["none.zip"]
     assert "Zip-Bombe" in reasons["bomb.zip"]
-    assert "keine gültige ZIP-Datei" in reasons["broken.zip"]
+    assert "kein gültiges ZIP-Archiv" in reasons["broken.zip"]
     assert set(result.loaded.source_file) == {"good.csv"}
     assert len(result.loaded) == 4
     assert_counts_add_up(result)
@@ -246,8 +246,9 @@ def test_other_files_in_a_zip_beside_the_csv_are_named_not_read(tmp_path):
     with zipfile.ZipFile(tmp_path / "d.zip", "w") as archive:
         archive.writestr("1000A-0001_de_flat.csv", inner)
         archive.writestr("Erlaeuterungen.txt", "Hinweise")
+        archive.writestr("__MACOSX/._1000A-0001_de_flat.csv", "Finder-Daten")
     result = read_genesis([tmp_path / "d.zip"], tmp_path, today=TODAY)
     assert len(result.loaded) == 4
     notes = result.quarantine[["row_number", "value", "reason_code"]].values.tolist()
-    assert notes == [[None, "Erlaeuterungen.txt", "unread_zip_member"]]
+    assert notes == [[None, "Erlaeuterungen.txt", "unread_member"]]
     assert_counts_add_up(result)

@@ -22,7 +22,7 @@ import datetime as dt
 import tempfile
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
@@ -59,6 +59,7 @@ LOADED_COLUMNS = [
     "row_number",
 ]
 POPULATION = "BEVSTD"
+UNREAD_MEMBER = "unread_member"  # as the Zensus reader names a file of a ZIP it did not read
 QUALITY_LETTERS = {"e", "p", "r", "s"}  # endgültig, vorläufig, berichtigt, geschätzt
 
 
@@ -94,20 +95,27 @@ def _csv_of(path: Path, max_file_mb: float) -> Iterator[tuple[Path, list[str]]]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise UnreadableFile(f"keine gültige ZIP-Datei: {exc}") from exc
+        raise UnreadableFile(f"kein gültiges ZIP-Archiv: {str(exc)[:200]}") from exc
     with archive, tempfile.TemporaryDirectory() as folder:
-        files = [m for m in archive.infolist() if not m.is_dir()]
+        files = [m for m in archive.infolist() if _is_data(m)]
         csvs = [m for m in files if m.filename.lower().endswith(".csv")]
         if len(csvs) != 1:
-            names = ", ".join(m.filename for m in csvs) or "keine"
+            names = ", ".join(m.filename for m in csvs[:5]) or "keine"
             raise UnreadableFile(
-                f"ZIP-Datei enthält {len(csvs)} CSV-Dateien ({names}); erwartet wird genau "
-                "eine (der GENESIS-Download `…_flat.csv`)"
+                f"ZIP-Archiv enthält {len(csvs)} CSV-Dateien ({names}); erwartet wird genau "
+                "eine (der GENESIS-Download `…_flat.csv`): bitte die gewünschte CSV-Datei "
+                "einzeln oder allein im ZIP ablegen"
             )
         yield (
             _unpack(archive, csvs[0], Path(folder), max_file_mb),
             [m.filename for m in files if m is not csvs[0]],
         )
+
+
+def _is_data(member: zipfile.ZipInfo) -> bool:
+    """A file of the archive; macOS resource forks (`__MACOSX/`, `._name`) are no data."""
+    name = PurePosixPath(member.filename)
+    return not member.is_dir() and "__MACOSX" not in name.parts and not name.name.startswith("._")
 
 
 def _unpack(archive: zipfile.ZipFile, member: zipfile.ZipInfo, folder: Path, mb: float) -> Path:
@@ -116,8 +124,8 @@ def _unpack(archive: zipfile.ZipFile, member: zipfile.ZipInfo, folder: Path, mb:
         data = source.read(limit + 1)
     if member.file_size > limit or len(data) > limit:
         raise UnreadableFile(
-            f"'{member.filename}' in der ZIP-Datei ist entpackt größer als die erlaubten "
-            f"{mb:g} MB; nicht gelesen (Verdacht auf Zip-Bombe)"
+            f"{member.filename!r} im ZIP-Archiv ist entpackt größer als die erlaubten {mb:g} MB "
+            "(limits.max_file_mb); nicht gelesen (Verdacht auf Zip-Bombe)"
         )
     target = folder / "genesis.csv"
     target.write_bytes(data)
@@ -133,9 +141,8 @@ def _read(
     if csv != path:
         delivery.sha256 = file_sha256(path)
     for other in others:
-        delivery.rejections.reject_file(
-            "unread_zip_member", "Datei in der ZIP-Datei ist keine CSV-Datei; nicht gelesen", other
-        )
+        reason = f"ZIP-Archiv enthält auch {other!r}; gelesen wurde nur die CSV-Datei"
+        delivery.rejections.reject_file(UNREAD_MEMBER, reason, other)
     if delivery.refused:
         return rows.iloc[0:0], delivery.rejections, delivery.record(0)
     keep = _validate(rows, names, delivery.rejections, today)
