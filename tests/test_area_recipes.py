@@ -193,3 +193,51 @@ def test_zip_without_shapefile_is_unreadable_and_does_not_stop_others(tmp_path):
     (entry,) = result.quarantine.itertuples()
     assert (entry.file, entry.reason_code) == ("areas/leer.zip", "unreadable_file")
     assert "keine Shapefile" in entry.reason
+
+
+def test_layer_and_format_that_do_not_fit_the_file_name_the_recipe_line(tmp_path):
+    root = _root(tmp_path, "Stadtteil.zip", KOELN_RECIPE.replace("layer: Stadtteil", "layer: STV"))
+    result, _ = read_areas(area_files(root), root)
+    assert (
+        "grenzen.yaml:6: layer 'STV' nicht in der Datei; vorhanden: Stadtteil"
+        in (result.quarantine["reason"].iloc[0])
+    )
+    recipe = KOELN_RECIPE.replace("format: shapefile", "format: gpkg")
+    root = _root(tmp_path / "b", "Stadtteil.zip", recipe)
+    result, _ = read_areas(area_files(root), root)
+    assert (
+        "grenzen.yaml:5: format 'gpkg' erwartet, die Datei ist shapefile"
+        in (result.quarantine["reason"].iloc[0])
+    )
+
+
+def test_recipe_files_must_stay_under_areas():
+    recipe = KOELN_RECIPE.replace("areas/incoming/Stadtteil.zip", "areas/../../etc/*")
+    broken = parse_recipe(recipe, "areas/recipes/r.yaml")
+    assert isinstance(broken, BrokenRecipe)
+    assert broken.reason.startswith("areas/recipes/r.yaml:4: files:")
+
+
+@pytest.mark.filterwarnings("ignore:.*(truncated|laundered)")
+def test_shapefile_without_prj_needs_the_recipe_crs(tmp_path):
+    frame = gpd.GeoDataFrame(
+        {"NR": ["7"], "NAME": ["Mitte"], "BEZ": ["Innenstadt"]},
+        geometry=[box(384000, 5704000, 386000, 5705000)],
+    )
+    shp = tmp_path / "shp"
+    shp.mkdir()
+    frame.to_file(shp / "sb.shp")
+    assert not (shp / "sb.prj").exists()
+    recipe = (
+        "recipe: 1\nkind: areas\nname: sb\nfiles: areas/*.zip\nmunicipality_ags: '05999000'\n"
+        "area_id: {field: nr, pad: 3}\narea_name: {field: NAME}\ndistrict_name: {field: BEZ}\n"
+    )
+    for crs, expected in [("", "missing_crs"), ("crs: EPSG:25832\n", None)]:
+        root = tmp_path / f"root{len(crs)}"
+        (root / "areas" / "recipes").mkdir(parents=True)
+        (root / "areas" / "recipes" / "sb.yaml").write_text(recipe + crs, encoding="utf-8")
+        _zip_shapefile(shp, root / "areas" / "sb.zip", "sb")
+        result, _ = read_areas(area_files(root), root)
+        assert result.quarantine["reason_code"].tolist() == ([expected] if expected else [])
+        assert result.loaded["area_id"].tolist() == ([] if expected else ["007"])
+        assert result.loaded["area_km2"].tolist() == ([] if expected else pytest.approx([2.0]))

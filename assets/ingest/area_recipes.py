@@ -14,7 +14,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import yaml
 
@@ -104,6 +104,7 @@ class AreaRecipe:
     crs: str | None  # None = from the file
     encoding: str | None  # None = auto
     rules: dict[str, FieldRule]
+    lines: dict[str, int]  # line of every key, for messages about the file it is applied to
 
     def matches(self, rel: str) -> bool:
         return any(fnmatchcase(rel, pattern) for pattern in self.files)
@@ -132,6 +133,10 @@ def load_recipes(root: Path) -> list[AreaRecipe | BrokenRecipe]:
     recipes = []
     for path in sorted(folder.glob("*.yaml")):
         rel = path.relative_to(root).as_posix()
+        if path.is_symlink() or not path.is_file():
+            reason = f"{rel}: ist eine Verknüpfung (Link) oder keine Datei; wird nicht gelesen"
+            recipes.append(BrokenRecipe(rel, [], reason))
+            continue
         recipes.append(parse_recipe(path.read_text(encoding="utf-8"), rel))
     return recipes
 
@@ -192,6 +197,9 @@ def _validated(data: object, rel: str, lines: dict[str, int], files: list[str]) 
         raise fail("kind", "kind: ein Rezept unter areas/recipes/ muss 'kind: areas' haben")
     if not files:
         raise fail("files", "files: erwartet ein Dateimuster oder eine Liste von Mustern")
+    for pattern in files:
+        if not pattern.startswith("areas/") or ".." in PurePosixPath(pattern).parts:
+            raise fail("files", f"files: {shown(pattern)} muss unter areas/ im Datenordner liegen")
     fmt = data.get("format")
     if fmt is not None and fmt not in _FORMATS:
         raise fail("format", f"format: erwartet eines von {sorted(_FORMATS)}, nicht {shown(fmt)}")
@@ -219,6 +227,7 @@ def _validated(data: object, rel: str, lines: dict[str, int], files: list[str]) 
         crs=None if crs == "from_file" else crs,
         encoding=None if encoding == "auto" else encoding,
         rules=rules,
+        lines=lines,
     )
 
 

@@ -43,6 +43,22 @@ def layers_of(path: Path) -> list[tuple[str | None, str, str | None]]:
     return [(None, str(path), None)]
 
 
+def detected_format(path: Path) -> str:
+    """The format (recipe key `format`) the file's suffix stands for."""
+    suffix = path.suffix.lower()
+    return {".zip": "shapefile", ".gpkg": "gpkg"}.get(suffix, "geojson")
+
+
+def check_format(path: Path, recipe: AreaRecipe) -> None:
+    """A recipe's declared `format` must be the file's: a drifted delivery is an error."""
+    found = detected_format(path)
+    if recipe.format is not None and recipe.format != found:
+        raise RecipeError(
+            f"{recipe.rel}:{recipe.lines.get('format', 1)}: format {recipe.format!r} erwartet, "
+            f"die Datei ist {found}"
+        )
+
+
 def pick_layer(
     layers: list[tuple[str | None, str, str | None]], recipe: AreaRecipe
 ) -> list[tuple[str | None, str, str | None]]:
@@ -53,15 +69,22 @@ def pick_layer(
     if not hits:
         names = ", ".join(str(layer[0]) for layer in layers)
         raise RecipeError(
-            f"{recipe.rel}: layer {recipe.layer!r} nicht in der Datei; vorhanden: {names}"
+            f"{recipe.rel}:{recipe.lines.get('layer', 1)}: layer {recipe.layer!r} nicht in der "
+            f"Datei; vorhanden: {names}"
         )
     return hits[:1]
 
 
 def read_layer(path: Path, gdal_path: str, layer: str | None, recipe: AreaRecipe | None):
-    """The layer as a GeoDataFrame; with a recipe, its CRS and encoding rules applied."""
+    """The layer as a GeoDataFrame; with a recipe, its CRS and encoding rules applied.
+
+    GeoJSON text that looks like a date (`STAND "2022/01/03"`) stays the delivered text
+    (SPEC §5.3.6): GDAL would otherwise turn it into a date and an id or name into another text.
+    """
     encoding = _encoding(path, gdal_path, recipe)
     kwargs = {"encoding": encoding} if encoding else {}
+    if detected_format(path) == "geojson":
+        kwargs["DATE_AS_STRING"] = "YES"  # a GDAL open option of the GeoJSON driver
     gdf = gpd.read_file(gdal_path, layer=layer, engine="pyogrio", **kwargs)
     if recipe is not None and recipe.crs is not None:
         gdf = gdf.set_crs(recipe.crs, allow_override=True)

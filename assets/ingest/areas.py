@@ -21,7 +21,13 @@ from assets.ingest.area_recipes import (
     RecipeError,
     load_recipes,
 )
-from assets.ingest.area_sources import layers_of, pick_layer, read_layer, recipe_attributes
+from assets.ingest.area_sources import (
+    check_format,
+    layers_of,
+    pick_layer,
+    read_layer,
+    recipe_attributes,
+)
 from assets.ingest.empty_files import EMPTY_FILE, EMPTY_REASON, is_empty
 from assets.ingest.formats import BY_NAME
 from assets.ingest.links import UNEXPECTED_FILE, linked_files
@@ -342,6 +348,8 @@ def _recipe_for(
 def _file_layers(path: Path, rel: str, first_no: int, recipe: AreaRecipe | None) -> list[_Layer]:
     """The file's layers (a recipe's `layer` only); every layer is read and, with a recipe,
     its fields resolved before any is kept, so a recipe error leaves nothing half-loaded."""
+    if recipe is not None:
+        check_format(path, recipe)
     found = layers_of(path)
     if recipe is not None:
         found = pick_layer(found, recipe)
