@@ -241,3 +241,11 @@ def test_shapefile_without_prj_needs_the_recipe_crs(tmp_path):
         assert result.quarantine["reason_code"].tolist() == ([expected] if expected else [])
         assert result.loaded["area_id"].tolist() == ([] if expected else ["007"])
         assert result.loaded["area_km2"].tolist() == ([] if expected else pytest.approx([2.0]))
+
+
+def test_shipped_example_recipe_reads_the_koeln_sample(tmp_path):
+    example = Path(__file__).parents[1] / "data" / "recipes" / "examples" / "areas_stadtteile.yaml"
+    root = _root(tmp_path, "Stadtteil.zip", example.read_text(encoding="utf-8"))
+    result, _ = read_areas(area_files(root), root)
+    assert result.quarantine.empty
+    assert result.loaded["area_id"].tolist() == ["101", "102", "103", "201", "202"]
