@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from assets.ingest.archive import max_bytes
@@ -26,6 +27,7 @@ from assets.ingest.parsing import (
     NOT_WHOLE_NUMBER,
     NOT_WHOLE_REASON,
     ZERO_SYMBOL,
+    exact_factorize,
     fractional,
     header_refusal,
     match_columns,
@@ -194,13 +196,17 @@ def _flag(frame: pd.DataFrame, text: pd.Series | None, rejections: RowRejections
     if text is None:
         frame["flag"] = None
         return
-    remark = text.astype(str).str.strip()
-    brackets = remark.str.upper() == BRACKETS
-    unknown = (remark != "") & ~brackets
+    codes, uniques = exact_factorize(text)  # a few distinct remarks over millions of rows
+    remark = uniques.astype(str).str.strip()
+    brackets = (remark.str.upper() == BRACKETS).to_numpy()[codes]
+    unknown = (remark != "").to_numpy()[codes] & ~brackets
     reason = (
         "unbekanntes werterläuterndes Zeichen "
         + remark.map(repr)
         + f" (bekannt: {BRACKETS} = Aussagewert eingeschränkt, oder leer)"
+    ).to_numpy(dtype=object)[codes]
+    reasons = pd.Series(reason, index=text.index)
+    rejections.reject(
+        frame, pd.Series(unknown, index=text.index), FLAG_COLUMN, text, "invalid_value", reasons
     )
-    rejections.reject(frame, unknown, FLAG_COLUMN, text, "invalid_value", reason)
-    frame["flag"] = pd.Series(BRACKETS, index=frame.index, dtype=object).where(brackets, None)
+    frame["flag"] = pd.Series(np.where(brackets, BRACKETS, None), index=frame.index, dtype=object)
