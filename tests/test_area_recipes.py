@@ -216,6 +216,15 @@ def test_recipe_files_must_stay_under_areas():
     broken = parse_recipe(recipe, "areas/recipes/r.yaml")
     assert isinstance(broken, BrokenRecipe)
     assert broken.reason.startswith("areas/recipes/r.yaml:4: files:")
+    assert broken.files == []  # never globbed
+
+
+def test_unquoted_ags_is_an_error_because_yaml_reads_it_as_a_number():
+    recipe = KOELN_RECIPE.replace('municipality_ags: "05999000"', "municipality_ags: 05315000")
+    broken = parse_recipe(recipe, "areas/recipes/r.yaml")  # YAML: octal 05315000 = 1743360
+    assert isinstance(broken, BrokenRecipe)
+    assert broken.reason.startswith("areas/recipes/r.yaml:9: municipality_ags: den AGS in")
+    assert broken.files == ["areas/incoming/Stadtteil.zip"]  # these files are refused
 
 
 @pytest.mark.filterwarnings("ignore:.*(truncated|laundered)")

@@ -171,12 +171,21 @@ def _lines(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
 
 
 def _files_of(data: object) -> list[str]:
+    """The recipe's file patterns that stay below `areas/`; others are never globbed."""
+    return [pattern for pattern in _given_files(data) if _inside_areas(pattern)]
+
+
+def _given_files(data: object) -> list:
     files = data.get("files") if isinstance(data, dict) else None
-    if isinstance(files, str):
-        return [files]
-    if isinstance(files, list):
-        return [f for f in files if isinstance(f, str)]
-    return []
+    return [files] if isinstance(files, str) else files if isinstance(files, list) else []
+
+
+def _inside_areas(pattern: object) -> bool:
+    return (
+        isinstance(pattern, str)
+        and pattern.startswith("areas/")
+        and ".." not in PurePosixPath(pattern).parts
+    )
 
 
 def _validated(data: object, rel: str, lines: dict[str, int], files: list[str]) -> AreaRecipe:
@@ -195,10 +204,11 @@ def _validated(data: object, rel: str, lines: dict[str, int], files: list[str]) 
         raise fail("recipe", "recipe: erwartet 1 (Version des Rezeptformats)")
     if data["kind"] != "areas":
         raise fail("kind", "kind: ein Rezept unter areas/recipes/ muss 'kind: areas' haben")
-    if not files:
+    given = _given_files(data)
+    if not given:
         raise fail("files", "files: erwartet ein Dateimuster oder eine Liste von Mustern")
-    for pattern in files:
-        if not pattern.startswith("areas/") or ".." in PurePosixPath(pattern).parts:
+    for pattern in given:
+        if not _inside_areas(pattern):
             raise fail("files", f"files: {shown(pattern)} muss unter areas/ im Datenordner liegen")
     fmt = data.get("format")
     if fmt is not None and fmt not in _FORMATS:
@@ -244,6 +254,8 @@ def _known_encoding(name: str) -> bool:
 def _rule(spec: object, key: str, fail, lines: dict[str, int]) -> FieldRule:
     """One attribute's rule: a constant text, `{field, …}`, or (district) `{from_id, map}`."""
     line = lines.get(key, 1)
+    if key == "municipality_ags" and isinstance(spec, int):
+        raise fail(key, f'{key}: den AGS in Anführungszeichen schreiben ("05315000")')
     if isinstance(spec, str | int) and not isinstance(spec, bool):
         return FieldRule(constant=str(spec), line=line)
     if not isinstance(spec, dict):
