@@ -162,7 +162,7 @@ def test_zip_with_two_csvs_or_none_or_too_big_is_refused_and_the_others_load(tmp
     names = ["two.zip", "none.zip", "bomb.zip", "broken.zip"]
     shutil.copy(FIXTURES / "1000A-0001_de_flat.csv", tmp_path / "good.csv")
     paths = [tmp_path / n for n in [*names, "good.csv"]]
-    result = read_genesis(paths, tmp_path, today=TODAY, max_file_mb=1)
+    result = read_genesis(paths, tmp_path, today=TODAY, max_mb=1)
     reasons = {q.file: q.reason for q in result.quarantine.itertuples()}
     assert set(reasons) == set(names)
     assert set(result.quarantine.reason_code) == {"unreadable_file"}

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -67,15 +68,15 @@ def read_genesis(
     paths: list[Path],
     root: Path,
     today: dt.date | None = None,
-    max_file_mb: float = DEFAULTS["limits"]["max_file_mb"],
+    max_mb: float = DEFAULTS["limits"]["max_file_mb"],
 ) -> IngestResult:
-    """Every ffcsv file (`.csv`, or `.zip` with one CSV unpacking to at most `max_file_mb`);
+    """Every ffcsv file (`.csv`, or `.zip` with one CSV unpacking to at most `max_mb`);
     `today` (the run date unless given) bounds the `time` column."""
     today = today or dt.date.today()
     results = []
     for path in paths:
         rel = path.relative_to(root).as_posix()
-        read = lambda p=path, r=rel: _read(p, r, today, max_file_mb)  # noqa: E731
+        read = functools.partial(_read, path, rel, today, max_mb)
         results.append(read_guarded(SOURCE, path, rel, read))
     result = combine(results, LOADED_COLUMNS)
     result.loaded["reference_date"] = pd.to_datetime(result.loaded["reference_date"]).dt.date
@@ -83,11 +84,11 @@ def read_genesis(
 
 
 @contextlib.contextmanager
-def _csv_of(path: Path, max_file_mb: float) -> Iterator[tuple[Path, list[str]]]:
+def _csv_of(path: Path, max_mb: float) -> Iterator[tuple[Path, list[str]]]:
     """The CSV to read, and the names of other files in a ZIP (not read, but reported).
 
     A ZIP must hold exactly one CSV; it is unpacked to a temporary file, never beyond
-    `max_file_mb` (a zip bomb is refused before it fills memory or disk).
+    `max_mb` (a zip bomb is refused before it fills memory or disk).
     """
     if path.suffix.lower() != ".zip":
         yield path, []
@@ -107,7 +108,7 @@ def _csv_of(path: Path, max_file_mb: float) -> Iterator[tuple[Path, list[str]]]:
                 "einzeln oder allein im ZIP ablegen"
             )
         yield (
-            _unpack(archive, csvs[0], Path(folder), max_file_mb),
+            _unpack(archive, csvs[0], Path(folder), max_mb),
             [m.filename for m in files if m is not csvs[0]],
         )
 
@@ -133,10 +134,10 @@ def _unpack(archive: zipfile.ZipFile, member: zipfile.ZipInfo, folder: Path, mb:
 
 
 def _read(
-    path: Path, rel: str, today: dt.date, max_file_mb: float
+    path: Path, rel: str, today: dt.date, max_mb: float
 ) -> tuple[pd.DataFrame, RowRejections, dict]:
     """One file: (loaded rows, rejections, file record)."""
-    with _csv_of(path, max_file_mb) as (csv, others):
+    with _csv_of(path, max_mb) as (csv, others):
         delivery, rows, names = _open(csv, rel)
     if csv != path:
         delivery.sha256 = file_sha256(path)
