@@ -60,7 +60,7 @@ def regions(rows: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
         code = rows.get(f"{g}_variable_code", pd.Series("", index=index)).astype(str).str.strip()
         level = code.map(_level)
         ags = _ags(attr)
-        regional = level.notna() | (level.isna() & ags.notna())
+        regional = level.notna() | ags.notna()
         take = regional & ~decided
         column = names.get(f"{g}_variable_attribute_code", f"{g}_variable_attribute_code")
         is_municipality = take & ((level == MUNICIPALITY) | level.isna())
