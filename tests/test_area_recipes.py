@@ -258,3 +258,14 @@ def test_shipped_example_recipe_reads_the_koeln_sample(tmp_path):
     result, _ = read_areas(area_files(root), root)
     assert result.quarantine.empty
     assert result.loaded["area_id"].tolist() == ["101", "102", "103", "201", "202"]
+
+
+def test_unreadable_recipe_is_reported_and_product_files_still_load(tmp_path):
+    write_areas_geojson(tmp_path / "areas" / "eigene.geojson", ["A"])
+    (tmp_path / "areas" / "recipes").mkdir()
+    (tmp_path / "areas" / "recipes" / "alt.yaml").write_bytes("name: Köln".encode("cp1252"))
+    result, _ = read_areas(area_files(tmp_path), tmp_path)
+    assert result.loaded["area_id"].tolist() == ["A"]
+    (entry,) = result.quarantine.itertuples()
+    assert (entry.file, entry.reason_code) == ("areas/recipes/alt.yaml", "recipe_invalid")
+    assert "nicht lesbar (UTF-8 erwartet)" in entry.reason

@@ -137,7 +137,12 @@ def load_recipes(root: Path) -> list[AreaRecipe | BrokenRecipe]:
             reason = f"{rel}: ist eine Verknüpfung (Link) oder keine Datei; wird nicht gelesen"
             recipes.append(BrokenRecipe(rel, [], reason))
             continue
-        recipes.append(parse_recipe(path.read_text(encoding="utf-8"), rel))
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            recipes.append(BrokenRecipe(rel, [], f"{rel}: nicht lesbar (UTF-8 erwartet): {exc}"))
+            continue
+        recipes.append(parse_recipe(text, rel))
     return recipes
 
 
@@ -151,6 +156,8 @@ def parse_recipe(text: str, rel: str) -> AreaRecipe | BrokenRecipe:
         data = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         return BrokenRecipe(rel, [], f"{rel}: kein gültiges YAML: {cut(str(exc))}")
+    except (ValueError, RecursionError) as exc:  # e.g. an int of more than 4,300 digits
+        return BrokenRecipe(rel, [], f"{rel}: kein gültiger Wert: {cut(str(exc))}")
     lines = _lines(node)
     files = _files_of(data)
     try:
