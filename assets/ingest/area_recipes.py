@@ -202,6 +202,8 @@ def _validated(data: object, rel: str, lines: dict[str, int], files: list[str]) 
     if not isinstance(data, dict):
         raise fail("", "erwartet eine Zuordnung (key: value) auf oberster Ebene")
     for key in data:
+        if key == "valid_from":  # SPEC §7.3 lists it; the areas table has no vintage column yet
+            raise fail(key, "valid_from (Gebietsstand) wird noch nicht übernommen; bitte entfernen")
         if key not in _TOP_KEYS:
             raise fail(str(key), f"unbekannter Schlüssel {shown(key)}")
     for key in _REQUIRED:
