@@ -55,7 +55,7 @@ def test_population_sample_loads_every_cell(tmp_path):
         4137050,
         3156450,
     )
-    assert loaded["flag"].isna().all() and loaded["symbol"].isna().all()
+    assert loaded["symbol"].isna().all()
     assert counts(result) == [(f"statistics/zensus/{POPULATION}", 11, 11, 0)]
 
 
@@ -83,22 +83,22 @@ def test_coarse_grid_is_refused_as_such(tmp_path):
     assert "1-km-Gitter" in result.quarantine.iloc[0]["reason"]
 
 
-def test_brackets_are_kept_as_flag_and_dashes_are_no_number(tmp_path):
+def test_brackets_keep_the_value_with_their_symbol_and_dashes_are_no_number(tmp_path):
     path = write(
         tmp_path / "z.csv",
         HEADER + ";werterlaeuternde_Zeichen\n"
         "C1;4137050;3156450;4;KLAMMERN\n"
-        "C2;4137150;3156450;–;\n"
+        "C2;4137150;3156450;–;KLAMMERN\n"
         "C3;4137250;3156450;-;\n"
         "C4;4137350;3156450;7;STERN\n"
         "C5;4137050;3156550;1.012,0;\n",
     )
     result = read_zensus([path], tmp_path)
     loaded = result.loaded.set_index("cell_id")
-    assert loaded.loc["C1", "population"] == 4 and loaded.loc["C1", "flag"] == "KLAMMERN"
+    assert loaded.loc["C1", "population"] == 4 and loaded.loc["C1", "symbol"] == "()"
     assert math.isnan(loaded.loc["C2", "population"]) and loaded.loc["C2", "symbol"] == "–"
     assert math.isnan(loaded.loc["C3", "population"]) and loaded.loc["C3", "symbol"] == "-"
-    assert loaded.loc["C5", "population"] == 1012 and loaded.loc["C5", "flag"] is None
+    assert loaded.loc["C5", "population"] == 1012 and loaded.loc["C5", "symbol"] is None
     assert loaded["population"].sum() == 1016  # 4 + 1012; no dash became a number
     assert located(result) == [("z.csv", 5, "invalid_value")]
     assert result.quarantine.iloc[0]["column"] == "werterlaeuternde_Zeichen"

@@ -8,7 +8,7 @@ every row quarantined, so a file put into the folder by mistake is never dropped
 Files come as `.csv` or as the `.zip` download (`zensus_zip`), in UTF-8 (with or without BOM) or
 Windows-1252, `;`-separated with decimal commas; headers are matched case-insensitively. The
 optional column `werterlaeuternde_Zeichen` is kept: `KLAMMERN` ("Aussagewert eingeschränkt") keeps
-the value and is stored as the row's `flag`. The dash `–` (Zensus legend: "genau Null oder auf Null
+the value and is stored as the official sign for it, the symbol `()`, next to the value. The dash `–` (Zensus legend: "genau Null oder auf Null
 geändert") and a plain `-` in its place are stored as the symbol with no value, never as 0: "set
 to zero" hides small true counts, so a zero would be a number the census did not publish.
 """
@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from assets.ingest.archive import max_bytes
@@ -45,6 +44,7 @@ COLUMNS = ["GITTER_ID_100m", "x_mp_100m", "y_mp_100m", "Einwohner"]
 GRID_COLUMNS = COLUMNS[:3]
 FLAG_COLUMN = "werterlaeuternde_Zeichen"
 BRACKETS = "KLAMMERN"  # the only remark Zensus files carry: the value would be printed in brackets
+BRACKETS_SYMBOL = "()"  # the official sign for it: "Aussagewert eingeschränkt", value kept
 COARSE_GRIDS = {"gitter_id_1km": "1-km", "gitter_id_10km": "10-km"}
 LOADED_COLUMNS = [
     "cell_id",
@@ -52,7 +52,6 @@ LOADED_COLUMNS = [
     "y_3035",
     "population",
     "symbol",
-    "flag",
     "source_file",
     "row_number",
 ]
@@ -104,7 +103,7 @@ def _read(path: Path, rel: str, limit: float) -> tuple[pd.DataFrame, RowRejectio
         )
         frame[target] = numbers.value
     _population(frame, rows[found["Einwohner"]], rejections)
-    _flag(frame, rows[found[FLAG_COLUMN]] if FLAG_COLUMN in found else None, rejections)
+    _remarks(frame, rows[found[FLAG_COLUMN]] if FLAG_COLUMN in found else None, rejections)
     frame["source_file"] = rel
     keep = frame[rejections.accepted(frame)]
     return keep, rejections, delivery.record(len(keep))
@@ -190,23 +189,21 @@ def _population(frame: pd.DataFrame, text: pd.Series, rejections: RowRejections)
     frame["symbol"] = population.symbol
 
 
-def _flag(frame: pd.DataFrame, text: pd.Series | None, rejections: RowRejections) -> None:
-    """`werterlaeuternde_Zeichen` into `flag`: `KLAMMERN` or nothing; any other remark is
-    unknown and quarantines its row rather than losing what it says."""
+def _remarks(frame: pd.DataFrame, text: pd.Series | None, rejections: RowRejections) -> None:
+    """`werterlaeuternde_Zeichen`: `KLAMMERN` becomes the symbol `()` next to the kept value (a
+    dash's symbol, which has no value, stays); any other remark is unknown and quarantines its
+    row rather than losing what it says."""
     if text is None:
-        frame["flag"] = None
         return
     codes, uniques = exact_factorize(text)  # a few distinct remarks over millions of rows
     remark = uniques.astype(str).str.strip()
-    brackets = (remark.str.upper() == BRACKETS).to_numpy()[codes]
-    unknown = (remark != "").to_numpy()[codes] & ~brackets
+    brackets = pd.Series((remark.str.upper() == BRACKETS).to_numpy()[codes], index=text.index)
+    unknown = pd.Series((remark != "").to_numpy()[codes], index=text.index) & ~brackets
     reason = (
         "unbekanntes werterläuterndes Zeichen "
         + remark.map(repr)
         + f" (bekannt: {BRACKETS} = Aussagewert eingeschränkt, oder leer)"
     ).to_numpy(dtype=object)[codes]
     reasons = pd.Series(reason, index=text.index)
-    rejections.reject(
-        frame, pd.Series(unknown, index=text.index), FLAG_COLUMN, text, "invalid_value", reasons
-    )
-    frame["flag"] = pd.Series(np.where(brackets, BRACKETS, None), index=frame.index, dtype=object)
+    rejections.reject(frame, unknown, FLAG_COLUMN, text, "invalid_value", reasons)
+    frame["symbol"] = frame["symbol"].mask(brackets & frame["symbol"].isna(), BRACKETS_SYMBOL)
