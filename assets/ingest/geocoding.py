@@ -33,18 +33,8 @@ LAYOUTS = {18: ("HK-DE", HK_DE), 21: ("gebref", GEBREF)}
 # C is a cadastre-internal number (no postal address), so it is never matched
 USABLE_QUALITY = ("A", "B")
 ZONE_FACTOR = 1_000_000  # East with zone prefix: 32384512.310 = zone 32, East 384512.310
-INDEX_COLUMNS = [
-    "street",
-    "number",
-    "suffix",
-    "postcode",
-    "place",
-    "label",
-    "town",
-    "x",
-    "y",
-    "zone",
-]
+KEYS = ["street", "number", "suffix", "postcode", "place"]  # an address, normalised
+INDEX_COLUMNS = [*KEYS, "street_name", "place_name", "x", "y", "zone"]
 CANDIDATES = 3
 NO_HOUSE_COORDINATES = "no_house_coordinates"
 NO_HOUSE_COORDINATES_REASON = (
@@ -83,29 +73,43 @@ class HouseCoordinates:
         return self.index.empty
 
 
-def normalise_street(names: pd.Series) -> pd.Series:
-    """One spelling per street name: casefold, ß/umlauts spelled out, "Str."/"Pl." written in
-    full, blanks, hyphens and dots dropped ("Große Str." = "Grosse Straße" = "grossestrasse").
-    Each distinct name is normalised once."""
-    codes, uniques = pd.factorize(names.fillna(""))
-    text = pd.Series(uniques, dtype=object).str.casefold()
+def per_distinct(values: pd.Series, normalise) -> pd.Series:
+    """`normalise` (Series -> Series) applied once per distinct value: a state-wide file repeats
+    its streets, numbers and places millions of times, and string methods are slow per row."""
+    codes, uniques = pd.factorize(values.fillna(""))
+    done = normalise(pd.Series(uniques, dtype=object)).to_numpy(dtype=object)
+    return pd.Series(done[codes] if len(done) else "", index=values.index, dtype=object)
+
+
+def _street(text: pd.Series) -> pd.Series:
+    text = text.str.casefold()
     for pattern, spelled in SPELLINGS:
         text = text.str.replace(pattern, spelled, regex=True)
-    return pd.Series(text.to_numpy()[codes], index=names.index, dtype=object)
+    return text
+
+
+def _number(text: pd.Series) -> pd.Series:
+    text = text.str.strip().str.lstrip("0")
+    return text.where(text.str.fullmatch(r"\d+"), "")
+
+
+def normalise_street(names: pd.Series) -> pd.Series:
+    """One spelling per street name: casefold, ß/umlauts spelled out, "Str."/"Pl." written in
+    full, blanks, hyphens and dots dropped ("Große Str." = "Grosse Straße" = "grossestrasse")."""
+    return per_distinct(names, _street)
 
 
 def normalise_number(numbers: pd.Series) -> pd.Series:
     """The house number without leading zeros ("007" = "7"); empty where it is no number."""
-    text = numbers.fillna("").str.strip().str.lstrip("0")
-    return text.where(text.str.fullmatch(r"\d+"), "")
+    return per_distinct(numbers, _number)
 
 
 def normalise_suffix(suffixes: pd.Series) -> pd.Series:
-    return suffixes.fillna("").str.replace(r"\s+", "", regex=True).str.casefold()
+    return per_distinct(suffixes, lambda t: t.str.replace(r"\s+", "", regex=True).str.casefold())
 
 
-def normalise_place(places: pd.Series) -> pd.Series:
-    return normalise_street(places.fillna(""))
+def _stripped(values: pd.Series) -> pd.Series:
+    return per_distinct(values, lambda t: t.str.strip())
 
 
 def read_house_coordinates(paths: list[Path]) -> HouseCoordinates:
@@ -130,9 +134,9 @@ def _street_ranges(index: pd.DataFrame) -> dict[str, tuple[str, int, int]]:
     starts = index.drop_duplicates("street")
     ends = list(starts.index[1:]) + [len(index)]
     return {
-        street: (label.rsplit(" ", 1)[0], start, end)
-        for street, label, start, end in zip(
-            starts["street"], starts["label"], starts.index, ends, strict=True
+        street: (name, start, end)
+        for street, name, start, end in zip(
+            starts["street"], starts["street_name"], starts.index, ends, strict=True
         )
     }
 
@@ -174,8 +178,10 @@ def _read_layout(path: Path) -> pd.DataFrame | str:
 
 def _build_index(raw: pd.DataFrame) -> pd.DataFrame:
     """Usable rows (quality A/B, coordinates given), normalised; of several points for the same
-    address and postcode/place the best quality wins (A before B)."""
-    raw = raw[raw["quality"].str.strip().str.upper().isin(USABLE_QUALITY)]
+    address and postcode/place the best quality wins (A before B). Sorted by street, so that
+    `_street_ranges` can find a street's rows."""
+    quality = per_distinct(raw["quality"], lambda t: t.str.strip().str.upper())
+    raw, quality = raw[quality.isin(USABLE_QUALITY)], quality[quality.isin(USABLE_QUALITY)]
     east = pd.to_numeric(raw["east"].str.replace(",", ".", regex=False), errors="coerce")
     north = pd.to_numeric(raw["north"].str.replace(",", ".", regex=False), errors="coerce")
     prefixed = east >= ZONE_FACTOR
@@ -185,23 +191,26 @@ def _build_index(raw: pd.DataFrame) -> pd.DataFrame:
             "street": normalise_street(raw["street"]),
             "number": normalise_number(raw["number"]),
             "suffix": normalise_suffix(raw["suffix"]),
-            "postcode": raw["postcode"].str.strip(),
-            "place": normalise_place(raw["place"]),
-            "label": (raw["street"].str.strip() + " " + raw["number"].str.strip().str.lstrip("0"))
-            + raw["suffix"].str.strip(),
-            "town": (raw["postcode"].str.strip() + " " + raw["place"].str.strip()).str.strip(),
+            "postcode": _stripped(raw["postcode"]),
+            "place": normalise_street(raw["place"]),
+            "street_name": _stripped(raw["street"]),
+            "place_name": _stripped(raw["place"]),
             "x": east.where(~prefixed, east % ZONE_FACTOR),
             "y": north,
             "zone": zone,
-            "quality": raw["quality"].str.strip().str.upper(),
+            "quality": quality,
         }
     )
     index = index[index["x"].notna() & index["y"].notna() & index["zone"].notna()]
     index = index[(index["street"] != "") & (index["number"] != "")]
-    index = index.sort_values("quality", kind="stable")
-    keys = ["street", "number", "suffix", "postcode", "place"]
-    index = index.drop_duplicates(keys).sort_values(["street", "number"], kind="stable")
+    index = index.sort_values("quality", kind="stable").drop_duplicates(KEYS)
+    index = index.sort_values(["street", "number"], kind="stable")
     return index[INDEX_COLUMNS].reset_index(drop=True)
+
+
+def _labels(rows: pd.DataFrame) -> pd.Series:
+    """Addresses as a clerk writes them ("Marktstraße 3a")."""
+    return rows["street_name"] + " " + rows["number"] + rows["suffix"]
 
 
 @dataclass(frozen=True)
@@ -225,7 +234,7 @@ def parse_addresses(addresses: pd.Series) -> pd.DataFrame:
             "number": normalise_number(parts["number"]),
             "suffix": normalise_suffix(parts["suffix"]),
             "postcode": parts["postcode"],
-            "place": normalise_place(parts["place"]),
+            "place": normalise_street(parts["place"]),
         },
         index=addresses.index,
     )
@@ -257,7 +266,8 @@ def geocode(addresses: pd.Series, houses: HouseCoordinates) -> Geocoded:
         reason[row] = text + unread
     for row in count.index[count > 1]:
         found = matches[matches["row"] == row]
-        places = ", ".join(sorted(set(found["label"] + " in " + found["town"])))
+        towns = (found["postcode_file"] + " " + found["place_name"]).str.strip()
+        places = ", ".join(sorted(set(_labels(found) + " in " + towns)))
         code[row] = "address_ambiguous"
         reason[row] = (
             f"Adresse ist mehrdeutig ({count[row]} Treffer: {places}); bitte PLZ und Ort angeben"
@@ -320,5 +330,6 @@ def _candidates(wanted: pd.Series, houses: HouseCoordinates) -> list[str]:
         _, start, end = houses.streets[street]
         rows = houses.index.iloc[start:end]
         distance = (rows["number"].astype(int) - int(wanted["number"])).abs()
-        found += list(rows.assign(d=distance).sort_values(["d", "label"])["label"][:CANDIDATES])
+        near = rows.assign(d=distance, label=_labels(rows)).sort_values(["d", "label"])
+        found += list(near["label"][:CANDIDATES])
     return found[:CANDIDATES]
