@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pyproj import Transformer
 
 # field positions (0-based) of the two layouts: street, number, suffix, postcode, place, quality,
@@ -182,8 +184,7 @@ def _build_index(raw: pd.DataFrame) -> pd.DataFrame:
     `_street_ranges` can find a street's rows."""
     quality = per_distinct(raw["quality"], lambda t: t.str.strip().str.upper())
     raw, quality = raw[quality.isin(USABLE_QUALITY)], quality[quality.isin(USABLE_QUALITY)]
-    east = pd.to_numeric(raw["east"].str.replace(",", ".", regex=False), errors="coerce")
-    north = pd.to_numeric(raw["north"].str.replace(",", ".", regex=False), errors="coerce")
+    east, north = _decimals(raw["east"]), _decimals(raw["north"])
     prefixed = east >= ZONE_FACTOR
     zone = pd.to_numeric(raw["zone"], errors="coerce").where(~prefixed, east // ZONE_FACTOR)
     index = pd.DataFrame(
@@ -206,6 +207,15 @@ def _build_index(raw: pd.DataFrame) -> pd.DataFrame:
     index = index.sort_values("quality", kind="stable").drop_duplicates(KEYS)
     index = index.sort_values(["street", "number"], kind="stable")
     return index[INDEX_COLUMNS].reset_index(drop=True)
+
+
+def _decimals(text: pd.Series) -> pd.Series:
+    """Coordinates with decimal comma or point (SPEC §6.2: both occur); NaN where no number.
+    In pyarrow: every value is distinct, so string methods per row would dominate the run."""
+    spelled = pc.replace_substring(pa.array(text.to_numpy(), type=pa.string()), ",", ".")
+    number = pc.match_substring_regex(spelled, r"^\s*\d+(\.\d*)?\s*$")
+    values = pc.cast(pc.if_else(number, pc.utf8_trim_whitespace(spelled), None), pa.float64())
+    return pd.Series(values.to_numpy(zero_copy_only=False), index=text.index)
 
 
 def _labels(rows: pd.DataFrame) -> pd.Series:
@@ -322,9 +332,13 @@ def _unmatched(address: str, wanted: pd.Series, houses: HouseCoordinates) -> tup
 
 def _candidates(wanted: pd.Series, houses: HouseCoordinates) -> list[str]:
     """Up to `CANDIDATES` addresses: the nearest numbers of the same street, else of the most
-    similar street names (difflib)."""
-    streets = [wanted["street"]] if wanted["street"] in houses.streets else []
-    streets = streets or difflib.get_close_matches(wanted["street"], houses.streets, n=CANDIDATES)
+    similar street names (difflib). Similar names are sought among those with the same first
+    letter and about the same length: difflib over every street of a state takes seconds."""
+    street = wanted["street"]
+    streets = [street] if street in houses.streets else []
+    if not streets:
+        pool = [s for s in houses.streets if s[:1] == street[:1] and abs(len(s) - len(street)) < 4]
+        streets = difflib.get_close_matches(street, pool, n=CANDIDATES)
     found = []
     for street in streets:
         _, start, end = houses.streets[street]
