@@ -38,7 +38,7 @@ STATISTICAL_SYMBOLS: dict[str, str] = {
     "/": "nicht sicher genug",
     "...": "Angabe fällt später an",
     "*": "anonymisiert (Bundesagentur für Arbeit: 1 oder 2 oder rückrechenbar)",
-    "–": "geheim (Zensus)",
+    "–": "genau Null oder auf Null geändert (Zensus: kein Wert)",
 }
 ZERO_SYMBOL = "-"
 

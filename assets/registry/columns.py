@@ -79,6 +79,8 @@ ROW_NUMBER = Column(
 SYMBOL = Column(
     "symbol",
     "VARCHAR",
-    "Zeichen der amtlichen Statistik statt einer Zahl (z. B. '.', '-', 'x'), sonst leer",
-    "official statistics symbol in place of a number (e.g. '.', '-', 'x'), else empty",
+    "Zeichen der amtlichen Statistik statt einer Zahl (z. B. '.', '-', 'x'; '()' im Zensus: "
+    "Aussagewert eingeschränkt, Wert vorhanden), sonst leer",
+    "official statistics symbol in place of a number (e.g. '.', '-', 'x'; '()' in the Zensus: "
+    "limited reliability, value kept), else empty",
 )
