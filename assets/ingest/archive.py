@@ -43,7 +43,7 @@ import pandas as pd
 
 from assets.ingest.quarantine import OVERSIZED, file_sha256, oversized_digest
 
-WATCHED = ("areas", "statistics", "providers", "surveys", "planning")
+WATCHED = ("areas", "statistics", "providers", "surveys", "planning", "geodata")
 COLUMNS = ["sha256", "path", "provider_id", "size_bytes", "first_seen_utc", "current"]
 # path -> [size, mtime_ns, ctime_ns, inode, sha256] of files whose hash may be reused next run
 STAT_RECORDS = "stat_records.json"

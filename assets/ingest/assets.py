@@ -138,7 +138,8 @@ def landing_archive(data_root: DataRoot, warehouse: Warehouse) -> dg.Materialize
     check_specs=[NO_AREA_REFUSED_SPEC],
 )
 def areas(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
-    """Sozialraum polygons from `areas/*.geojson|*.gpkg`, reprojected to EPSG:25832.
+    """Sozialraum polygons from `areas/*.geojson|*.gpkg|*.zip` (or the files an area recipe in
+    `areas/recipes/` names), reprojected to EPSG:25832.
 
     Every layer of every file is read; features without ids, with an invalid AGS, with geometry
     that is invalid or not where a German municipality is (no CRS, NaN/Infinity, outside
@@ -211,7 +212,9 @@ def genesis_values(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeR
         paths,
         data_root,
         warehouse,
-        lambda con, p: genesis.read_genesis(p, data_root.path),
+        lambda con, p: genesis.read_genesis(
+            p, data_root.path, max_mb=data_root.settings()["limits"]["max_file_mb"]
+        ),
         folders=(fmt.folder,),
     )
 
@@ -232,7 +235,9 @@ def zensus_grid(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResu
         paths,
         data_root,
         warehouse,
-        lambda con, p: zensus.read_zensus(p, data_root.path),
+        lambda con, p: zensus.read_zensus(
+            p, data_root.path, data_root.settings()["limits"]["max_file_mb"]
+        ),
         folders=(fmt.folder,),
     )
 

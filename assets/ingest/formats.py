@@ -116,6 +116,15 @@ FORMATS: tuple[Format, ...] = (
         re.compile(r".+\.(geojson|json|gpkg|zip)", re.IGNORECASE | re.DOTALL),
         asset="areas",
         months=impacts.every_month,
+        deep=True,  # an area recipe may name files in a folder below `areas/`
+        runs_everything=True,
+    ),
+    Format(
+        "area_recipes",
+        "areas/recipes",
+        re.compile(r".+\.yaml", re.IGNORECASE | re.DOTALL),
+        asset="areas",
+        months=impacts.every_month,
         runs_everything=True,
     ),
     Format(
