@@ -14,16 +14,28 @@ import dataclasses
 import re
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from pathlib import Path, PurePosixPath
-
-import yaml
+from pathlib import Path
 
 from assets.ingest.parsing import normalize_header
-from assets.yaml_guard import anchors_and_aliases, cut, shown
+from assets.ingest.recipe_yaml import (  # RECIPE_INVALID: re-exported for the areas reader
+    RECIPE_INVALID as RECIPE_INVALID,
+)
+from assets.ingest.recipe_yaml import (
+    BrokenRecipe,
+    Located,
+    RecipeError,
+    check_files,
+    check_keys,
+    known_encoding,
+    mapping,
+    parse_with,
+    pattern,
+    read_recipes,
+    typed,
+)
+from assets.yaml_guard import cut, shown
 
 RECIPE_FOLDER = "areas/recipes"
-RECIPE_INVALID = "recipe_invalid"
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _TOP_KEYS = {
     "recipe",
@@ -43,10 +55,6 @@ _FIELD_KEYS = {"field", "pattern", "strip", "pad", "prefix", "suffix", "map"}
 _ATTRIBUTE_KEYS = ("area_id", "area_name", "district_name")
 _REQUIRED = ("recipe", "kind", "name", "files", "municipality_ags", *_ATTRIBUTE_KEYS)
 _FORMATS = {"shapefile", "geojson", "gpkg"}
-
-
-class RecipeError(ValueError):
-    """A recipe that cannot be used; the message is `file:line: German reason`."""
 
 
 @dataclass
@@ -113,99 +121,24 @@ class AreaRecipe:
         return [rule for rule in self.rules.values() if rule.field is not None]
 
 
-@dataclass
-class BrokenRecipe:
-    """A recipe that failed validation; `files` is what it claims, so those files are refused."""
-
-    rel: str
-    files: list[str]
-    reason: str
-
-    def matches(self, rel: str) -> bool:
-        return any(fnmatchcase(rel, pattern) for pattern in self.files)
-
-
 def load_recipes(root: Path) -> list[AreaRecipe | BrokenRecipe]:
     """Every `areas/recipes/*.yaml` of the data root, sorted by name, validated."""
-    folder = root / RECIPE_FOLDER
-    if not folder.is_dir() or folder.is_symlink():
-        return []
-    recipes = []
-    for path in sorted(folder.glob("*.yaml")):
-        rel = path.relative_to(root).as_posix()
-        if path.is_symlink() or not path.is_file():
-            reason = f"{rel}: ist eine Verknüpfung (Link) oder keine Datei; wird nicht gelesen"
-            recipes.append(BrokenRecipe(rel, [], reason))
-            continue
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            recipes.append(BrokenRecipe(rel, [], f"{rel}: nicht lesbar (UTF-8 erwartet): {exc}"))
-            continue
-        recipes.append(parse_recipe(text, rel))
-    return recipes
+    return read_recipes(root, RECIPE_FOLDER, parse_recipe)
 
 
 def parse_recipe(text: str, rel: str) -> AreaRecipe | BrokenRecipe:
     """The recipe in `text`, or a BrokenRecipe with the first problem as `rel:line: reason`."""
-    try:
-        refused = anchors_and_aliases(text, _LOADER)
-        if refused:
-            return BrokenRecipe(rel, [], f"{rel}:{refused[0][0]}: {refused[0][1]}")
-        node = yaml.compose(text, Loader=_LOADER)
-        data = yaml.load(text, Loader=_LOADER)
-    except yaml.YAMLError as exc:
-        return BrokenRecipe(rel, [], f"{rel}: kein gültiges YAML: {cut(str(exc))}")
-    except (ValueError, RecursionError) as exc:  # e.g. an int of more than 4,300 digits
-        return BrokenRecipe(rel, [], f"{rel}: kein gültiger Wert: {cut(str(exc))}")
-    lines = _lines(node)
-    files = _files_of(data)
-    try:
-        return _validated(data, rel, lines, files)
-    except RecipeError as exc:
-        return BrokenRecipe(rel, files, str(exc))
+    return parse_with(text, rel, "areas/", _validated)
 
 
-def _lines(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:
-    """1-based line of every mapping key, by dotted path (`area_id.field`)."""
-    found: dict[str, int] = {}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            path = f"{prefix}{key.value}"
-            found[path] = key.start_mark.line + 1
-            found.update(_lines(value, path + "."))
-    return found
-
-
-def _files_of(data: object) -> list[str]:
-    """The recipe's file patterns that stay below `areas/`; others are never globbed."""
-    return [pattern for pattern in _given_files(data) if _inside_areas(pattern)]
-
-
-def _given_files(data: object) -> list:
-    files = data.get("files") if isinstance(data, dict) else None
-    return [files] if isinstance(files, str) else files if isinstance(files, list) else []
-
-
-def _inside_areas(pattern: object) -> bool:
-    return (
-        isinstance(pattern, str)
-        and pattern.startswith("areas/")
-        and ".." not in PurePosixPath(pattern).parts
-    )
-
-
-def _validated(data: object, rel: str, lines: dict[str, int], files: list[str]) -> AreaRecipe:
-    def fail(path: str, reason: str) -> RecipeError:
-        return RecipeError(f"{rel}:{lines.get(path, 1)}: {reason}")
-
+def _validated(data: object, fail: Located, files: list[str]) -> AreaRecipe:
     if not isinstance(data, dict):
         raise fail("", "erwartet eine Zuordnung (key: value) auf oberster Ebene")
-    for key in data:
-        if key == "valid_from":  # SPEC §7.3 lists it; the areas table has no vintage column yet
-            raise fail(key, "valid_from (Gebietsstand) wird noch nicht übernommen; bitte entfernen")
-        if key not in _TOP_KEYS:
-            raise fail(str(key), f"unbekannter Schlüssel {shown(key)}")
+    if "valid_from" in data:  # SPEC §7.3 lists it; the areas table has no vintage column yet
+        raise fail(
+            "valid_from", "valid_from (Gebietsstand) wird noch nicht übernommen; bitte entfernen"
+        )
+    check_keys(data, _TOP_KEYS, "", fail)
     for key in _REQUIRED:
         if key not in data:
             raise fail("", f"Pflichtschlüssel {key!r} fehlt")
@@ -213,12 +146,7 @@ def _validated(data: object, rel: str, lines: dict[str, int], files: list[str]) 
         raise fail("recipe", "recipe: erwartet 1 (Version des Rezeptformats)")
     if data["kind"] != "areas":
         raise fail("kind", "kind: ein Rezept unter areas/recipes/ muss 'kind: areas' haben")
-    given = _given_files(data)
-    if not given:
-        raise fail("files", "files: erwartet ein Dateimuster oder eine Liste von Mustern")
-    for pattern in given:
-        if not _inside_areas(pattern):
-            raise fail("files", f"files: {shown(pattern)} muss unter areas/ im Datenordner liegen")
+    check_files(data, "areas/", fail)
     fmt = data.get("format")
     if fmt is not None and fmt not in _FORMATS:
         raise fail("format", f"format: erwartet eines von {sorted(_FORMATS)}, nicht {shown(fmt)}")
@@ -226,19 +154,14 @@ def _validated(data: object, rel: str, lines: dict[str, int], files: list[str]) 
     if not isinstance(crs, str) or not (crs == "from_file" or re.fullmatch(r"EPSG:\d+", crs)):
         raise fail("crs", f"crs: erwartet 'from_file' oder 'EPSG:<Nummer>', nicht {shown(crs)}")
     encoding = data.get("encoding", "auto")
-    if not isinstance(encoding, str) or not _known_encoding(encoding):
+    if not known_encoding(encoding):
         raise fail("encoding", f"encoding: unbekannte Zeichenkodierung {shown(encoding)}")
-    rules = {
-        "municipality_ags": _rule(data["municipality_ags"], "municipality_ags", fail, lines),
-        "area_id": _rule(data["area_id"], "area_id", fail, lines),
-        "area_name": _rule(data["area_name"], "area_name", fail, lines),
-        "district_name": _rule(data["district_name"], "district_name", fail, lines),
-    }
+    rules = {key: _rule(data[key], key, fail) for key in ("municipality_ags", *_ATTRIBUTE_KEYS)}
     if rules["area_id"].field is None:
         raise fail("area_id", "area_id: erwartet {field: …}")
     layer = data.get("layer")
     return AreaRecipe(
-        rel=rel,
+        rel=fail.rel,
         name=str(data["name"]),
         files=files,
         format=fmt,
@@ -246,23 +169,13 @@ def _validated(data: object, rel: str, lines: dict[str, int], files: list[str]) 
         crs=None if crs == "from_file" else crs,
         encoding=None if encoding == "auto" else encoding,
         rules=rules,
-        lines=lines,
+        lines=fail.lines,
     )
 
 
-def _known_encoding(name: str) -> bool:
-    if name == "auto":
-        return True
-    try:
-        "".encode(name)
-    except LookupError:
-        return False
-    return True
-
-
-def _rule(spec: object, key: str, fail, lines: dict[str, int]) -> FieldRule:
+def _rule(spec: object, key: str, fail: Located) -> FieldRule:
     """One attribute's rule: a constant text, `{field, …}`, or (district) `{from_id, map}`."""
-    line = lines.get(key, 1)
+    line = fail.line(key)
     if key == "municipality_ags" and isinstance(spec, int):
         raise fail(key, f'{key}: den AGS in Anführungszeichen schreiben ("05315000")')
     if isinstance(spec, str | int) and not isinstance(spec, bool):
@@ -270,10 +183,8 @@ def _rule(spec: object, key: str, fail, lines: dict[str, int]) -> FieldRule:
     if not isinstance(spec, dict):
         raise fail(key, f"{key}: erwartet einen Text oder {{field: …}}")
     allowed = _FIELD_KEYS | ({"from_id"} if key == "district_name" else set())
-    for sub in spec:
-        if sub not in allowed:
-            raise fail(f"{key}.{sub}", f"unbekannter Schlüssel {shown(f'{key}.{sub}')}")
-    rule = FieldRule(line=line, mapping=_mapping(spec.get("map", {}), key, fail))
+    check_keys(spec, allowed, key, fail)
+    rule = FieldRule(line=line, mapping=mapping(spec.get("map", {}), f"{key}.map", fail))
     if "from_id" in spec:
         rule.from_id = _slice(spec["from_id"], key, fail)
         if "field" in spec:
@@ -282,44 +193,17 @@ def _rule(spec: object, key: str, fail, lines: dict[str, int]) -> FieldRule:
     if not isinstance(spec.get("field"), str) or not spec["field"]:
         raise fail(key, f"{key}: field fehlt (Name des Attributs in der Datei)")
     rule.field = spec["field"]
-    rule.line = lines.get(f"{key}.field", line)
+    rule.line = fail.line(f"{key}.field")
     if "pattern" in spec:
-        rule.pattern = _pattern(spec["pattern"], f"{key}.pattern", fail)
-    rule.strip = _typed(spec, "strip", bool, True, key, fail)
-    rule.pad = _typed(spec, "pad", int, None, key, fail)
-    rule.prefix = _typed(spec, "prefix", str, "", key, fail)
-    rule.suffix = _typed(spec, "suffix", str, "", key, fail)
+        rule.pattern = pattern(spec["pattern"], f"{key}.pattern", fail)
+    rule.strip = typed(spec, "strip", bool, True, key, fail)
+    rule.pad = typed(spec, "pad", int, None, key, fail)
+    rule.prefix = typed(spec, "prefix", str, "", key, fail)
+    rule.suffix = typed(spec, "suffix", str, "", key, fail)
     return rule
 
 
-def _typed(spec: dict, sub: str, kind: type, default, key: str, fail):
-    value = spec.get(sub, default)
-    if value is not default and (
-        not isinstance(value, kind) or isinstance(value, bool) != (kind is bool)
-    ):
-        raise fail(f"{key}.{sub}", f"{key}.{sub}: erwartet {kind.__name__}, nicht {shown(value)}")
-    return value
-
-
-def _pattern(value: object, path: str, fail) -> re.Pattern:
-    if not isinstance(value, str):
-        raise fail(path, f"{path}: erwartet einen regulären Ausdruck als Text")
-    try:
-        compiled = re.compile(value)
-    except re.error as exc:
-        raise fail(path, f"{path}: ungültiger regulärer Ausdruck: {exc}") from exc
-    if compiled.groups != 1:
-        raise fail(path, f"{path}: der Ausdruck braucht genau eine Gruppe (…)")
-    return compiled
-
-
-def _mapping(value: object, key: str, fail) -> dict[str, str]:
-    if not isinstance(value, dict):
-        raise fail(f"{key}.map", f"{key}.map: erwartet eine Zuordnung Quelle: Ziel")
-    return {str(k): str(v) for k, v in value.items()}
-
-
-def _slice(value: object, key: str, fail) -> tuple[int, int]:
+def _slice(value: object, key: str, fail: Located) -> tuple[int, int]:
     bounds = value.get("slice") if isinstance(value, dict) and len(value) == 1 else None
     if not (isinstance(bounds, list) and len(bounds) == 2 and all(type(b) is int for b in bounds)):
         raise fail(f"{key}.from_id", f"{key}.from_id: erwartet {{slice: [Anfang, Ende]}}")
