@@ -109,7 +109,7 @@ def test_quick_and_general_statistics_readers_give_identical_results(tmp_path, m
     """Clean files go through pandas' C reader; the result must equal the csv-module path."""
     import pandas as pd
 
-    from assets.ingest import statistics
+    from assets.ingest import statistics_table
 
     files = {
         "b.csv": ("\ufeff" + HEADER.replace("\n", "\r\n"))
@@ -122,9 +122,9 @@ def test_quick_and_general_statistics_readers_give_identical_results(tmp_path, m
     paths = [write(tmp_path / name, text) for name, text in files.items()]
     write(tmp_path / "d.csv", HEADER + "2024-11-30;SR-A;EW;ä\n", "cp1252")
     paths.append(tmp_path / "d.csv")
-    assert all(statistics.read_clean(p.read_bytes()) for p in paths)
+    assert all(statistics_table.read_clean(p.read_bytes()) for p in paths)
     quick = read_small_area_statistics(paths, tmp_path, KNOWN)
-    monkeypatch.setattr(statistics, "read_clean", lambda raw: None)
+    monkeypatch.setattr(statistics_table, "read_clean", lambda raw: None)
     general = read_small_area_statistics(paths, tmp_path, KNOWN)
     for name in ("loaded", "quarantine", "files"):
         pd.testing.assert_frame_equal(getattr(quick, name), getattr(general, name))
@@ -139,7 +139,7 @@ def test_quick_and_general_statistics_readers_give_identical_results(tmp_path, m
 
 
 def test_files_the_quick_reader_refuses_go_the_general_way(tmp_path):
-    from assets.ingest.statistics import read_clean
+    from assets.ingest.statistics_table import read_clean
 
     row = "2024-12-31;SR-A;EW;5\n"
     refused = {
@@ -167,17 +167,17 @@ def test_utf16_files_go_the_quick_way_with_semicolons_and_the_general_way_with_t
     """Both ways give the same rows, numbers and reasons as the csv-module path."""
     import pandas as pd
 
-    from assets.ingest import statistics
+    from assets.ingest import statistics_table
 
     body = HEADER + "2024-12-31;SR-A;EW;1.234\n2024-12-31;SR-X;EW;5\n\n2024-12-31;SR-B;HH;7\n"
     semicolons = tmp_path / "a.csv"
     semicolons.write_bytes(body.encode("utf-16"))
     tabs = tmp_path / "b.csv"
     tabs.write_bytes(body.replace(";", "\t").replace("2024-12-31", "2023-12-31").encode("utf-16"))
-    assert statistics.read_clean(semicolons.read_bytes()) is not None
-    assert statistics.read_clean(tabs.read_bytes()) is None
+    assert statistics_table.read_clean(semicolons.read_bytes()) is not None
+    assert statistics_table.read_clean(tabs.read_bytes()) is None
     quick = read_small_area_statistics([semicolons, tabs], tmp_path, KNOWN)
-    monkeypatch.setattr(statistics, "read_clean", lambda raw: None)
+    monkeypatch.setattr(statistics_table, "read_clean", lambda raw: None)
     general = read_small_area_statistics([semicolons, tabs], tmp_path, KNOWN)
     for name in ("loaded", "quarantine", "files"):
         pd.testing.assert_frame_equal(getattr(quick, name), getattr(general, name))
@@ -189,7 +189,7 @@ def test_utf16_files_go_the_quick_way_with_semicolons_and_the_general_way_with_t
 def test_the_coded_reader_reads_the_bytes_it_is_given_not_the_file_on_disk(tmp_path):
     """The month scan passes an archived earlier version of a file; a quoted one (which goes
     the general way) must be read from those bytes too."""
-    from assets.ingest.statistics import read_coded
+    from assets.ingest.statistics_table import read_coded
 
     path = write(tmp_path / "s.csv", HEADER + "2024-12-31;SR-A;EW;5\n")
     earlier = (HEADER + '"2023-12-31";SR-A;EW;4\n').encode()

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from assets.ingest.parsing import Records, UnreadableFile, match_columns, parse_dates
-from assets.ingest.statistics import read_coded
+from assets.ingest.statistics_table import read_coded
 
 
 def read_landing_file(path: Path, limit: float) -> bytes | None:

@@ -3,31 +3,26 @@
 A state's delivery has millions of rows but only a few thousand distinct strings per column (area
 ids, codes, dates, counts). Every column is therefore kept as codes into its distinct values and
 each rule is evaluated once per distinct value, then broadcast to the rows: the same decisions as
-row by row, at a fraction of the time and memory, and each string object exists once. Clean files
-are tokenised by pandas' C reader (`read_clean`); any file where that could differ from
-`read_semicolon_csv` (quotes, odd line breaks, wrong field counts, ...) is read by it, so that
-reader's behaviour stays the contract.
+row by row, at a fraction of the time and memory, and each string object exists once
+(`statistics_table.py` reads a file into such columns). The values a statistics recipe makes of
+a city's own layout go through the same rules (`statistics_recipes.py`).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from assets.ingest.delimited import decode, delimiter_of
 from assets.ingest.parsing import (
     FUTURE_DATE,
     NOT_WHOLE_NUMBER,
     NOT_WHOLE_REASON,
     UNREADABLE_FILE,
-    WIDTH_ERROR_COLUMNS,
     fractional,
     future_dates,
     future_reason,
@@ -35,10 +30,10 @@ from assets.ingest.parsing import (
     match_columns,
     parse_dates,
     parse_german_numbers,
-    read_semicolon_csv,
     unreadable_reason,
 )
 from assets.ingest.quarantine import IngestResult, RowRejections, combine, file_record
+from assets.ingest.statistics_table import Coded, read_coded
 
 SOURCE = "small_area_statistics"
 COLUMNS = ["Stichtag", "Raum_ID", "Merkmal", "Wert"]
@@ -85,152 +80,20 @@ LOADED_COLUMNS = [
 
 
 _CODE_KEYS = pd.Index(list(CODES))
-# Where pandas' tokenizer and the csv module over `str.splitlines()` could cut a text differently:
-# quotes, NUL, carriage returns (a "\r\n" is normalised before the check), the seven other
-# characters `splitlines` breaks at, and a BOM that is not the file's first character.
-_IRREGULAR = '"\x00\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\ufeff'
 _DAY_NS = 86_400 * 10**9
 _DUPLICATE = "doppelter Wert für Raum, Stichtag und Merkmal; gilt bereits aus "
 _NONE = np.empty(0, dtype="int64")  # no rows (read-only use)
 
 
 @dataclass
-class Coded:
-    """A column as codes into its distinct stripped strings (each string object exists once)."""
+class StatisticsFile:
+    """One file (or a recipe's sheet) after the per-file rules, waiting for the duplicate rule
+    across files.
 
-    codes: np.ndarray  # per row: position in `values`
-    values: np.ndarray  # object array of the distinct strings
-
-    @classmethod
-    def of(cls, strings: pd.Series) -> Coded:
-        """Codes by Python equality (`pd.factorize` would cut strings at a NUL character)."""
-        positions: dict[str, int] = {}
-        codes = np.fromiter(
-            (positions.setdefault(s, len(positions)) for s in strings),
-            dtype=np.intp,
-            count=len(strings),
-        )
-        values = np.empty(len(positions), dtype=object)
-        values[:] = list(positions)
-        return cls(codes, values)
-
-    @classmethod
-    def of_categorical(cls, fields: pd.Series) -> Coded:
-        """From raw fields as a categorical: strip the categories, merge those that become equal."""
-        stripped = cls.of(fields.cat.categories.to_series().str.strip())
-        return cls(stripped.codes[fields.cat.codes.to_numpy()], stripped.values)
-
-    def rows(
-        self, per_value: np.ndarray | pd.Series | None = None, keep: np.ndarray | None = None
-    ) -> np.ndarray:
-        """The string of every (kept) row, or `per_value` (one entry per distinct value) broadcast."""
-        codes = self.codes if keep is None else self.codes[keep]
-        return np.asarray(self.values if per_value is None else per_value)[codes]
-
-
-@dataclass
-class Table:
-    """What `read_semicolon_csv` returns, with every column coded (keyed by its column name)."""
-
-    header: list[str]
-    encoding: str
-    row_numbers: np.ndarray
-    width_errors: pd.DataFrame
-    columns: dict[str, Coded]
-
-
-def read_coded(path: Path, raw: bytes) -> Table:
-    """A statistics file (`raw` = its bytes) as a coded table: quickly if it is clean."""
-    return read_clean(raw) or _read_general(path, raw)
-
-
-def _read_general(path: Path, raw: bytes) -> Table:
-    """`read_semicolon_csv` of `raw`, coded; a name the header repeats maps to its first column."""
-    table = read_semicolon_csv(path, raw)
-    rows = table.rows
-    columns: dict[str, Coded] = {}
-    for name, column in zip(table.header, rows.columns, strict=False):
-        columns.setdefault(name, Coded.of(rows[column]))
-    return Table(
-        header=table.header,
-        encoding=table.encoding,
-        row_numbers=rows["row_number"].to_numpy(),
-        width_errors=table.width_errors,
-        columns=columns,
-    )
-
-
-def read_clean(raw: bytes) -> Table | None:
-    """Parse with pandas' C tokenizer when the result is certain to equal `read_semicolon_csv`'s.
-
-    The file qualifies if every line decodes (see `decode`), its text has no `_IRREGULAR`
-    character, no line longer than the csv module's field size limit, a non-blank `;`-separated
-    header with distinct names, at least one data row, every non-empty line with the header's
-    field count and none that consists of blanks and separators only (those the csv path skips). Then pandas' rows are the non-empty lines after the header, in
-    order, which gives the line numbers. Returns None otherwise.
+    A recipe's values are numbered 1… in reading order (`row_number` while the rules run);
+    `cells` and `source_rows` (per number) say where each came from: the quarantine and the
+    loaded rows then name the source row and cell (`SGB II!C21`), not the number.
     """
-    decoded = decode(raw)
-    if decoded.invalid_lines:
-        return None
-    text, encoding = decoded.text, decoded.encoding
-    text = text.replace("\r\n", "\n") if "\r" in text else text
-    if any(char in text for char in _IRREGULAR):
-        return None
-    data = text.encode("utf-8")
-    ends = np.append(np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n")), len(data))
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    filled = np.flatnonzero(ends > starts)  # line indexes of the non-empty lines
-    if len(filled) < 2 or (ends - starts).max() > csv.field_size_limit():
-        return None
-    first = filled[0]
-    header_line = data[starts[first] : ends[first]].decode("utf-8")
-    if delimiter_of([header_line]) != ";":
-        return None
-    header = [f.strip() for f in header_line.split(";")]
-    if not any(header) or len(set(header)) < len(header):
-        return None
-    body = data[ends[first] + 1 :]
-    try:
-        frame = pd.read_csv(
-            io.BytesIO(body),
-            sep=";",
-            header=None,
-            dtype="category",
-            na_filter=False,
-            quoting=csv.QUOTE_NONE,
-            engine="c",
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError):  # more fields than line 1; blanks
-        return None
-    width = len(header)
-    if frame.shape != (len(filled) - 1, width) or body.count(b";") != (width - 1) * len(frame):
-        return None  # pandas skipped a line of blanks, or a line has fewer fields
-    columns = {name: Coded.of_categorical(frame[i]) for i, name in enumerate(header)}
-    if _any_blank_row(list(columns.values())):
-        return None
-    return Table(
-        header=header,
-        encoding=encoding,
-        row_numbers=(filled[1:] + 1).astype("int64"),
-        width_errors=pd.DataFrame(columns=WIDTH_ERROR_COLUMNS),
-        columns=columns,
-    )
-
-
-def _any_blank_row(columns: list[Coded]) -> bool:
-    """True if some row is empty in every column (`read_semicolon_csv` skips such lines)."""
-    blank = np.ones(len(columns[0].codes), dtype=bool)
-    for column in columns:
-        empty = np.flatnonzero(column.values == "")
-        if len(empty) == 0:
-            return False
-        blank &= column.codes == empty[0]
-    return bool(blank.any())
-
-
-@dataclass
-class _File:
-    """One file after the per-file rules, waiting for the duplicate rule across files."""
 
     rel: str
     sha256: str
@@ -239,6 +102,14 @@ class _File:
     rejections: RowRejections
     candidates: dict[str, np.ndarray]  # LOADED_COLUMNS of the rows that passed every file rule
     key: np.ndarray | None  # (area, date, code) of every candidate; None once duplicates ran
+    cells: np.ndarray | None = None
+    source_rows: np.ndarray | None = None
+
+    def pointer(self, number: int) -> str:
+        """Where the value numbered `number` is, for a message (`Zeile 7`, `Zelle SGB II!C21`)."""
+        if self.cells is None:
+            return f"Zeile {number}"
+        return f"Zelle {self.cells[number - 1]}"
 
 
 def read_small_area_statistics(
@@ -261,12 +132,18 @@ def read_small_area_statistics(
     today = today or dt.date.today()
     area_keys = pd.Index(list(area_municipality))
     files = [
-        _read_file(path, path.relative_to(root).as_posix(), area_municipality, area_keys, today)
+        read_long_file(path, path.relative_to(root).as_posix(), area_municipality, area_keys, today)
         for path in paths
     ]
+    return assemble(files)
+
+
+def assemble(files: list[StatisticsFile]) -> IngestResult:
+    """The duplicate rule across `files` (file order, then row order), then one result."""
     duplicates = _duplicates(files)
+    records = [_finish(file, duplicates) for file in files]
     result = combine(
-        [(pd.DataFrame(), file.rejections, _finish(file, duplicates)) for file in files],
+        [(pd.DataFrame(), f.rejections, record) for f, record in zip(files, records, strict=True)],
         LOADED_COLUMNS,
     )
     if any(len(file.candidates["row_number"]) for file in files):
@@ -274,11 +151,11 @@ def read_small_area_statistics(
     return result
 
 
-def _read_file(
+def read_long_file(
     path: Path, rel: str, area_municipality: dict[str, str], area_keys: pd.Index, today: dt.date
-) -> _File:
+) -> StatisticsFile:
     """One file after the per-file rules; a file that fails to read is one located entry."""
-    file = _File(rel, "", "", 0, RowRejections(SOURCE, rel), {"row_number": _NONE}, _NONE)
+    file = StatisticsFile(rel, "", "", 0, RowRejections(SOURCE, rel), {"row_number": _NONE}, _NONE)
     try:
         raw = path.read_bytes()
         file.sha256 = hashlib.sha256(raw).hexdigest()
@@ -286,7 +163,7 @@ def _read_file(
     except MemoryError:
         raise
     except Exception as exc:  # a hostile file must not stop the others
-        file = _File(
+        file = StatisticsFile(
             rel, file.sha256, "", 0, RowRejections(SOURCE, rel), {"row_number": _NONE}, _NONE
         )
         file.rejections.reject_file(UNREADABLE_FILE, unreadable_reason(exc))
@@ -294,7 +171,7 @@ def _read_file(
 
 
 def _validate(
-    file: _File,
+    file: StatisticsFile,
     path: Path,
     raw: bytes,
     area_municipality: dict[str, str],
@@ -313,12 +190,12 @@ def _validate(
         rejections.reject_all(rows, column, ";".join(table.header), code, reason)
         return
     fields = [table.columns[found[name]] for name in COLUMNS]
-    file.candidates, file.key = _apply_rules(
+    file.candidates, file.key = apply_rules(
         rows, fields, rejections, file.rel, area_municipality, area_keys, today
     )
 
 
-def _apply_rules(
+def apply_rules(
     rows: pd.DataFrame,
     fields: list[Coded],
     rejections: RowRejections,
@@ -431,7 +308,7 @@ def _reject(
     rejections.reject(rows, mask, column, per_row, reason_code, reason)
 
 
-def _duplicates(files: list[_File]) -> pd.DataFrame:
+def _duplicates(files: list[StatisticsFile]) -> pd.DataFrame:
     """Rows that repeat an (area, date, code) seen earlier (file order, then line order).
 
     Files are ordered by their relative path as text, lines by number (a stable sort, so a file
@@ -455,16 +332,23 @@ def _duplicates(files: list[_File]) -> pd.DataFrame:
     firsts = np.flatnonzero(~dup & pd.Series(key).isin(key[later]).to_numpy())
     kept = order[firsts[pd.Index(key[firsts]).get_indexer(key[later])]]
     later = order[later]
+    by_name = {}
+    for file in files:
+        by_name.setdefault(file.rel, file)
     names = np.asarray(names, dtype=object)
-    reason = (
-        _DUPLICATE + pd.Series(names[rank[kept]]) + " Zeile " + pd.Series(row[kept]).astype(str)
+    reason = pd.Series(
+        [
+            f"{_DUPLICATE}{name} {by_name[name].pointer(int(number))}"
+            for name, number in zip(names[rank[kept]], row[kept], strict=True)
+        ],
+        dtype=object,
     )
     return pd.DataFrame(
         {"source_file": names[rank[later]], "row_number": row[later], "reason": reason}
     )
 
 
-def _finish(file: _File, duplicates: pd.DataFrame) -> dict:
+def _finish(file: StatisticsFile, duplicates: pd.DataFrame) -> dict:
     """Apply the duplicate rule to one file's candidates; returns the file record."""
     dups = duplicates[duplicates["source_file"] == file.rel]
     if not dups.empty:
@@ -477,6 +361,8 @@ def _finish(file: _File, duplicates: pd.DataFrame) -> dict:
         file.rejections.reject(frame, mask, "Merkmal", frame["code"], "duplicate", reasons)
         keep = file.rejections.accepted(frame).to_numpy()
         file.candidates = {name: values[keep] for name, values in file.candidates.items()}
+    if file.source_rows is not None:
+        file.candidates["row_number"] = file.source_rows[file.candidates["row_number"] - 1]
     return file_record(
         SOURCE,
         file.rel,
@@ -488,7 +374,7 @@ def _finish(file: _File, duplicates: pd.DataFrame) -> dict:
     )
 
 
-def _loaded(files: list[_File]) -> pd.DataFrame:
+def _loaded(files: list[StatisticsFile]) -> pd.DataFrame:
     """All files' loaded rows; each column is concatenated once and the per-file arrays freed."""
     files = [file for file in files if len(file.candidates["row_number"])]
     frame = pd.DataFrame(index=pd.RangeIndex(sum(len(f.candidates["row_number"]) for f in files)))
