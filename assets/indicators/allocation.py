@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from assets.indicators.as_of import german_date, latest_delivered
+
 KEY = ["municipality_ags", "area_id", "reference_date"]
 COLUMNS = [
     *KEY,
@@ -49,8 +51,10 @@ def compute_allocation(
 ) -> pd.DataFrame:
     """`allocation`: the budget split per municipality and Stichtag of `social_index`.
 
-    `basis_counts` (municipality_ags, area_id, reference_date, basis_count) is matched to the
-    Stichtag by calendar month, like the status indicators of the index. `share` is the area's
+    `basis_counts` (municipality_ags, area_id, reference_date, basis_count) are taken at their
+    latest month at most `MAX_AGE_MONTHS` before the Stichtag, like the status indicators of the
+    index (`assets/indicators/as_of.py`); the note names the date when it is not the Stichtag's
+    month. `share` is the area's
     share of the budget in percent (the shares of a municipality and Stichtag add up to 100), like
     every published rate. Areas without a status class or without a count get weight 0 and a
     note; if no area has weight, nothing is distributed (shares NULL, amounts 0) and the note
@@ -63,16 +67,17 @@ def compute_allocation(
         raise ValueError(f"allocation.class_weights: kein Gewicht für Klasse(n) {sorted(unknown)}")
 
     counts = basis_counts.assign(_month=_month(basis_counts["reference_date"]))
+    index = social_index[[*KEY, "status_class"]].assign(
+        _month=_delivered_months(social_index, counts)
+    )
     frame = (
-        social_index[[*KEY, "status_class"]]
-        .assign(_month=_month(social_index["reference_date"]))
-        .merge(
+        index.merge(
             counts[["municipality_ags", "area_id", "_month", "basis_count"]],
             on=["municipality_ags", "area_id", "_month"],
             how="left",
             validate="many_to_one",
         )
-        .drop(columns="_month")
+        .merge(_delivery_dates(counts), on=["municipality_ags", "_month"], how="left")
         .sort_values(KEY, ignore_index=True)
     )
     frame["basis"] = allocation_settings["basis"]
@@ -80,9 +85,16 @@ def compute_allocation(
     frame["basis_count"] = frame["basis_count"].astype(float)
     frame["weight"] = (frame["basis_count"] * frame["class_weight"]).fillna(0.0)
     frame["note"] = [
-        _note(status_class, count)
-        for status_class, count in zip(frame["status_class"], frame["basis_count"], strict=True)
+        _note(status_class, count, stichtag, counted)
+        for status_class, count, stichtag, counted in zip(
+            frame["status_class"],
+            frame["basis_count"],
+            frame["reference_date"],
+            frame.pop("_counted"),
+            strict=True,
+        )
     ]
+    frame = frame.drop(columns="_month")
     groups = [
         _split(group, budget)
         for _, group in frame.groupby(["municipality_ags", "reference_date"], sort=True)
@@ -107,13 +119,39 @@ def _split(group: pd.DataFrame, budget: int) -> pd.DataFrame:
     )
 
 
-def _note(status_class: str | None, basis_count: float) -> str | None:
+def _delivered_months(social_index: pd.DataFrame, counts: pd.DataFrame) -> list:
+    """Per index row: the month of the counts that stands for its Stichtag (`as_of`), or None."""
+    delivered = counts.groupby("municipality_ags")["_month"].agg(set).to_dict()
+    return [
+        latest_delivered(delivered.get(ags, set()), month)
+        for ags, month in zip(
+            social_index["municipality_ags"], _month(social_index["reference_date"]), strict=True
+        )
+    ]
+
+
+def _delivery_dates(counts: pd.DataFrame) -> pd.DataFrame:
+    """(municipality_ags, _month, _counted): the date of each municipality's counts per month."""
+    return (
+        counts.assign(_counted=pd.to_datetime(counts["reference_date"]))
+        .groupby(["municipality_ags", "_month"], as_index=False)["_counted"]
+        .max()
+    )
+
+
+def _note(status_class: str | None, basis_count: float, stichtag, counted) -> str | None:
     reasons = []
     if pd.isna(status_class):
         reasons.append("keine Statusklasse")
     if pd.isna(basis_count):
         reasons.append("keine Bedarfszahl (basis_count fehlt oder ist geheim)")
+    if pd.notna(counted) and _month_of(counted) != _month_of(stichtag):
+        reasons.append(f"Bedarfszahl vom {german_date(counted)}")
     return "; ".join(reasons) or None
+
+
+def _month_of(date) -> pd.Period:
+    return pd.Timestamp(date).to_period("M")
 
 
 def _month(dates: pd.Series) -> pd.Series:

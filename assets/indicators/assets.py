@@ -5,6 +5,7 @@ import pandas as pd
 
 from assets import inputs
 from assets.indicators.allocation import compute_allocation
+from assets.indicators.as_of import MAX_AGE_MONTHS, window
 from assets.indicators.catalog import BY_ID, INDICATORS, catalog_frame
 from assets.indicators.goals import compute_goal_progress
 from assets.indicators.social_index import compute_social_index
@@ -82,10 +83,11 @@ def indicator_values(
 
 
 def _status_values(con, settings: dict) -> tuple[str, list]:
-    """Query of the area values of the status indicators in the months the index is computed for.
+    """Query of the area values of the status indicators in the months the index may use.
 
     Those are the months of a population Stichtag and the same months `dynamics_years` earlier
-    (for the dynamics); the monthly values in between are most of the table and never used.
+    (for the dynamics), each with the months whose delivery may stand for it (`as_of.window`:
+    quarterly Bundesagentur data); the monthly values in between are most of the table.
     """
     indicators = settings["status_indicators"]
     lag = int(settings["dynamics_years"])
@@ -93,13 +95,48 @@ def _status_values(con, settings: dict) -> tuple[str, list]:
         "SELECT DISTINCT year(reference_date), month(reference_date) "
         "FROM small_area_statistics WHERE code = 'EW'"
     ).fetchall()
-    months = sorted({f"{y - back:04d}-{m:02d}" for y, m in stichtag_months for back in (0, lag)})
+    months = sorted(
+        {
+            str(month)
+            for y, m in stichtag_months
+            for back in (0, lag)
+            for month in window(pd.Period(year=y - back, month=m, freq="M"))
+        }
+    )
     return (
         "SELECT * FROM indicator_values WHERE area_id <> 'ALL' "
         f"AND indicator_id IN ({', '.join('?' for _ in indicators)}) "
         "AND list_contains(?, strftime(reference_date, '%Y-%m'))",
         [*indicators, months],
     )
+
+
+def _first_deliveries(settings: dict) -> tuple[str, list]:
+    """Query of each municipality's first date with a status indicator value."""
+    indicators = settings["status_indicators"]
+    return (
+        "SELECT municipality_ags, min(reference_date) AS first_date FROM indicator_values "
+        f"WHERE area_id <> 'ALL' AND indicator_id IN ({', '.join('?' for _ in indicators)}) "
+        "GROUP BY ALL ORDER BY municipality_ags",
+        list(indicators),
+    )
+
+
+def _indexed_stichtage(population: pd.DataFrame, first: pd.DataFrame) -> pd.DataFrame:
+    """The population rows of the Stichtage from the month of the municipality's first status
+    value on: earlier Stichtage (before the Bundesagentur series starts) get no index, a later
+    one without a recent delivery gets rows that say so."""
+    month = pd.to_datetime(population["reference_date"]).dt.to_period("M")
+    start = population["municipality_ags"].map(
+        dict(
+            zip(
+                first["municipality_ags"],
+                pd.to_datetime(first["first_date"]).dt.to_period("M"),
+                strict=True,
+            )
+        )
+    )
+    return population[start.notna() & (month >= start)]
 
 
 _POPULATION = """
@@ -119,22 +156,22 @@ def social_index(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeRes
     Status indicators (settings `index.status_indicators`) are z-standardised across the valid
     areas of each municipality, averaged and standardised again; classes by the settings'
     cutoffs; `needs_action` marks areas with low status or medium status and negative dynamics.
-    Only Stichtage whose month has values of the status indicators are computed. When those
-    values, the population and the settings are what the last run used, the stored index is
-    kept (`assets/inputs.py`): a new Bundesagentur month between two Stichtage changes nothing.
+    Each status indicator is taken at its latest delivery at most three months before the
+    Stichtag (`assets/indicators/as_of.py`); Stichtage before a municipality's first status value
+    are not computed. When those values, the population and the settings are what the last run
+    used, the stored index is kept (`assets/inputs.py`): a new Bundesagentur month that no
+    Stichtag uses changes nothing.
     """
     settings = data_root.settings()["index"]
     with warehouse.connect() as con:
-        values_query = _status_values(con, settings)
-        key = inputs.fingerprint(con, [values_query, (_POPULATION, [])], settings)
+        values_query, first_query = _status_values(con, settings), _first_deliveries(settings)
+        key = inputs.fingerprint(con, [values_query, first_query, (_POPULATION, [])], settings)
         recomputed = not inputs.unchanged(con, "social_index", key)
         if recomputed:
             values = con.execute(*values_query).df()
-            population = con.execute(_POPULATION).df()
-            months = set(pd.to_datetime(values["reference_date"]).dt.to_period("M"))
-            population = population[
-                pd.to_datetime(population["reference_date"]).dt.to_period("M").isin(months)
-            ]
+            population = _indexed_stichtage(
+                con.execute(_POPULATION).df(), con.execute(*first_query).df()
+            )
             index, components = compute_social_index(values, population, settings)
             con.execute("BEGIN TRANSACTION")
             replace_table(con, "social_index", index)
@@ -170,7 +207,9 @@ def allocation(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResul
     weight = need basis count (the numerator of settings `allocation.basis`, by default children
     under 15 in SGB II households) × class weight of the area's status class; amounts are whole
     euros by the largest-remainder method, so they add up exactly to the budget (per municipality).
-    Only the counts in the months of the index's Stichtage matter; when they, the index and the
+    The count is the basis indicator's at the same delivery the index used (at most three months
+    before the Stichtag, `assets/indicators/as_of.py`), so only the counts of those months
+    matter; when they, the index and the
     settings are what the last run used, the stored split is kept (`assets/inputs.py`).
     """
     settings = data_root.settings()["allocation"]
@@ -179,8 +218,10 @@ def allocation(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResul
         SELECT municipality_ags, area_id, reference_date, numerator AS basis_count
         FROM indicator_values WHERE indicator_id = ? AND area_id <> 'ALL'
           AND strftime(reference_date, '%Y-%m') IN (
-              SELECT DISTINCT strftime(reference_date, '%Y-%m') FROM social_index)""",
-        [settings["basis"]],
+              SELECT DISTINCT strftime(date_trunc('month', s.reference_date) - to_months(r.k),
+                                       '%Y-%m')
+              FROM social_index s, range(0, ?) r(k))""",
+        [settings["basis"], MAX_AGE_MONTHS + 1],
     )
     index_query = ("SELECT * FROM social_index", [])
     with warehouse.connect() as con:

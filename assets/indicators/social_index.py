@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from assets.indicators.as_of import MAX_AGE_MONTHS, german_date, latest_delivered
 from assets.wording import counted
 
 COLUMNS = [
@@ -99,25 +100,32 @@ def compute_social_index(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`social_index` (one row per area and population Stichtag) and its z components.
 
-    `values` are indicator values (rows with area_id 'ALL' are ignored); status indicator values
-    are matched to a Stichtag by calendar month, because Bundesagentur figures carry month-end
-    dates. `population` holds the EW per area and Stichtag; its dates drive the output.
-    The components frame lists x (or the change in percentage points) and z of every status
-    indicator for the areas that entered the standardisation, so that a check can confirm mean 0
-    and SD 1.
+    `values` are indicator values (rows with area_id 'ALL' are ignored). Each status indicator
+    is taken at its latest delivered month at or before the Stichtag's month, at most
+    `MAX_AGE_MONTHS` older (`assets/indicators/as_of.py`): Bundesagentur figures carry month-end
+    dates, and the small-area product comes quarterly. When that month is not the Stichtag's own,
+    every area's note names the date used; an indicator without such a delivery leaves the
+    areas without status. `population` holds the EW per area and Stichtag; its dates drive the
+    output. The components frame lists x (or the change in percentage points) and z of every
+    status indicator for the areas that entered the standardisation, so that a check can confirm
+    mean 0 and SD 1.
     """
     indicators = list(index_settings["status_indicators"])
-    tables = _monthly_tables(values, indicators)
+    tables, delivered = _monthly_tables(values, indicators)
     pop = population.assign(_t=pd.to_datetime(population["reference_date"]))
     rows, components = [], []
     for (ags, t), group in pop.groupby(["municipality_ags", "_t"], sort=True):
         month = t.to_period("M")
         lag = month - 12 * int(index_settings["dynamics_years"])
+        current, used = _table(tables, delivered, ags, month, indicators)
+        previous, used_before = _table(tables, delivered, ags, lag, indicators)
         result, parts = _one_stichtag(
             group.set_index("area_id")["population"].sort_index(),
-            _table(tables, ags, month, indicators),
-            _table(tables, ags, lag, indicators),
+            current,
+            previous,
             index_settings,
+            _dates_notes(used, month, "", True)
+            + _dates_notes(used_before, lag, "Dynamik: ", False),
         )
         key = {"municipality_ags": ags, "reference_date": t.date()}
         rows.append(result.assign(**key))
@@ -131,30 +139,75 @@ def compute_social_index(
     )
 
 
-def _monthly_tables(values: pd.DataFrame, indicators: list[str]) -> dict:
-    """{(ags, month): area × indicator table of ok values (NaN where not ok)}."""
+def _monthly_tables(values: pd.DataFrame, indicators: list[str]) -> tuple[dict, dict]:
+    """{(ags, month): area × indicator table of ok values (NaN where not ok)} and
+    {(ags, indicator): {delivered month: its latest reference date}}."""
     rows = values[(values["area_id"] != "ALL") & values["indicator_id"].isin(indicators)]
+    rows = rows.assign(
+        date=pd.to_datetime(rows["reference_date"]),
+        month=pd.to_datetime(rows["reference_date"]).dt.to_period("M"),
+        value=rows["value"].where(rows["status"] == "ok"),
+    )
     wide = (
-        rows.assign(
-            month=pd.to_datetime(rows["reference_date"]).dt.to_period("M"),
-            value=rows["value"].where(rows["status"] == "ok"),
-        )
-        .set_index(["municipality_ags", "month", "area_id", "indicator_id"])["value"]
+        rows.set_index(["municipality_ags", "month", "area_id", "indicator_id"])["value"]
         .astype(float)
         .unstack("indicator_id")
     )
-    return {key: table.droplevel([0, 1]) for key, table in wide.groupby(level=[0, 1])}
+    tables = {key: table.droplevel([0, 1]) for key, table in wide.groupby(level=[0, 1])}
+    delivered: dict = {}
+    latest = rows.groupby(["municipality_ags", "indicator_id", "month"])["date"].max()
+    for (ags, indicator, month), date in latest.items():
+        delivered.setdefault((ags, indicator), {})[month] = date.date()
+    return tables, delivered
 
 
-def _table(tables: dict, ags: str, month: pd.Period, indicators: list[str]) -> pd.DataFrame:
-    empty = pd.DataFrame(columns=indicators, dtype=float)
-    return tables.get((ags, month), empty).reindex(columns=indicators)
+def _table(
+    tables: dict, delivered: dict, ags: str, month: pd.Period, indicators: list[str]
+) -> tuple[pd.DataFrame, dict]:
+    """The area × indicator table that stands for `month`, each indicator from its latest
+    delivery in `as_of.window(month)`, and {indicator: (delivered month, date) or None}."""
+    columns, used = {}, {}
+    for indicator in indicators:
+        dates = delivered.get((ags, indicator), {})
+        found = latest_delivered(dates, month)
+        used[indicator] = None if found is None else (found, dates[found])
+        if found is not None:
+            columns[indicator] = tables[(ags, found)][indicator]
+    table = pd.DataFrame(columns, dtype=float) if columns else pd.DataFrame(dtype=float)
+    return table.reindex(columns=indicators), used
+
+
+def _dates_notes(used: dict, month: pd.Period, prefix: str, all_missing: bool) -> list[str]:
+    """Notes for every area: which indicators come from an earlier month than `month`, and which
+    have no delivery recent enough (when none has, only if `all_missing`: the dynamics already
+    say that there are no values of the earlier year)."""
+    notes, earlier = [], {}
+    for indicator, found in used.items():
+        if found is not None and found[0] != month:
+            earlier.setdefault(german_date(found[1]), []).append(indicator)
+    for date, names in earlier.items():
+        notes.append(
+            f"{prefix}Werte vom {date} (neueste Lieferung bis {MAX_AGE_MONTHS} Monate vor dem "
+            f"Stichtag): {', '.join(names)}"
+        )
+    missing = [indicator for indicator, found in used.items() if found is None]
+    if missing and (all_missing or len(missing) < len(used)):
+        notes.append(
+            f"{prefix}keine Lieferung in den {MAX_AGE_MONTHS} Monaten bis zum Stichtag: "
+            f"{', '.join(missing)}"
+        )
+    return notes
 
 
 def _one_stichtag(
-    population: pd.Series, current: pd.DataFrame, previous: pd.DataFrame, settings: dict
+    population: pd.Series,
+    current: pd.DataFrame,
+    previous: pd.DataFrame,
+    settings: dict,
+    stichtag_notes: list[str],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Index rows and components for one municipality at one Stichtag.
+    """Index rows and components for one municipality at one Stichtag; `stichtag_notes` go to
+    every area.
 
     Runs once per municipality and Stichtag (thousands of times state-wide), so the per-area
     work is done column-wise rather than area by area.
@@ -205,7 +258,7 @@ def _one_stichtag(
         ],
         dtype="boolean",
     )
-    result["note"] = ["; ".join(n) or None for n in notes]
+    result["note"] = ["; ".join(n + stichtag_notes) or None for n in notes]
     parts_frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     return result.rename_axis("area_id").reset_index(), parts_frame
 
