@@ -17,17 +17,15 @@ Downloads arrive as a ZIP with one CSV inside, and old downloads in the German-h
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
-import tempfile
-import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from assets.ingest import genesis_legacy
+from assets.ingest import genesis_legacy, zip_members
+from assets.ingest.archive import max_bytes
 from assets.ingest.delivery import Delivery, open_delivery, read_guarded
 from assets.ingest.genesis_regions import groups, regions
 from assets.ingest.parsing import (
@@ -42,7 +40,7 @@ from assets.ingest.parsing import (
     parse_dates,
     parse_german_numbers,
 )
-from assets.ingest.quarantine import IngestResult, RowRejections, combine, file_sha256
+from assets.ingest.quarantine import IngestResult, RowRejections, combine
 from assets.settings import DEFAULTS
 
 SOURCE = "genesis"
@@ -60,7 +58,6 @@ LOADED_COLUMNS = [
     "row_number",
 ]
 POPULATION = "BEVSTD"
-UNREAD_MEMBER = "unread_member"  # as the Zensus reader names a file of a ZIP it did not read
 QUALITY_LETTERS = {"e", "p", "r", "s"}  # endgültig, vorläufig, berichtigt, geschätzt
 
 
@@ -83,67 +80,17 @@ def read_genesis(
     return result
 
 
-@contextlib.contextmanager
-def _csv_of(path: Path, max_mb: float) -> Iterator[tuple[Path, list[str]]]:
-    """The CSV to read, and the names of other files in a ZIP (not read, but reported).
-
-    A ZIP must hold exactly one CSV; it is unpacked to a temporary file, never beyond
-    `max_mb` (a zip bomb is refused before it fills memory or disk).
-    """
-    if path.suffix.lower() != ".zip":
-        yield path, []
-        return
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise UnreadableFile(f"kein gültiges ZIP-Archiv: {str(exc)[:200]}") from exc
-    with archive, tempfile.TemporaryDirectory() as folder:
-        files = [m for m in archive.infolist() if _is_data(m)]
-        csvs = [m for m in files if m.filename.lower().endswith(".csv")]
-        if len(csvs) != 1:
-            names = ", ".join(m.filename for m in csvs[:5]) or "keine"
-            raise UnreadableFile(
-                f"ZIP-Archiv enthält {len(csvs)} CSV-Dateien ({names}); erwartet wird genau "
-                "eine (der GENESIS-Download `…_flat.csv`): bitte die gewünschte CSV-Datei "
-                "einzeln oder allein im ZIP ablegen"
-            )
-        yield (
-            _unpack(archive, csvs[0], Path(folder), max_mb),
-            [m.filename for m in files if m is not csvs[0]],
-        )
-
-
-def _is_data(member: zipfile.ZipInfo) -> bool:
-    """A file of the archive; macOS resource forks (`__MACOSX/`, `._name`) are no data."""
-    name = PurePosixPath(member.filename)
-    return not member.is_dir() and "__MACOSX" not in name.parts and not name.name.startswith("._")
-
-
-def _unpack(archive: zipfile.ZipFile, member: zipfile.ZipInfo, folder: Path, mb: float) -> Path:
-    limit = int(mb * 1_048_576)
-    with archive.open(member) as source:
-        data = source.read(limit + 1)
-    if member.file_size > limit or len(data) > limit:
-        raise UnreadableFile(
-            f"{member.filename!r} im ZIP-Archiv ist entpackt größer als die erlaubten {mb:g} MB "
-            "(limits.max_file_mb); nicht gelesen (Verdacht auf Zip-Bombe)"
-        )
-    target = folder / "genesis.csv"
-    target.write_bytes(data)
-    return target
-
-
 def _read(
     path: Path, rel: str, today: dt.date, max_mb: float
 ) -> tuple[pd.DataFrame, RowRejections, dict]:
     """One file: (loaded rows, rejections, file record)."""
-    with _csv_of(path, max_mb) as (csv, others):
-        delivery, rows, names = _open(csv, rel)
-    if csv != path:
-        delivery.sha256 = file_sha256(path)
-    for other in others:
-        reason = f"ZIP-Archiv enthält auch {other!r}; gelesen wurde nur die CSV-Datei"
-        delivery.rejections.reject_file(UNREAD_MEMBER, reason, other)
+    if zip_members.is_zip(path):
+        member = zip_members.read_member(path, _single_csv, max_bytes(max_mb))
+        delivery, rows, names = _open(
+            lambda expected: zip_members.open_member(path, rel, SOURCE, expected, member)
+        )
+    else:
+        delivery, rows, names = _open(lambda expected: open_delivery(path, rel, SOURCE, expected))
     if delivery.refused:
         return rows.iloc[0:0], delivery.rejections, delivery.record(0)
     keep = _validate(rows, names, delivery.rejections, today)
@@ -151,17 +98,34 @@ def _read(
     return keep[LOADED_COLUMNS], delivery.rejections, delivery.record(len(keep))
 
 
-def _open(csv: Path, rel: str) -> tuple[Delivery, pd.DataFrame, dict[str, str]]:
+def _single_csv(names: list[str]) -> tuple[str, list[str]]:
+    """The one CSV of a downloaded ZIP (any folder); every other file of it is named as not
+    read. No CSV or several: refused whole, never guessed."""
+    csvs = [n for n in names if PurePosixPath(n).suffix.lower() == ".csv"]
+    if len(csvs) != 1:
+        shown = ", ".join(csvs[:5]) or "keine"
+        raise UnreadableFile(
+            f"ZIP-Archiv enthält {len(csvs)} CSV-Dateien ({shown}); erwartet wird genau "
+            "eine (der GENESIS-Download `…_flat.csv`): bitte die gewünschte CSV-Datei "
+            "einzeln oder allein im ZIP ablegen"
+        )
+    return csvs[0], [n for n in names if n != csvs[0]]
+
+
+def _open(
+    open_with: Callable[[list[str]], Delivery],
+) -> tuple[Delivery, pd.DataFrame, dict[str, str]]:
     """The delivery, its rows under the current column names, and current name -> delivered.
 
-    The layout is told from the header: the German one (`Statistik_Code`) is renamed, the current
-    one needs a `1_variable_attribute_code` group.
+    `open_with(expected columns)` opens the file (or the CSV of the ZIP). The layout is told
+    from the header: the German one (`Statistik_Code`) is renamed, the current one needs a
+    `1_variable_attribute_code` group.
     """
-    delivery = open_delivery(csv, rel, SOURCE, REQUIRED)
+    delivery = open_with(REQUIRED)
     header, rows = delivery.table.header, delivery.table.rows
     if delivery.missing and genesis_legacy.is_legacy(header):
         found = genesis_legacy.layout(header)
-        delivery = open_delivery(csv, rel, SOURCE, genesis_legacy.expected(found))
+        delivery = open_with(genesis_legacy.expected(found))
         rows = delivery.table.rows
         if isinstance(found, str):
             columns = ", ".join(c.strip() for c in genesis_legacy.value_columns(header))

@@ -5,10 +5,12 @@ EPSG:3035) for the coverage of facilities. Every other Zensus grid file (average
 type, ...; or the 1 km / 10 km grid) is recognised by its header and refused with its topic named,
 every row quarantined, so a file put into the folder by mistake is never dropped in silence.
 
-Files come as `.csv` or as the `.zip` download (`zensus_zip`), in UTF-8 (with or without BOM) or
-Windows-1252, `;`-separated with decimal commas; headers are matched case-insensitively. The
-optional column `werterlaeuternde_Zeichen` is kept: `KLAMMERN` ("Aussagewert eingeschränkt") keeps
-the value and is stored as the official sign for it, the symbol `()`, next to the value. The dash `–` (Zensus legend: "genau Null oder auf Null
+Files come as `.csv` or as the `.zip` download (SPEC §3.1: one ZIP per topic holding the 100 m,
+1 km and 10 km grids, sometimes in a folder, beside an Excel description; unpacked by
+`zip_members`), in UTF-8 (with or without BOM) or Windows-1252, `;`-separated with decimal
+commas; headers are matched case-insensitively. The optional column `werterlaeuternde_Zeichen` is
+kept: `KLAMMERN` ("Aussagewert eingeschränkt") keeps the value and is stored as the official sign
+for it, the symbol `()`, next to the value. The dash `–` (Zensus legend: "genau Null oder auf Null
 geändert") and a plain `-` in its place are stored as the symbol with no value, never as 0: "set
 to zero" hides small true counts, so a zero would be a number the census did not publish.
 """
@@ -16,7 +18,7 @@ to zero" hides small true counts, so a zero would be a number the census did not
 from __future__ import annotations
 
 import functools
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
@@ -26,17 +28,16 @@ from assets.ingest.parsing import (
     NOT_WHOLE_NUMBER,
     NOT_WHOLE_REASON,
     ZERO_SYMBOL,
+    UnreadableFile,
     exact_factorize,
     fractional,
-    header_refusal,
     match_columns,
     missing_column_reason,
     normalize_header,
     parse_german_numbers,
-    read_semicolon_csv,
 )
-from assets.ingest.quarantine import IngestResult, RowRejections, combine, file_sha256
-from assets.ingest.zensus_zip import read_csv_member
+from assets.ingest.quarantine import IngestResult, RowRejections, combine
+from assets.ingest.zip_members import is_zip, open_member, read_member
 from assets.settings import DEFAULTS
 
 SOURCE = "zensus"
@@ -55,7 +56,7 @@ LOADED_COLUMNS = [
     "source_file",
     "row_number",
 ]
-UNREAD_MEMBER = "unread_member"
+GRID_100M_SUFFIX = "_100m-gitter.csv"
 # Germany in EPSG:3035 with a margin; a centre outside is a swapped or foreign coordinate.
 X_RANGE = (3_900_000, 4_800_000)
 Y_RANGE = (2_600_000, 3_700_000)
@@ -110,23 +111,32 @@ def _read(path: Path, rel: str, limit: float) -> tuple[pd.DataFrame, RowRejectio
 
 
 def _open(path: Path, rel: str, limit: float) -> Delivery:
-    """The delivery's rows with the file-level rules applied; a ZIP gives its CSV's rows (row
-    numbers are the CSV's lines), and each other CSV in it an entry saying it was not read."""
-    if path.suffix.lower() != ".zip":
+    """The delivery's rows with the file-level rules applied; a ZIP gives its 100 m grid's rows
+    (row numbers are the CSV's lines), and each other CSV in it an entry saying it was not read."""
+    if not is_zip(path):
         return open_delivery(path, rel, SOURCE, [])
-    member = read_csv_member(path, limit)
-    table = read_semicolon_csv(path, member.raw)
-    rejections = RowRejections(SOURCE, rel)
-    for name in member.unread:
-        reason = f"ZIP-Archiv enthält auch {name!r}; gelesen wurde nur {member.name!r}"
-        rejections.reject_file(UNREAD_MEMBER, reason, name)
-    rejections.add_frame(table.width_errors, "wrong_field_count")
-    refusal = header_refusal(table.header, [], [])
-    if refusal is not None:
-        column, code, reason = refusal
-        rejections.reject_all(table.rows, column, ";".join(table.header), code, reason)
-    sha256 = file_sha256(path)
-    return Delivery(SOURCE, rel, table, rejections, {}, [], sha256, refusal is not None)
+    return open_member(path, rel, SOURCE, [], read_member(path, _grid_member, limit))
+
+
+def _grid_member(names: list[str]) -> tuple[str, list[str]]:
+    """The CSV of a ZIP to read: the one whose name ends in `_100m-Gitter.csv` (never a fixed
+    name: the names inside differ from the ZIP's), or the only CSV; anything else is ambiguous
+    and refused whole, never guessed. The other CSVs (1 km, 10 km) are named as not read; the
+    description workbook every download holds is not."""
+    csvs = [n for n in names if PurePosixPath(n).suffix.lower() == ".csv"]
+    if not csvs:
+        shown = ", ".join(names[:5]) or "leer"
+        raise UnreadableFile(f"ZIP-Archiv enthält keine CSV-Datei (Inhalt: {shown})")
+    grid = [n for n in csvs if PurePosixPath(n).name.lower().endswith(GRID_100M_SUFFIX)]
+    if len(csvs) > 1 and len(grid) != 1:
+        raise UnreadableFile(
+            f"ZIP-Archiv enthält {len(csvs)} CSV-Dateien ({', '.join(csvs[:5])}), aber nicht "
+            "genau eine des 100-m-Gitters (Name endet auf _100m-Gitter.csv); welche gelesen "
+            "werden soll, ist nicht eindeutig: bitte die gewünschte CSV-Datei einzeln oder "
+            "allein im ZIP ablegen"
+        )
+    chosen = grid[0] if len(csvs) > 1 else csvs[0]
+    return chosen, [n for n in csvs if n != chosen]
 
 
 def _columns(delivery: Delivery) -> dict[str, str] | None:
