@@ -163,3 +163,14 @@ def test_broken_zips_are_refused_and_the_other_files_load(tmp_path):
     assert "ZIP" in reasons[2] and "limits.max_file_mb" in reasons[3]
     assert result.loaded["population"].tolist() == [8]
     assert counts(result)[-1] == ("e.csv", 1, 1, 0)
+
+
+def test_zip_bomb_below_the_size_limit_is_refused_by_its_packing_ratio(tmp_path):
+    # 3 MB of one repeated row pack about 1000:1; a real grid CSV packs about 8:1
+    rows = ("\nC1;4137050;3156450;3" * 150_000).encode()
+    bomb = zipped(tmp_path / "z.zip", {POPULATION: HEADER.encode() + rows})
+    good = write(tmp_path / "e.csv", HEADER + "\nC9;4137050;3156450;8\n")
+    result = read_zensus([bomb, good], tmp_path, max_mb=10)
+    assert located(result) == [("z.zip", None, "unreadable_file")]
+    assert "Zip-Bombe" in result.quarantine["reason"][0]
+    assert result.loaded["population"].tolist() == [8]
