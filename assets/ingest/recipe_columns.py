@@ -117,7 +117,7 @@ def _measures(recipe: StatisticsRecipe, sheet: Sheet) -> list[Measure]:
                     f"obwohl andere Spalten von {code} dort stehen; vorhanden: {labels(sheet)}",
                 )
         measures += [Measure(code, date, [c for c in cols if c is not None]) for date, cols in hits]
-    return measures
+    return sorted(measures, key=lambda m: m.columns[0].index)  # reading order, left to right
 
 
 def _part(
