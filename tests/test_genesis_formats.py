@@ -2,7 +2,8 @@
 the legacy German-header layout and zipped downloads (SPEC §2).
 
 The fixtures in `tests/fixtures/genesis/` are the synthetic samples of `../shared/formats/samples/
-genesis/`; the expected figures below were read off those files by hand.
+genesis/`, and `1000A-1018_de_flat.csv`, made by hand after SPEC §2.1's second example (counts
+and `%` rows of the same figure); the expected figures below were read off those files by hand.
 """
 
 import datetime as dt
@@ -252,3 +253,38 @@ def test_other_files_in_a_zip_beside_the_csv_are_named_not_read(tmp_path):
     notes = result.quarantine[["row_number", "value", "reason_code"]].values.tolist()
     assert notes == [[None, "Erlaeuterungen.txt", "unread_member"]]
     assert_counts_add_up(result)
+
+
+def test_percent_rows_beside_the_count_of_the_same_figure_are_skipped_not_loaded(tmp_path):
+    # lines 3, 5, 7, 9, 11 give as `%` what lines 2, 4, 6, 8, 12 give as `Anzahl`; line 10 is a
+    # share without a count beside it; line 12 is a Land (quarantined as another level)
+    from checks.gx_runner import run_suite
+    from checks.suites import genesis_suite
+
+    name = "1000A-1018_de_flat.csv"
+    result = read(tmp_path, name)
+    loaded = result.loaded.set_index("row_number")
+    assert loaded.index.tolist() == [2, 4, 6, 8, 10]
+    assert loaded.loc[[2, 4, 6, 8], "value"].tolist() == [248466, 61204, 55311, 42871]
+    assert set(loaded.loc[[2, 4, 6, 8], "unit"]) == {"Anzahl"}
+    share = loaded.loc[10]
+    assert (share.municipality_ags, share.breakdown, share.unit, share.value) == (
+        "05999004",
+        "RELZG2=REL-RK-OR",
+        "%",
+        28.9,
+    )
+    entries = result.quarantine[["row_number", "column", "value", "reason_code"]]
+    assert entries.values.tolist() == [
+        [None, None, "%", "skipped_row"],
+        [12, "1_variable_attribute_code", "05", "other_regional_level"],
+    ]
+    note = result.quarantine.set_index("reason_code").loc["skipped_row", "reason"]
+    assert note.startswith("5 Zeilen mit Einheit '%' übersprungen (Zeilen 3, 5, 7, 9, 11)")
+    # the 5 skipped rows hold no value read: 11 data rows, 6 of them values, 5 loaded
+    assert result.files[["rows_in", "rows_loaded", "rows_quarantined"]].values.tolist() == [
+        [6, 5, 1]
+    ]
+    assert_counts_add_up(result)
+    outcomes = run_suite(result.loaded, "genesis", genesis_suite())
+    assert len(outcomes) == 4 and all(o.success for o in outcomes)  # incl. the unique key

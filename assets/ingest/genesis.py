@@ -9,7 +9,9 @@ compared per municipality. The other groups are kept as a `breakdown` text (empt
 over all other variables). A value whose unit is `Anzahl` (and the population `BEVSTD`) is a count
 and must be whole; other units (densities, shares) keep their decimals. `value_q` holds a quality
 letter or a symbol; a symbol stands for the value and never becomes a number other than the
-product's `-` (SPEC §2.1).
+product's `-` (SPEC §2.1). A table may give a figure twice, as a count and as a share (`%`) of
+the same key; the count is kept and the share row skipped: named in one note per file, counted
+neither as loaded nor as quarantined (SPEC §2.4.3, §7.4).
 
 Downloads arrive as a ZIP with one CSV inside, and old downloads in the German-header layout
 (`genesis_legacy`); both are read like the plain current file.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
@@ -42,6 +45,7 @@ from assets.ingest.parsing import (
 )
 from assets.ingest.quarantine import IngestResult, RowRejections, combine
 from assets.settings import DEFAULTS
+from assets.wording import counted, noun
 
 SOURCE = "genesis"
 REQUIRED = ["statistics_code", "time", "value", "value_variable_code"]
@@ -58,6 +62,10 @@ LOADED_COLUMNS = [
     "row_number",
 ]
 POPULATION = "BEVSTD"
+PERCENT = "%"
+SKIPPED_ROW = "skipped_row"  # SPEC §7.4: counted and named, neither loaded nor quarantined
+SHOWN_ROWS = 20  # row numbers named in the note on skipped rows
+_CLASSIFYING = re.compile(r"^\d+_variable_(attribute_)?code$")
 QUALITY_LETTERS = {"e", "p", "r", "s"}  # endgültig, vorläufig, berichtigt, geschätzt
 
 
@@ -93,9 +101,41 @@ def _read(
         delivery, rows, names = _open(lambda expected: open_delivery(path, rel, SOURCE, expected))
     if delivery.refused:
         return rows.iloc[0:0], delivery.rejections, delivery.record(0)
-    keep = _validate(rows, names, delivery.rejections, today)
+    skipped = _share_beside_count(rows)
+    if skipped.any():
+        delivery.rejections.reject_file(
+            SKIPPED_ROW, _skipped_reason(rows.loc[skipped, "row_number"]), PERCENT
+        )
+    keep = _validate(rows[~skipped], names, delivery.rejections, today)
     keep["source_file"] = rel
-    return keep[LOADED_COLUMNS], delivery.rejections, delivery.record(len(keep))
+    record = delivery.record(len(keep))
+    record["rows_in"] -= int(skipped.sum())  # a skipped row holds no value read (SPEC §7.4)
+    return keep[LOADED_COLUMNS], delivery.rejections, record
+
+
+def _share_beside_count(rows: pd.DataFrame) -> pd.Series:
+    """The `%` rows whose figure the file also gives in another unit (SPEC §2.1, §2.4.3): same
+    statistic, time, value_variable_code and classifying variables, so the same key in
+    `genesis_values`. The count is the figure the product compares; its share would be a
+    second value for the key. A `%` row without such a twin is a figure of its own and stays."""
+    if "value_unit" not in rows:
+        return pd.Series(False, index=rows.index)
+    variables = [c for c in rows.columns if _CLASSIFYING.match(str(c))]
+    key = rows[["statistics_code", "time", "value_variable_code", *variables]]
+    key = key.astype(str).apply(lambda column: column.str.strip())
+    share = rows["value_unit"].astype(str).str.strip() == PERCENT
+    other_units = pd.MultiIndex.from_frame(key[~share])
+    return share & pd.MultiIndex.from_frame(key).isin(other_units)
+
+
+def _skipped_reason(row_numbers: pd.Series) -> str:
+    shown = ", ".join(str(n) for n in row_numbers[:SHOWN_ROWS])
+    more = " …" if len(row_numbers) > SHOWN_ROWS else ""
+    return (
+        f"{counted(len(row_numbers), 'Zeile', 'Zeilen')} mit Einheit '%' übersprungen "
+        f"({noun(len(row_numbers), 'Zeile', 'Zeilen')} {shown}{more}): dieselbe Angabe steht in der Datei auch als Anzahl, und "
+        "verglichen wird die Anzahl; der Anteil wird nicht geladen"
+    )
 
 
 def _single_csv(names: list[str]) -> tuple[str, list[str]]:
