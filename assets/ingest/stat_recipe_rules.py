@@ -2,9 +2,9 @@
 area id and the Stichtag are. Split from `stat_recipes.py`, which checks the rest; both raise
 `RecipeError` with `rel:line` for the first problem, so the recipe's files are refused unread.
 
-Column references are a column letter (`A` … `ZZZ`) or a header label; a text of one to three
-capital letters is always read as a letter. Only `header.find.column` must be a letter, because
-it is used before there is a header to match a label against.
+Column references are a header label or a column letter (`A` … `ZZZ`); the reader tries the
+label first, then the letter. Only `header.find.column` must be a letter, because it is used
+before there is a header to match a label against.
 """
 
 from __future__ import annotations
