@@ -390,8 +390,8 @@ def test_numbers_symbols_and_sums():
         (".", "B4+C4+D4", None),
         ("1236", "B5+C5+D5", None),
         ("-", "B6+C6+D6", None),
-        ("", "B7+C7+D7", "invalid_number"),
-        ("", "B8+C8+D8", "unknown_symbol"),
+        ("520.0", "B7+C7+D7", "invalid_number"),  # a refused value keeps what its cell held
+        ("k.A.", "B8+C8+D8", "unknown_symbol"),
         ("", "B9+C9+D9", "invalid_number"),
         ("12,5", "B11+C11+D11", None),
     ]
@@ -413,7 +413,7 @@ def test_numbers_symbols_and_sums():
         (".", None),
         ("-", None),
         ("-", None),
-        ("", "invalid_number"),
+        ("520.0", "invalid_number"),
         ("1", None),
         ("12,5", None),
     ]
@@ -425,7 +425,7 @@ def test_english_number_rules_scale_and_mapped_symbols():
         decimal=".", thousands=",", scale=1000, symbols={"n/a": "x"}, measures={"V": ("v",)}
     )
     [part] = read(rule, "statistics/incoming/t/v.csv", raw).parts
-    assert part.wert == ["1234500", "250", "x", ""]
+    assert part.wert == ["1234500", "250", "x", "1.234,5"]
     assert part.reject_code == [None, None, None, "invalid_number"]
 
 
@@ -491,3 +491,10 @@ def test_long_layout_codes_sums_and_unmapped_codes():
     assert part.skipped == {"unmapped_code": 3}
     assert part.unmapped_codes == ["099/10", "098/10"]
     assert part.unmapped == []
+
+
+def test_csv_row_is_the_line_it_starts_on_and_unlabelled_data_is_reported():
+    raw = b'Nr;Name;v\n1;"Alt-\nstadt";5\n2;Nord;6;99\n'
+    [part] = read(recipe(measures={"V": ("v",)}), "statistics/incoming/t/v.csv", raw).parts
+    assert list(zip(part.cells, part.rows, strict=True)) == [("C2", 2), ("C4", 4)]
+    assert part.unmapped == ["Name", "Spalte D (ohne Beschriftung)"]

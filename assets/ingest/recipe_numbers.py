@@ -31,6 +31,7 @@ class Value:
     symbol: str | None = None
     code: str | None = None
     reason: str | None = None
+    text: str = ""  # what a refused cell held
 
 
 class NumberRules:
@@ -60,9 +61,9 @@ class NumberRules:
             return Value(where, number=Decimal(plain.replace(self._decimal, ".")) * self._scale)
         if _NUMBER_LIKE.match(text):
             reason = f"{where}: „{text}“ ist keine gültige Zahl ({self._rules})"
-            return Value(where, code=INVALID_NUMBER, reason=reason)
+            return Value(where, code=INVALID_NUMBER, reason=reason, text=text)
         reason = f"{where}: „{text}“ ist weder Zahl noch bekanntes Zeichen"
-        return Value(where, code=UNKNOWN_SYMBOL, reason=reason)
+        return Value(where, code=UNKNOWN_SYMBOL, reason=reason, text=text)
 
 
 def combine(parts: list[tuple[str, Value | None]], where: str) -> Value | None:
@@ -81,7 +82,7 @@ def combine(parts: list[tuple[str, Value | None]], where: str) -> Value | None:
     failed = next((v for v in values if v.code is not None), None)
     if failed is not None:
         reason = f"Summe {where} nicht berechenbar: {failed.reason}"
-        return Value(where, code=failed.code, reason=reason)
+        return Value(where, code=failed.code, reason=reason, text=failed.text)
     empty = [w for w, v in parts if v is None]
     if empty:
         reason = f"Summe {where} nicht berechenbar: Summand {empty[0]} ist leer"
@@ -95,11 +96,13 @@ def combine(parts: list[tuple[str, Value | None]], where: str) -> Value | None:
 
 
 def german(value: Value) -> str:
-    """`wert` as the long format writes it: the symbol, or `1234` / `12,5` (no thousands mark)."""
+    """`wert` as the long format writes it: the symbol, or `1234` / `12,5` (no thousands mark);
+    for a refused value the text its cell held."""
+    if value.code is not None:
+        return value.text
     if value.symbol is not None:
         return value.symbol
-    if value.number is None:
-        return ""
+    assert value.number is not None  # a read value is a symbol, a number or refused
     text = format(value.number.normalize(), "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")

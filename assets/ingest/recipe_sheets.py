@@ -109,8 +109,20 @@ def read_sheets(raw: bytes, kind: str, choice: SheetChoice, delimiter: str, enco
         text, used = decoded.text, decoded.encoding
     else:
         text, used = raw.decode("utf-8-sig" if encoding == "utf-8" else encoding), encoding
-    rows = [list(r) for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
-    return [Sheet(None, rows)], used
+    return [Sheet(None, _csv_rows(text, delimiter))], used
+
+
+def _csv_rows(text: str, delimiter: str) -> list[list[object]]:
+    """The records at the line they start on, so that `C21` is line 21 in an editor even
+    after a quoted field that spans lines (the lines it covers stay empty rows)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[object]] = []
+    start = 1
+    for record in reader:
+        rows += [[] for _ in range(start - 1 - len(rows))]
+        rows.append(list(record))
+        start = reader.line_num + 1
+    return rows
 
 
 def _workbook_sheets(raw: bytes, choice: SheetChoice) -> list[Sheet]:
@@ -175,12 +187,12 @@ def build_header(
     """
     rows = _header_rows(sheet, rule)
     grid = {r: list(sheet.rows[r - 1]) if r <= len(sheet.rows) else [] for r in rows}
-    width = max((len(sheet.rows[r - 1]) for r in rows if r <= len(sheet.rows)), default=0)
+    width = max((len(r) for r in sheet.rows), default=0)  # data beyond the header is reported
     for r1, c1, r2, c2 in sheet.merged:
-        width = max(width, c2) if r1 in grid else width
         top = sheet.cell(r1, c1 - 1)
         for r in range(r1, r2 + 1):
             if r in grid:
+                width = max(width, c2)
                 grid[r] += [None] * (c2 - len(grid[r]))
                 for c in range(c1 - 1, c2):
                     grid[r][c] = top
@@ -253,9 +265,7 @@ def find_columns(sheet: Sheet, reference: str, columns: list[Column] | None = No
     if found or not _LETTERS.match(reference.strip()):
         return found
     index = column_index(reference.strip())
-    return [c for c in candidates if c.index == index] or (
-        [Column(index, reference.strip(), "", "", "")] if columns is None else []
-    )
+    return [c for c in candidates if c.index == index]
 
 
 def label_matches(columns: list[Column], label: str) -> list[Column]:
