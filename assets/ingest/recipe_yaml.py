@@ -103,13 +103,14 @@ def load_yaml(text: str, rel: str) -> tuple[object, dict[str, int]]:
         refused = anchors_and_aliases(text, _LOADER)
         node = None if refused else yaml.compose(text, Loader=_LOADER)
         data = None if refused else yaml.load(text, Loader=_LOADER)
+        lines = key_lines(node)
     except yaml.YAMLError as exc:
         raise RecipeError(f"{rel}: kein gültiges YAML: {cut(str(exc))}") from exc
     except (ValueError, RecursionError) as exc:  # e.g. an int of more than 4,300 digits
         raise RecipeError(f"{rel}: kein gültiger Wert: {cut(str(exc))}") from exc
     if refused:
         raise RecipeError(f"{rel}:{refused[0][0]}: {refused[0][1]}")
-    return data, key_lines(node)
+    return data, lines
 
 
 def key_lines(node: yaml.Node | None, prefix: str = "") -> dict[str, int]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from assets.ingest.recipe_model import SYMBOLS, LongCode, StatisticsRecipe
+from assets.ingest.recipe_model import SYMBOLS, DateRule, LongCode, StatisticsRecipe
 from assets.ingest.recipe_yaml import (
     BrokenRecipe,
     Located,
@@ -83,11 +83,13 @@ def parse_statistics_recipe(text: str, rel: str, root: Path) -> StatisticsRecipe
 
     `root` is the data root: an `area.map: {file: …}` is read from there now.
     """
-    return parse_with(text, rel, INCOMING, lambda data, fail, files: _validated(data, fail, root))
+    return parse_with(
+        text, rel, INCOMING, lambda data, fail, files: _validated(data, fail, files, root)
+    )
 
 
-def _validated(data: object, fail: Located, root: Path) -> StatisticsRecipe:
-    _check_top(data, fail)
+def _validated(data: object, fail: Located, files: list[str], root: Path) -> StatisticsRecipe:
+    _check_top(data, fail)  # afterwards every claimed file is below statistics/incoming/
     fmt = _choice(data, "format", None, fail)
     layout = _choice(data, "layout", "wide", fail)
     header = header_of(data, fail)
@@ -98,7 +100,7 @@ def _validated(data: object, fail: Located, root: Path) -> StatisticsRecipe:
     return StatisticsRecipe(
         rel=fail.rel,
         name=data["name"],
-        files=tuple(check_files(data, INCOMING, fail)),
+        files=tuple(files),
         format=fmt,
         encoding=encoding,
         delimiter=delimiter,
@@ -109,7 +111,7 @@ def _validated(data: object, fail: Located, root: Path) -> StatisticsRecipe:
         skip_when=skip,
         filter=filter_of(data, fail),
         area=area_of(data, root, fail),
-        date=date_of(data, fail),
+        date=_date(data, fmt, fail),
         layout=layout,
         measures=measures,
         ignore=ignore,
@@ -143,6 +145,13 @@ def _choice(data: dict, key: str, default: str | None, fail: Located) -> str | N
     if value is not default and value not in _CHOICES[key]:
         raise fail(key, f"{key}: erwartet eines von {list(_CHOICES[key])}, nicht {shown(value)}")
     return value
+
+
+def _date(data: dict, fmt: str | None, fail: Located) -> DateRule:
+    rule = date_of(data, fail)
+    if rule.source == "sheet" and fmt == "csv":
+        raise fail("date.from", "date.from: sheet gilt nicht für format: csv")
+    return rule
 
 
 def _csv_options(data: dict, fmt: str | None, fail: Located) -> tuple[str | None, str]:
