@@ -16,6 +16,7 @@ from assets.ingest.geocoding import (
     read_house_coordinates,
 )
 from assets.ingest.providers import discover, read_facilities
+from assets.settings import DEFAULTS
 from tests.conftest import write, write_areas_geojson
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "hauskoordinaten"
@@ -27,8 +28,8 @@ FACILITY_HEADER = (
 )
 
 
-def placed(addresses: list[str], paths: list[Path]) -> pd.DataFrame:
-    result = geocode(pd.Series(addresses), read_house_coordinates(paths))
+def placed(addresses: list[str], paths: list[Path], **limit) -> pd.DataFrame:
+    result = geocode(pd.Series(addresses), read_house_coordinates(paths, **limit))
     return pd.DataFrame(
         {"lon": result.lon, "lat": result.lat, "code": result.code, "reason": result.reason}
     )
@@ -188,3 +189,44 @@ def test_facilities_without_coordinates_and_house_file_are_quarantined(tmp_path,
     assert result.loaded.empty
     assert result.quarantine["reason_code"].tolist() == ["no_house_coordinates"]
     assert "Hauskoordinaten-Datei" in result.quarantine["reason"].iloc[0]
+
+
+def sparse(path: Path, megabytes: float) -> Path:
+    """A file of that size without writing it (a hole: no disk, nothing to read but zeros)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        handle.truncate(int(megabytes * 1_048_576))
+    return path
+
+
+def test_a_house_file_above_the_size_limit_is_not_read_and_named(tmp_path):
+    big = sparse(tmp_path / "geodata" / "hauskoordinaten" / "gebref.txt", 2.5)
+    result = placed(["Marktstraße 1", "Marktstraße 2"], [big, HK_DE], max_mb=2)
+    # HK_DE still places Marktstraße 1; the reason for Marktstraße 2 names the file left out
+    assert pd.isna(result.loc[0, "code"]) and result.loc[1, "code"] == "address_not_found"
+    assert (
+        "(nicht gelesen: geodata/hauskoordinaten/gebref.txt: Datei mit 2.5 MB größer als die "
+        "erlaubten 2 MB (limits.max_file_mb in planning/settings.yaml); nicht gelesen)"
+    ) in result.loc[1, "reason"]
+
+
+def test_facilities_by_address_are_quarantined_when_the_only_house_file_is_too_large(
+    tmp_path, polygons
+):
+    # one MB above the default limit: read, it would take several times that in memory
+    limit = DEFAULTS["limits"]["max_file_mb"]
+    big = sparse(tmp_path / "geodata" / "hauskoordinaten" / "hk.txt", limit + 1)
+    lines = ["E-1;Kita A;kita;Weg 1;;;40;2020-01-01;", "E-2;Kita B;kita;Weg 2;7,2;51,5;40;;"]
+    result = facilities(tmp_path, polygons, lines, [big])
+    entry = result.quarantine.set_index("row_number").loc[2]
+    assert entry[["column", "value", "reason_code"]].tolist() == [
+        "Adresse",
+        "Weg 1",
+        "no_house_coordinates",
+    ]
+    assert entry["reason"] == (
+        "Lon/Lat fehlen und keine Hauskoordinaten-Datei konnte gelesen werden "
+        f"(geodata/hauskoordinaten/hk.txt: Datei mit {limit + 1:.1f} MB größer als die "
+        f"erlaubten {limit} MB (limits.max_file_mb in planning/settings.yaml); nicht gelesen); "
+        "bitte Lon/Lat angeben"
+    )

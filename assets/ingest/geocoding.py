@@ -10,7 +10,9 @@ spelling: a facility placed by guess would count in the wrong Sozialraum without
 
 Both layouts have no header; the layout is told by the field count (18 HK-DE, 21 gebref). A
 state-wide file has millions of rows, so the index is built once per run and every step is a
-vectorised pandas operation (street names are normalised once per distinct name).
+vectorised pandas operation (street names are normalised once per distinct name). A file larger
+than `limits.max_file_mb` is not opened, like any landing file: it is named in the reason of
+every address that could not be placed.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from pyproj import Transformer
+
+from assets.settings import DEFAULTS
 
 # field positions (0-based) of the two layouts: street, number, suffix, postcode, place, quality,
 # east, north, zone (None: the zone is the prefix of East)
@@ -114,13 +118,16 @@ def _stripped(values: pd.Series) -> pd.Series:
     return per_distinct(values, lambda t: t.str.strip())
 
 
-def read_house_coordinates(paths: list[Path]) -> HouseCoordinates:
-    """All files read into one index; a file of unknown layout is left out with a note."""
+def read_house_coordinates(
+    paths: list[Path], max_mb: float = DEFAULTS["limits"]["max_file_mb"]
+) -> HouseCoordinates:
+    """All files read into one index; a file larger than `max_mb` (`limits.max_file_mb`, the
+    limit of every landing file) or of unknown layout is left out with a note."""
     frames, problems = [], []
     for path in paths:
-        frame = _read_layout(path)
+        frame = _too_large(path, max_mb) or _read_layout(path)
         if isinstance(frame, str):
-            problems.append(f"{path.name}: {frame}")
+            problems.append(f"{_shown(path)}: {frame}")
         else:
             frames.append(frame)
     if not frames:
@@ -141,6 +148,26 @@ def _street_ranges(index: pd.DataFrame) -> dict[str, tuple[str, int, int]]:
             starts["street"], starts["street_name"], starts.index, ends, strict=True
         )
     }
+
+
+def _too_large(path: Path, max_mb: float) -> str | None:
+    """Why the file is not read because of its size, before it is opened: a state-wide file
+    exceeds the limit, and parsing it would take several times its size in memory."""
+    size_mb = path.stat().st_size / 1_048_576
+    if size_mb <= max_mb:
+        return None
+    return (
+        f"Datei mit {size_mb:.1f} MB größer als die erlaubten {max_mb:g} MB "
+        "(limits.max_file_mb in planning/settings.yaml); nicht gelesen"
+    )
+
+
+def _shown(path: Path) -> str:
+    """The file as the data team finds it in the data root (`geodata/hauskoordinaten/hk.txt`)."""
+    parts = path.parts
+    if "geodata" not in parts:
+        return path.name
+    return "/".join(parts[len(parts) - 1 - parts[::-1].index("geodata") :])
 
 
 def _read_layout(path: Path) -> pd.DataFrame | str:
@@ -264,7 +291,7 @@ def geocode(addresses: pd.Series, houses: HouseCoordinates) -> Geocoded:
     unread = f" (nicht gelesen: {'; '.join(houses.problems)})" if houses.problems else ""
     if houses.empty:
         code[:] = NO_HOUSE_COORDINATES
-        reason[:] = NO_HOUSE_COORDINATES_REASON + unread
+        reason[:] = _no_index_reason(houses.problems)
         return Geocoded(lon, lat, code, reason)
     wanted = parse_addresses(addresses)
     matches = _matches(wanted, houses.index)
@@ -283,6 +310,18 @@ def geocode(addresses: pd.Series, houses: HouseCoordinates) -> Geocoded:
             f"Adresse ist mehrdeutig ({count[row]} Treffer: {places}); bitte PLZ und Ort angeben"
         )
     return Geocoded(lon, lat, code, reason)
+
+
+def _no_index_reason(problems: list[str]) -> str:
+    """Why no address can be placed: no file, or none of the files could be read (each named
+    with its reason, so the data team knows which file to fix)."""
+    if not problems:
+        return NO_HOUSE_COORDINATES_REASON
+    return (
+        "Lon/Lat fehlen und keine Hauskoordinaten-Datei konnte gelesen werden ("
+        + "; ".join(problems)
+        + "); bitte Lon/Lat angeben"
+    )
 
 
 def _matches(wanted: pd.DataFrame, index: pd.DataFrame) -> pd.DataFrame:
