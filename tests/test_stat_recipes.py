@@ -270,3 +270,16 @@ def test_load_sorts_by_name_and_a_broken_recipe_claims_only_incoming_files(tmp_p
     assert first.files == ["statistics/incoming/a/*.csv"]  # refused, never read elsewhere
     assert second.rel == "statistics/recipes/b.yaml" and second.name == "test"
     assert RECIPE_INVALID == "recipe_invalid"
+
+
+def test_csv_and_workbook_keys_do_not_mix():
+    csv = BASE.replace(
+        "layout: wide\n", "layout: wide\nformat: csv\n"
+    )  # format on line 12, 15 lines
+    assert _broken(csv.replace("  from: filename\n", "  from: sheet\n")).startswith(
+        f"{REL}:8: date.from: sheet gilt nicht für format: csv"
+    )
+    assert _broken(csv + 'sheets: ["SGB II"]\n').startswith(f"{REL}:16: sheets: gilt nicht")
+    xlsx = BASE + "format: xlsx\ndelimiter: ','\n"  # lines 15 and 16
+    assert _broken(xlsx).startswith(f"{REL}:16: delimiter: gilt nicht für format: xlsx")
+    assert _broken(BASE + 'sheets: "SGB II"\n').startswith(f"{REL}:15: sheets: erwartet")
