@@ -213,9 +213,10 @@ def test_date_fixed_and_resolve_checks():
     assert _broken(cell).startswith(f"{REL}:11: unbekannter Schlüssel 'date.cell'")
 
 
-def test_german_month_names_are_a_known_directive():
-    text = BASE.replace('format: "%Y"', 'format: "%B %Y"').replace("'^(\\d{4})_'", "'^(.*)_'")
-    assert parse_statistics_recipe(text, REL, Path("/x")).date.format == "%B %Y"
+@pytest.mark.parametrize("fmt", ["%B %Y", "%b %Y", "%d. %B %Y"])
+def test_german_month_names_are_a_known_directive(fmt):
+    text = BASE.replace('format: "%Y"', f'format: "{fmt}"').replace("'^(\\d{4})_'", "'^(.*)_'")
+    assert parse_statistics_recipe(text, REL, Path("/x")).date.format == fmt
 
 
 def _root_with_map(tmp_path: Path, content: str | None) -> Path:

@@ -45,7 +45,7 @@ _DATE_KEYS = {  # the keys each date source uses besides `from`
 }
 _RESOLVE = {"as_is": "day", "month_end": "month", "year_end": "year"}  # → the least precision
 _PRECISION = {"day": 3, "month": 2, "year": 1}
-_DIRECTIVES = set("YmdB%")  # %B with German month names; %y (two digits) is ambiguous
+_DIRECTIVES = set("YmdBb%")  # %B/%b: German month names (Dezember, Dez); %y is ambiguous
 
 
 def column_ref(value: object, path: str, fail: Located) -> str:
@@ -304,33 +304,34 @@ def _fixed_date(value: object, fail: Located) -> dt.date:
 
 
 def _date_format(fmt: object, fail: Located) -> str | None:
-    """A strftime text with %Y, optionally %m or %B (German month name), and %d."""
+    """A strftime text with %Y, optionally %m, %B or %b (German month name), and %d."""
     if fmt is None:
         return None
     if not isinstance(fmt, str):
         raise fail("date.format", 'date.format: erwartet ein Format als Text, z. B. "%d.%m.%Y"')
     directives = re.findall(r"%(.)", fmt.replace("%%", ""))
-    if "%" in re.sub(r"%[YmdB%]", "", fmt) or not set(directives) <= _DIRECTIVES:
+    if "%" in re.sub(r"%[YmdBb%]", "", fmt) or not set(directives) <= _DIRECTIVES:
         raise fail(
-            "date.format", f"date.format: erlaubt sind %Y, %m, %B, %d und %%, nicht {shown(fmt)}"
+            "date.format",
+            f"date.format: erlaubt sind %Y, %m, %B, %b, %d und %%, nicht {shown(fmt)}",
         )
-    months = directives.count("m") + directives.count("B")
+    months = sum(directives.count(d) for d in "mBb")
     if directives.count("Y") != 1 or months > 1 or directives.count("d") > 1:
         raise fail(
             "date.format", "date.format: braucht genau ein %Y und höchstens einen Monat und Tag"
         )
     if "d" in directives and not months:
-        raise fail("date.format", "date.format: ein Tag (%d) braucht einen Monat (%m oder %B)")
+        raise fail("date.format", "date.format: ein Tag (%d) braucht einen Monat (%m, %B oder %b)")
     return fmt
 
 
-def precision(fmt: str | None) -> str | None:
+def _precision_of(fmt: str | None) -> str | None:
     """day, month or year for a checked format; None = ISO text or an Excel date (any)."""
     if fmt is None:
         return None
     if "%d" in fmt:
         return "day"
-    return "month" if "%m" in fmt or "%B" in fmt else "year"
+    return "month" if any(d in fmt for d in ("%m", "%B", "%b")) else "year"
 
 
 def _resolve(value: object, fmt: str | None, fail: Located) -> str | None:
@@ -341,7 +342,7 @@ def _resolve(value: object, fmt: str | None, fail: Located) -> str | None:
             "date.resolve",
             f"date.resolve: erwartet eines von {sorted(_RESOLVE)}, nicht {shown(value)}",
         )
-    given = precision(fmt)
+    given = _precision_of(fmt)
     if given is not None and _PRECISION[given] < _PRECISION[_RESOLVE[value]]:
         raise fail("date.resolve", f"date.resolve: {value} passt nicht zu date.format {fmt!r}")
     return value
