@@ -9,6 +9,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from assets.indicators.as_of import MAX_AGE_MONTHS
 from assets.indicators.catalog import INDICATORS
 
 TOLERANCE = 1e-9
@@ -32,25 +33,34 @@ def shares_outside_0_100(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def valid_areas_without_status_class(
     con: duckdb.DuckDBPyConnection, index_settings: dict
 ) -> pd.DataFrame:
-    """Areas with enough inhabitants and all status indicators ok, but no status class."""
+    """Areas with enough inhabitants and all status indicators ok, but no status class.
+
+    Each status indicator counts at its latest date at most `MAX_AGE_MONTHS` before the
+    Stichtag's month, the value the index uses (quarterly Bundesagentur data)."""
     indicators = list(index_settings["status_indicators"])
     return con.execute(
         f"""
-        WITH status AS (
-            SELECT area_id, strftime(reference_date, '%Y-%m') AS month,
-                   count(*) FILTER (WHERE status = 'ok') AS ok
-            FROM indicator_values
-            WHERE area_id <> 'ALL' AND indicator_id IN ({", ".join("?" for _ in indicators)})
-            GROUP BY ALL)
+        WITH latest AS (
+            SELECT s.area_id, s.reference_date, v.indicator_id,
+                   arg_max(v.status, v.reference_date) AS status
+            FROM social_index s
+            JOIN indicator_values v
+              ON v.area_id = s.area_id
+             AND v.reference_date <= last_day(s.reference_date)
+             AND v.reference_date >= date_trunc('month', s.reference_date) - to_months(?)
+            WHERE v.indicator_id IN ({", ".join("?" for _ in indicators)})
+            GROUP BY ALL),
+        status AS (
+            SELECT area_id, reference_date, count(*) FILTER (WHERE status = 'ok') AS ok
+            FROM latest GROUP BY ALL)
         SELECT s.municipality_ags, s.area_id, s.reference_date, p.value AS population, s.note
         FROM social_index s
         JOIN small_area_statistics p
           ON p.area_id = s.area_id AND p.reference_date = s.reference_date AND p.code = 'EW'
-        JOIN status st
-          ON st.area_id = s.area_id AND st.month = strftime(s.reference_date, '%Y-%m')
+        JOIN status st ON st.area_id = s.area_id AND st.reference_date = s.reference_date
         WHERE p.value >= ? AND st.ok = ? AND s.status_class IS NULL
         ORDER BY s.reference_date, s.area_id""",
-        [*indicators, index_settings["min_population"], len(indicators)],
+        [MAX_AGE_MONTHS, *indicators, index_settings["min_population"], len(indicators)],
     ).df()
 
 

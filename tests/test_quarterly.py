@@ -15,6 +15,8 @@ import pytest
 from assets.indicators.as_of import latest_delivered
 from assets.indicators.social_index import compute_social_index
 from assets.resources import DataRoot, Warehouse
+from assets.warehouse import ensure_schema, insert_frame
+from checks import indicator_checks
 from pipelines.definitions import defs
 from pipelines.incremental import assets_to_refresh, months_to_refresh
 from pipelines.jobs import REFRESH_JOB_NAME, range_tags
@@ -236,3 +238,41 @@ def test_the_next_quarter_touches_its_month_on_and_the_index_takes_it(quarterly,
     # December 2024 delivered with the rising figures (10, 20, 30, 40 %): no borrowed date
     assert [r[1] for r in rows] == ["high", "medium", "medium", "low"]
     assert not any("Werte vom" in (r[2] or "") for r in rows)
+
+
+@pytest.mark.parametrize(("delivered", "found"), [("2024-09-30", ["SR-A"]), ("2024-08-31", [])])
+def test_the_class_check_counts_the_delivery_the_index_may_use(delivered, found):
+    """A valid area without class on 31.12.2024 is found with September's values (3 months
+    old); with August's (4 months) the index may not use them, so it is right to have none."""
+    con = duckdb.connect()
+    ensure_schema(con)
+    stichtag = pd.Timestamp("2024-12-31")
+    insert_frame(
+        con,
+        "small_area_statistics",
+        pd.DataFrame(
+            {"area_id": ["SR-A"], "reference_date": [stichtag], "code": "EW", "value": 1000.0}
+        ),
+    )
+    insert_frame(
+        con,
+        "indicator_values",
+        pd.DataFrame(
+            {
+                "area_id": "SR-A",
+                "reference_date": pd.Timestamp(delivered),
+                "indicator_id": ["sgb2_quota"],
+                "value": 10.0,
+                "status": "ok",
+            }
+        ),
+    )
+    insert_frame(
+        con,
+        "social_index",
+        pd.DataFrame({"area_id": ["SR-A"], "reference_date": [stichtag], "status_class": [None]}),
+    )
+    assert (
+        indicator_checks.valid_areas_without_status_class(con, SETTINGS)["area_id"].tolist()
+        == found
+    )
