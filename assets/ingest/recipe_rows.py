@@ -54,13 +54,6 @@ def emit(
     out.reject_reason.append(None if refused is None else refused.reason)
 
 
-def sum_where(sheet: Sheet, row: int, indexes: list[int]) -> str:
-    """`SGB II!C21` for one cell, `SGB II!C21+D21` for a sum (the sheet named once)."""
-    first = sheet.where(row, indexes[0])
-    rest = [sheet.where(row, i).rpartition("!")[2] for i in indexes[1:]]
-    return "+".join([first, *rest])
-
-
 def sheet_date(recipe: StatisticsRecipe, sheet: Sheet, name: str) -> str | None:
     """The Stichtag of the whole sheet (cell, file name, sheet name, fixed); None = per row or
     per column. A sheet-wide date that cannot be made refuses the file."""

@@ -26,7 +26,6 @@ from assets.ingest.recipe_rows import (
     row_stichtag,
     sheet_date,
     sheet_name,
-    sum_where,
 )
 from assets.ingest.recipe_sheets import FileRefused, build_header, read_sheets
 
@@ -109,24 +108,26 @@ def _wide_values(
     recipe: StatisticsRecipe, plan: SheetPlan, rows: list[int], fixed: str | None, out
 ) -> None:
     sheet, rules = plan.sheet, NumberRules(recipe)
+    prefix = "" if sheet.name is None else f"{sheet.name}!"
+    measures = [
+        (
+            m.code,
+            None if m.date is None else (resolve(m.date, "day", recipe.date.resolve), None),
+            " + ".join(c.label or c.letter for c in m.columns),
+            [(c.index, c.letter) for c in m.columns],
+        )
+        for m in plan.measures
+    ]
     for row in rows:
+        cells = sheet.rows[row - 1]
         area = area_id(sheet.cell(row, plan.area.index), recipe.area)
         row_date = row_stichtag(recipe, plan, row, fixed)
-        for measure in plan.measures:
+        for code, header_date, label, columns in measures:
             parts = [
-                (
-                    sheet.where(row, c.index),
-                    rules.read(sheet.cell(row, c.index), sheet.where(row, c.index)),
-                )
-                for c in measure.columns
+                (w := f"{prefix}{letter}{row}", rules.read(cells[i] if i < len(cells) else None, w))
+                for i, letter in columns
             ]
-            value = combine(parts, sum_where(sheet, row, [c.index for c in measure.columns]))
-            if value is None:
-                continue
-            date = (
-                row_date
-                if measure.date is None
-                else (resolve(measure.date, "day", recipe.date.resolve), None)
-            )
-            label = " + ".join(c.label or c.letter for c in measure.columns)
-            emit(out, date, area, measure.code, value, row, label)
+            where = prefix + "+".join(f"{letter}{row}" for _, letter in columns)
+            value = combine(parts, where)
+            if value is not None:
+                emit(out, header_date or row_date, area, code, value, row, label)
