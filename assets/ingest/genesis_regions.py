@@ -18,7 +18,6 @@ import pandas as pd
 _GROUP = re.compile(r"^(\d+)_variable_attribute_code$")
 MUNICIPALITY = "Gemeinde"
 # variable code prefix -> regional level (SPEC §2.2); `REGBEZ` by the Regionaldatenbank's naming
-MUNICIPALITY = "Gemeinde"
 LEVELS = {
     "GEMEIN": MUNICIPALITY,
     "GEOGM": MUNICIPALITY,
