@@ -498,3 +498,32 @@ def test_csv_row_is_the_line_it_starts_on_and_unlabelled_data_is_reported():
     [part] = read(recipe(measures={"V": ("v",)}), "statistics/incoming/t/v.csv", raw).parts
     assert list(zip(part.cells, part.rows, strict=True)) == [("C2", 2), ("C4", 4)]
     assert part.unmapped == ["Name", "Spalte D (ohne Beschriftung)"]
+
+
+def test_date_from_sheet_name_and_a_csv_has_none():
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Stand 2023"
+    sheet.append(["Nr", "v"])
+    sheet.append(["5", 3])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    rule = recipe(
+        date=DateRule("sheet", pattern=re.compile(r"(\d{4})$"), format="%Y"), measures={"V": ("v",)}
+    )
+    [part] = read(rule, "statistics/incoming/t/v.xlsx", buffer.getvalue()).parts
+    assert rows_of(part) == [("2023-12-31", "5", "V", "3", "Stand 2023!B2", 2)]
+    code, reason = read(rule, "statistics/incoming/t/v.csv", b"Nr;v\n5;3\n").error
+    assert code == "no_date" and "Tabellenblatt" in reason
+
+
+def test_area_column_by_missing_label_or_letter_beyond_the_sheet_refuses_the_file():
+    raw = b"Nr;v\n5;3\n"
+    for column in ("Raum", "Z"):
+        rule = recipe(area=AreaRule(column), measures={"V": ("v",)}, lines={"area": 7})
+        code, reason = read(rule, "statistics/incoming/t/v.csv", raw).error
+        assert code == "measure_not_found"
+        assert reason == (
+            f"statistics/incoming/t/v.csv: statistics/recipes/test.yaml:7: area.column „{column}“ "
+            "passt auf keine Spalte; vorhanden: „Nr“, „v“"
+        )

@@ -223,7 +223,7 @@ def _column(index: int, cells: list[object], text_date) -> Column:
     parts: list[str] = []
     date = None
     for value in cells:
-        found = header_date(value, text_date)
+        found = _header_date(value, text_date)
         if found is not None:
             date = date or found
             continue
@@ -235,7 +235,7 @@ def _column(index: int, cells: list[object], text_date) -> Column:
     return Column(index, get_column_letter(index + 1), label, normalize_label(label), leaf, date)
 
 
-def header_date(value: object, text_date=None) -> dt.date | None:
+def _header_date(value: object, text_date=None) -> dt.date | None:
     """The date a header cell stands for: a date cell, an Excel serial, or a parsable text."""
     if isinstance(value, dt.datetime):
         return value.date()
@@ -257,15 +257,15 @@ def column_index(reference: str) -> int:
     return index - 1
 
 
-def find_columns(sheet: Sheet, reference: str, columns: list[Column] | None = None) -> list[Column]:
+def find_columns(sheet: Sheet, reference: str) -> list[Column]:
     """The columns a recipe's reference names: those whose full label or leaf equals it after
-    normalisation; if none, the column with that letter (`A`), when it is one."""
-    candidates = sheet.columns if columns is None else columns
-    found = label_matches(candidates, reference)
+    normalisation; if none, the column with that letter (`A`), when it is one and the sheet
+    has it (a letter beyond the sheet's last column finds nothing, it never reads blanks)."""
+    found = label_matches(sheet.columns, reference)
     if found or not _LETTERS.match(reference.strip()):
         return found
     index = column_index(reference.strip())
-    return [c for c in candidates if c.index == index]
+    return [c for c in sheet.columns if c.index == index]
 
 
 def label_matches(columns: list[Column], label: str) -> list[Column]:
