@@ -18,9 +18,10 @@ from pathlib import Path
 import dagster as dg
 
 from assets.ingest.archive import max_bytes
-from assets.ingest.formats import asset_files
+from assets.ingest.formats import BY_NAME
 from assets.ingest.landing_reads import months_in_data, read_landing_file
 from assets.ingest.providers import discover
+from assets.ingest.statistics_recipes import INCOMING, RECIPES, recipe_months, statistics_paths
 from assets.partitions import month_partitions, partition_months
 from assets.resources import DataRoot
 from assets.settings import DEFAULTS, SettingsError, load_settings
@@ -39,18 +40,26 @@ def size_limit(root: Path) -> float:
     return max_bytes(limit)
 
 
-def months_in_statistics(paths: list[Path], limit: float = math.inf) -> list[str]:
-    """Sorted `YYYY-MM` months of the parseable Stichtag values in long-format files.
+def months_in_statistics(
+    paths: list[Path], limit: float = math.inf, root: Path | None = None
+) -> list[str]:
+    """Sorted `YYYY-MM` months of the parseable Stichtag values in long-format files and (with
+    `root`) of the values the recipes make of files below `statistics/incoming/`.
 
     Rows are those `read_semicolon_csv` yields (lines with a wrong field count do not count).
     A file the ingest refuses (`read_landing_file`) holds no month.
     """
-    months: set[str] = set()
+    incoming = [] if root is None else [p for p in paths if _is_incoming(p, root)]
+    months: set[str] = set() if root is None else recipe_months(incoming, root, limit)
     for path in paths:
-        data = read_landing_file(path, limit)
+        data = None if path in incoming else read_landing_file(path, limit)
         if data is not None:
             months.update(months_in_data(path, data))
     return sorted(months)
+
+
+def _is_incoming(path: Path, root: Path) -> bool:
+    return path.relative_to(root).as_posix().startswith(INCOMING + "/")
 
 
 def months_in_root(
@@ -68,7 +77,7 @@ def months_in_root(
 
         partitions_def = environment_partitions()
     reports = set(report_months(root)) & set(partition_months(partitions_def))
-    return sorted(set(months_in_statistics(statistics_files(root), limit)) | reports)
+    return sorted(set(months_in_statistics(statistics_files(root), limit, root)) | reports)
 
 
 def first_month_in_root(
@@ -85,13 +94,14 @@ def first_month_in_root(
     (`assets/ingest/archive.py`). Report months come from file names, read every time.
     """
     limit = size_limit(root) if limit is None else limit
-    identities = [_identity(path) for path in statistics_files(root)]
-    months = [_earliest_statistics_month(identities, limit, cache_dir), *report_months(root)[:1]]
+    identities = [_identity(path) for path in statistics_files(root) + recipe_files(root)]
+    first = _earliest_statistics_month(root, identities, limit, cache_dir)
+    months = [first, *report_months(root)[:1]]
     return min((m for m in months if m is not None), default=None)
 
 
 def _earliest_statistics_month(
-    identities: list[list], limit: float, cache_dir: Path | None
+    root: Path, identities: list[list], limit: float, cache_dir: Path | None
 ) -> str | None:
     key = {"files": identities, "limit": limit}
     cache = None if cache_dir is None else cache_dir / START_CACHE
@@ -101,7 +111,7 @@ def _earliest_statistics_month(
         saved = None
     if isinstance(saved, dict) and saved.get("key") == key:
         return saved.get("first_month")
-    first = _earliest_month(tuple(tuple(identity) for identity in identities), limit)
+    first = _earliest_month(str(root), tuple(tuple(identity) for identity in identities), limit)
     if cache is not None and cache_dir.is_dir():
         partial = cache.with_name(f"{START_CACHE}.{os.getpid()}")
         try:
@@ -113,8 +123,11 @@ def _earliest_statistics_month(
 
 
 @functools.lru_cache(maxsize=8)
-def _earliest_month(identities: tuple[tuple, ...], limit: float) -> str | None:
-    months = months_in_statistics([Path(identity[0]) for identity in identities], limit)
+def _earliest_month(root: str, identities: tuple[tuple, ...], limit: float) -> str | None:
+    """(The recipes among `identities` only key the cache: a changed recipe reads anew.)"""
+    paths = [Path(identity[0]) for identity in identities]
+    data = [path for path in paths if not _is_recipe(path, Path(root))]
+    months = months_in_statistics(data, limit, Path(root))
     return months[0] if months else None
 
 
@@ -132,8 +145,18 @@ def report_months(root: Path) -> list[str]:
 
 
 def statistics_files(root: Path) -> list[Path]:
-    """The statistics files of `root` the `small_area_statistics` asset reads."""
-    return asset_files("small_area_statistics", DataRoot(data_dir=str(root)).files)
+    """The statistics files of `root` the `small_area_statistics` asset reads (long CSVs and
+    the files below `statistics/incoming/` its recipes read)."""
+    return statistics_paths(DataRoot(data_dir=str(root)).files)
+
+
+def recipe_files(root: Path) -> list[Path]:
+    """The statistics recipes of `root` and their map files."""
+    return BY_NAME["statistics_recipes"].files(DataRoot(data_dir=str(root)).files)
+
+
+def _is_recipe(path: Path, root: Path) -> bool:
+    return path.relative_to(root).as_posix().startswith(RECIPES + "/")
 
 
 def partition_range(

@@ -10,7 +10,14 @@ import pandas as pd
 
 from assets.indicators.catalog import BY_ID
 from assets.ingest import areas as areas_reader
-from assets.ingest import genesis, needs_survey, providers, statistics, zensus
+from assets.ingest import (
+    genesis,
+    needs_survey,
+    providers,
+    statistics,
+    statistics_recipes,
+    zensus,
+)
 from assets.ingest.archive import LANDING_STATE, archive_landing_files, max_bytes, save_state
 from assets.ingest.area_check import NO_AREA_REFUSED_SPEC, no_area_refused
 from assets.ingest.empty_files import report_empty_files
@@ -173,19 +180,24 @@ def areas(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     deps=[areas],
 )
 def small_area_statistics(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
-    """Long-format small-area statistics (`statistics/small_area/*.csv`), typed and validated.
+    """Small-area statistics: the long format (`statistics/small_area/*.csv`) and a city's own
+    layouts (Bundesagentur workbooks, wide exports) below `statistics/incoming/`, each read by
+    the recipe in `statistics/recipes/` that names it; typed and validated by the same rules.
 
     Statistical symbols stay symbols (value NULL, `-` = 0); unknown area ids and Merkmal codes,
-    malformed dates and values, negative counts and duplicates go to quarantine.
+    malformed dates and values, negative counts and duplicates go to quarantine, a recipe value
+    with its sheet and cell. The metadata `recipes` lists per file and sheet the recipe, the
+    values, the rows skipped by the recipe's rules and the columns it did not map.
     """
     fmt = BY_NAME["small_area_statistics"]
-    paths = asset_files("small_area_statistics", data_root.files)
+    paths = statistics_recipes.statistics_paths(data_root.files)
+    report: list[dict] = []
 
     def read(con, p):
         known = dict(con.execute("SELECT area_id, municipality_ags FROM areas").fetchall())
-        return statistics.read_small_area_statistics(p, data_root.path, known)
+        return statistics_recipes.read_statistics(p, data_root.path, known, report=report)
 
-    return _ingest(
+    materialized = _ingest(
         statistics.SOURCE,
         "small_area_statistics",
         paths,
@@ -194,6 +206,10 @@ def small_area_statistics(data_root: DataRoot, warehouse: Warehouse) -> dg.Mater
         read,
         folders=(fmt.folder, "statistics/*"),
     )
+    if not report:
+        return materialized
+    recipes = dg.MetadataValue.md(markdown_table(pd.DataFrame(report)))
+    return dg.MaterializeResult(metadata={**materialized.metadata, "recipes": recipes})
 
 
 @dg.asset(

@@ -93,9 +93,11 @@ class Format:
         return f"{found.group('year')}-{found.group('month')}"
 
     def files(self, list_folder: Callable[..., list[Path]]) -> list[Path]:
-        """The format's files in its folder, as `list_folder(folder, "*")` lists them (sorted,
-        links left out: `DataRoot.files`); only for a folder without `*`."""
-        return [p for p in list_folder(self.folder, "*") if self.pattern.fullmatch(p.name)]
+        """The format's files in its folder (below it too if `deep`), as `list_folder(folder,
+        pattern)` lists them (sorted, links left out: `DataRoot.files`); only for a folder
+        without `*`."""
+        listed = list_folder(self.folder, "**/*" if self.deep else "*")
+        return [p for p in listed if self.pattern.fullmatch(p.name)]
 
     def _match(self, rel: str) -> re.Match[str] | None:
         folder, _, name = rel.rpartition("/")
@@ -134,6 +136,23 @@ FORMATS: tuple[Format, ...] = (
         asset="small_area_statistics",
         months=impacts.statistics_months,
         columns=tuple(STATISTICS_COLUMNS),
+    ),
+    # a city's own layouts: recipes (and their area-id map files) and the files they read; which
+    # months a workbook holds is known only once its recipe read it, so any month may change
+    Format(
+        "statistics_recipes",
+        "statistics/recipes",
+        re.compile(r".+\.(yaml|csv)", re.IGNORECASE | re.DOTALL),
+        asset="small_area_statistics",
+        months=impacts.every_month,
+    ),
+    Format(
+        "statistics_incoming",
+        "statistics/incoming",
+        re.compile(r".+", re.DOTALL),
+        asset="small_area_statistics",
+        months=impacts.every_month,
+        deep=True,
     ),
     Format("genesis", "statistics/genesis", CSV_OR_ZIP, "genesis_values", impacts.no_month),
     Format(
