@@ -17,6 +17,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 
@@ -126,8 +127,6 @@ def _csv_rows(text: str, delimiter: str) -> list[list[object]]:
 
 
 def _workbook_sheets(raw: bytes, choice: SheetChoice) -> list[Sheet]:
-    from openpyxl import load_workbook  # only needed for Excel deliveries
-
     check_xlsx(io.BytesIO(raw))
     workbook = load_workbook(io.BytesIO(raw), data_only=True)  # not read_only: merged ranges
     try:

@@ -11,6 +11,7 @@ a value negative, whole or a duplicate is decided by the statistics rules downst
 from __future__ import annotations
 
 from collections import Counter
+from functools import partial
 from pathlib import Path
 
 from assets.ingest.parsing import UNREADABLE_FILE, unreadable_reason
@@ -49,9 +50,9 @@ def _read(recipe: StatisticsRecipe, path: Path, rel: str, raw: bytes) -> list[Re
     kind = recipe.format or ("xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else "csv")
     sheets, encoding = read_sheets(raw, kind, recipe.sheets, recipe.delimiter, recipe.encoding)
     rule = recipe.date
-    text_date = None
+    text_date = None  # header text is a date only where the recipe says how it is written
     if rule.source == "header" and (rule.format is not None or rule.pattern is not None):
-        text_date = lambda text: parse_header_text(text, rule)  # noqa: E731
+        text_date = partial(parse_header_text, rule=rule)
     plans = []
     for sheet in sheets:
         try:
@@ -105,8 +106,9 @@ def _sheet_values(
 
 
 def _wide_values(
-    recipe: StatisticsRecipe, plan: SheetPlan, rows: list[int], fixed: str | None, out
+    recipe: StatisticsRecipe, plan: SheetPlan, rows: list[int], fixed: str | None, out: RecipeValues
 ) -> None:
+    """One value per measure (at each header date) and row, in reading order."""
     sheet, rules = plan.sheet, NumberRules(recipe)
     prefix = "" if sheet.name is None else f"{sheet.name}!"
     measures = [
