@@ -120,12 +120,20 @@ def _share_beside_count(rows: pd.DataFrame) -> pd.Series:
     second value for the key. A `%` row without such a twin is a figure of its own and stays."""
     if "value_unit" not in rows:
         return pd.Series(False, index=rows.index)
-    variables = [c for c in rows.columns if _CLASSIFYING.match(str(c))]
-    key = rows[["statistics_code", "time", "value_variable_code", *variables]]
-    key = key.astype(str).apply(lambda column: column.str.strip())
     share = rows["value_unit"].astype(str).str.strip() == PERCENT
-    other_units = pd.MultiIndex.from_frame(key[~share])
-    return share & pd.MultiIndex.from_frame(key).isin(other_units)
+    if not share.any():
+        return share
+    variables = [c for c in rows.columns if _CLASSIFYING.match(str(c))]
+    columns = ["statistics_code", "time", "value_variable_code", *variables]
+    key = pd.MultiIndex.from_arrays([_stripped_codes(rows[c]) for c in columns])
+    return share & key.isin(key[~share.to_numpy()])
+
+
+def _stripped_codes(text: pd.Series):
+    """One integer per distinct text after stripping blanks: the few distinct codes of a
+    column are stripped once, not once per row."""
+    codes, uniques = pd.factorize(text.astype(str))
+    return pd.factorize(pd.Index(uniques).str.strip())[0][codes]
 
 
 def _skipped_reason(row_numbers: pd.Series) -> str:
