@@ -527,3 +527,19 @@ def test_area_column_by_missing_label_or_letter_beyond_the_sheet_refuses_the_fil
             f"statistics/incoming/t/v.csv: statistics/recipes/test.yaml:7: area.column „{column}“ "
             "passt auf keine Spalte; vorhanden: „Nr“, „v“"
         )
+
+
+def test_serials_and_text_are_header_dates_only_when_dates_come_from_the_header():
+    raw = b"Nr;45127;2024\n1;3;4\n"
+    fixed = recipe(measures={"A": ("45127",), "B": ("2024",)})  # postcode and year as labels
+    assert read(fixed, "statistics/incoming/t/p.csv", raw).parts[0].wert == ["3", "4"]
+    raw = b"Nr;2024;45292\nNr;EW;EW\n1;3;4\n"
+    by_header = recipe(
+        header=HeaderRule(rows=(1, 2)), date=DateRule("header"), measures={"EW": ("EW",)}
+    )
+    [part] = read(by_header, "statistics/incoming/t/p.csv", raw).parts
+    # ISO year text → 31.12.; serial 45292 = 2024-01-01, a full date as is
+    assert list(zip(part.stichtag, part.wert, strict=True)) == [
+        ("2024-12-31", "3"),
+        ("2024-01-01", "4"),
+    ]

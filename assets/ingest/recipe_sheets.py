@@ -181,8 +181,9 @@ def build_header(
     """Locate the header block and give the sheet its labelled columns.
 
     Merged ranges are filled right and down within the header rows (BA merges the month over its
-    measures and a measure over its empty sub-row). A date cell, a 5-digit Excel serial or, with
-    `text_date`, a text that parses as a date is the column's header date, not part of its label.
+    measures and a measure over its empty sub-row). A date cell or, with `text_date` (the recipe
+    takes its dates from the header), a 5-digit Excel serial or a text `text_date` reads as a
+    date is the column's header date, not part of its label.
     """
     rows = _header_rows(sheet, rule)
     grid = {r: list(sheet.rows[r - 1]) if r <= len(sheet.rows) else [] for r in rows}
@@ -234,18 +235,20 @@ def _column(index: int, cells: list[object], text_date) -> Column:
     return Column(index, get_column_letter(index + 1), label, normalize_label(label), leaf, date)
 
 
-def _header_date(value: object, text_date=None) -> dt.date | None:
-    """The date a header cell stands for: a date cell, an Excel serial, or a parsable text."""
+def _header_date(value: object, text_date) -> dt.date | None:
+    """The date a header cell stands for: a date cell always; a 5-digit Excel serial or a text
+    only with `text_date` (dates from the header), so that a column labelled `45127` (a
+    postcode) keeps its label in any other recipe."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return from_excel(value).date() if _SERIAL.match(cell_text(value)) else None
     text = cell_text(value)
+    if text_date is None or not text or isinstance(value, bool):
+        return None
     if _SERIAL.match(text):
         return from_excel(int(text)).date()
-    return text_date(text) if text and text_date is not None else None
+    return text_date(text)
 
 
 def column_index(reference: str) -> int:

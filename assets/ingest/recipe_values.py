@@ -50,9 +50,8 @@ def _read(recipe: StatisticsRecipe, path: Path, rel: str, raw: bytes) -> list[Re
     kind = recipe.format or ("xlsx" if path.suffix.lower() in (".xlsx", ".xlsm") else "csv")
     sheets, encoding = read_sheets(raw, kind, recipe.sheets, recipe.delimiter, recipe.encoding)
     rule = recipe.date
-    text_date = None  # header text is a date only where the recipe says how it is written
-    if rule.source == "header" and (rule.format is not None or rule.pattern is not None):
-        text_date = partial(parse_header_text, rule=rule)
+    # header text and serial numbers are dates only where the recipe takes its dates from there
+    text_date = partial(parse_header_text, rule=rule) if rule.source == "header" else None
     plans = []
     for sheet in sheets:
         try:
