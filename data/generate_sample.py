@@ -9,10 +9,17 @@ DESIGN.md section 4, including a handful of deliberate defects that the pipeline
     python data/generate_sample.py --municipalities 396 --areas 10000 --population 18000000 \
         --providers 3000 --months 60 --out /tmp/nrwroot
 
+The shipped sample also shows the deliveries as the offices send them (``--deliveries real``,
+the default for ``data/sample`` only): Bundesagentur workbooks, the city's wide population
+export, the boundaries as a zipped Shapefile (each with its recipe) and one provider's
+facilities by address with the house-coordinates file. Every other root keeps the long CSV files
+and the GeoJSON (``--deliveries long``), which the tests and the benchmark are built on.
+
 Everything is derived from ``--seed``; no wall-clock time enters any file. The code is the
 package ``data/sample_generator/`` (one module per source); this file is its command line.
 Importable: ``from data.sample_generator import generate``; ``generate(out, seed=...,
-municipalities=..., areas=..., population=..., providers=..., months=..., years=...)``.
+municipalities=..., areas=..., population=..., providers=..., months=..., years=...,
+real_deliveries=False)``.
 """
 
 from __future__ import annotations
@@ -43,8 +50,15 @@ def main(argv: list[str] | None = None) -> None:
         "--months", type=int, default=46, help="monthly Bundesagentur Stichtage ending 2026-10"
     )
     ap.add_argument("--years", type=int, default=7, help="population Stichtage 31.12. ending 2025")
+    ap.add_argument(
+        "--deliveries",
+        choices=["real", "long"],
+        help="real: part of the sources as delivered, with recipes (one municipality); "
+        "long: long CSV and GeoJSON only (default: real for data/sample, else long)",
+    )
     ap.add_argument("-v", "--verbose", action="store_true", help="progress on stderr")
     a = ap.parse_args(argv)
+    real = a.deliveries == "real" if a.deliveries else a.out.resolve() == DEFAULT_OUT
     generate(
         a.out,
         seed=a.seed,
@@ -55,6 +69,7 @@ def main(argv: list[str] | None = None) -> None:
         months=a.months,
         years=a.years,
         verbose=a.verbose,
+        real_deliveries=real,
     )
 
 

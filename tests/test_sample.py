@@ -20,7 +20,7 @@ def all_files(root: Path) -> list[str]:
 
 
 def test_generator_reproduces_the_committed_sample_byte_for_byte(tmp_path):
-    generate(tmp_path / "sample")
+    generate(tmp_path / "sample", real_deliveries=True)
     files = all_files(SAMPLE)
     assert files == all_files(tmp_path / "sample")
     match, mismatch, errors = filecmp.cmpfiles(SAMPLE, tmp_path / "sample", files, shallow=False)

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .ba_workbooks import write_ba_workbooks
 from .common import (
     LONG_HEADER,
     csv_text,
@@ -74,7 +75,16 @@ def ba_symbol(v: np.ndarray) -> np.ndarray:
     return s
 
 
-def write_ba(out: Path, A: pd.DataFrame, months: np.ndarray, seed: int, defects: list[str]) -> None:
+def write_ba(
+    out: Path,
+    A: pd.DataFrame,
+    months: np.ndarray,
+    seed: int,
+    defects: list[str],
+    workbooks_of: str | None = None,
+) -> None:
+    """``ba_<year>.csv`` per year; with ``workbooks_of`` (the city's name) every year but the one
+    with the broken rows as the BA's quarterly AkG workbooks instead (``ba_workbooks``)."""
     rng = sub_rng(seed, 4)
     days = month_ends(months)
     B = ba_model(A, days, rng)
@@ -84,6 +94,9 @@ def write_ba(out: Path, A: pd.DataFrame, months: np.ndarray, seed: int, defects:
     broken_year = 2024 if 2024 in years else years[len(years) // 2]
     for y in years:
         sel = np.flatnonzero(days.astype("datetime64[Y]").astype(int) + 1970 == y)
+        if workbooks_of is not None and y != broken_year:
+            write_ba_workbooks(out, A, workbooks_of, days[sel], {c: B[c][:, sel] for c in B}, seed)
+            continue
         k = len(sel)
         vals = np.stack([B[c][:, sel] for c in BA_CODES], axis=2)  # n x k x codes
         vals = vals.transpose(1, 0, 2)  # k x n x codes

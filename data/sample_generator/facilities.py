@@ -13,8 +13,16 @@ import shapely
 from pyproj import Transformer
 
 from .common import csv_text, de_decimal, fmt_date, sub_rng, write_text, write_xlsx
+from .house_coordinates import write_house_coordinates
 from .names import KITA_NAMES, STREETS, TYPE_LABEL
-from .providers import OFFER_TYPES, P_CP1252, P_DATE_DE, P_FAC_XLSX, P_FAR_FACILITY
+from .providers import (
+    OFFER_TYPES,
+    P_BY_ADDRESS,
+    P_CP1252,
+    P_DATE_DE,
+    P_FAC_XLSX,
+    P_FAR_FACILITY,
+)
 
 FACILITY_HEADER = [
     "Einrichtung_ID",
@@ -54,11 +62,13 @@ def write_facilities(
     pop_last: dict,
     seed: int,
     defects: list[str],
+    house_coordinates: bool = False,
 ) -> None:
     """Plan the facilities of every area, then write each provider's inventory.
 
     The steps draw from one stream (``sub_rng(seed, 8)``; streets from ``sub_rng(seed, 9)``) in
-    a fixed order; changing it changes the files.
+    a fixed order; changing it changes the files. ``house_coordinates``: one provider sends
+    addresses without Lon/Lat, placed by the municipality's house coordinates file.
     """
     rng = sub_rng(seed, 8)
     proj = Projections(
@@ -70,6 +80,7 @@ def write_facilities(
     cells = cells_per_area(Z, len(A))
     plan = plan_facilities(A, prov, target_groups(pop_last), supply, cells, rng)
     street_rng = sub_rng(seed, 9)
+    written = []
     for p in prov.itertuples():
         mine = plan[plan.provider == p.Index].sort_values("type", kind="stable")
         recs = facility_records(p, mine, A, mun, cells, proj, rng, street_rng)
@@ -83,7 +94,12 @@ def write_facilities(
                 f"providers/{p.provider_id}/facilities.csv: {recs[-1][0]} has "
                 f"coordinates ~30 km outside the municipality"
             )
-        write_inventory(out / "providers" / p.provider_id, p, recs, defects)
+        by_address = house_coordinates and p.role == P_BY_ADDRESS
+        write_inventory(out / "providers" / p.provider_id, p, recs, defects, by_address)
+        written.append((p.provider_id, recs))
+    if house_coordinates:
+        by_address = prov.provider_id[prov.role == P_BY_ADDRESS].iloc[0]
+        write_house_coordinates(out, mun.ags.iloc[0], written, by_address)
 
 
 class Projections(NamedTuple):
@@ -265,8 +281,11 @@ def validity(rng) -> tuple[np.datetime64, np.datetime64 | str]:
     return start, end
 
 
-def write_inventory(d: Path, p, recs: list[list], defects: list[str]) -> None:
-    """The provider's ``facilities.csv`` in its role's dialect, or ``facilities.xlsx``."""
+def write_inventory(
+    d: Path, p, recs: list[list], defects: list[str], by_address: bool = False
+) -> None:
+    """The provider's ``facilities.csv`` in its role's dialect, or ``facilities.xlsx``;
+    ``by_address``: ``Lon`` and ``Lat`` left empty (the address places the facility)."""
     german = p.role == P_DATE_DE
     if german:
         defects.append(f"providers/{p.provider_id}/facilities.csv: dates as DD.MM.YYYY")
@@ -297,8 +316,8 @@ def write_inventory(d: Path, p, recs: list[list], defects: list[str]) -> None:
         [r[1] for r in recs],
         [r[2] for r in recs],
         [r[3] for r in recs],
-        de_decimal([r[4] for r in recs], 6),
-        de_decimal([r[5] for r in recs], 6),
+        [""] * len(recs) if by_address else de_decimal([r[4] for r in recs], 6),
+        [""] * len(recs) if by_address else de_decimal([r[5] for r in recs], 6),
         [str(r[6]) for r in recs],
         [fmt_date(r[7], german) for r in recs],
         [fmt_date(r[8], german) if r[8] != "" else "" for r in recs],

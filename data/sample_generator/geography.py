@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .boundaries import write_boundaries
 from .common import largest_remainder, standardise, sub_rng, write_text
 from .names import AREA_NAMES, CENTRE_NAME, COMPASS, MUN_PREFIX, MUN_SUFFIX, TINY_NAME
 
@@ -271,7 +272,10 @@ def voronoi_cells(pts: np.ndarray, outline) -> np.ndarray:
     return shapely.intersection(parts, outline)
 
 
-def write_areas(out: Path, A: pd.DataFrame, mun: pd.DataFrame) -> None:
+def write_areas(out: Path, A: pd.DataFrame, mun: pd.DataFrame, shapefile: bool = False) -> None:
+    """One GeoJSON per municipality (coordinates to 0.1 m); with ``shapefile`` the zipped
+    Shapefile of the surveying office instead (``boundaries``), with the same coordinates."""
+
     def ring(coords):
         return [[round(float(x), 1), round(float(y), 1)] for x, y in coords]
 
@@ -285,9 +289,8 @@ def write_areas(out: Path, A: pd.DataFrame, mun: pd.DataFrame) -> None:
 
     for m in range(len(mun)):
         sub = A[A.mun == m]
-        lines = []
-        for r in sub.itertuples():
-            feat = {
+        features = [
+            {
                 "type": "Feature",
                 "properties": {
                     "municipality_ags": r.ags,
@@ -297,7 +300,12 @@ def write_areas(out: Path, A: pd.DataFrame, mun: pd.DataFrame) -> None:
                 },
                 "geometry": geom_json(r.geometry),
             }
-            lines.append(json.dumps(feat, ensure_ascii=False, separators=(",", ":")))
+            for r in sub.itertuples()
+        ]
+        if shapefile:
+            write_boundaries(out, features)
+            continue
+        lines = [json.dumps(f, ensure_ascii=False, separators=(",", ":")) for f in features]
         head = (
             '{"type":"FeatureCollection","name":"sozialraeume_' + mun.ags.iloc[m] + '",'
             '"crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::25832"}},'

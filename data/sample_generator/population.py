@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .city_population import wide_name, write_wide_population
 from .common import (
     LONG_HEADER,
     csv_text,
@@ -94,10 +95,12 @@ def population_model(A: pd.DataFrame, t, year_noise=None) -> dict[str, np.ndarra
 
 
 def write_population(
-    out: Path, A: pd.DataFrame, years: list[int], seed: int, defects: list[str]
+    out: Path, A: pd.DataFrame, years: list[int], seed: int, defects: list[str], wide: bool = False
 ) -> dict[int, dict[str, np.ndarray]]:
     """One file per year (the second with a BOM, the third in Windows-1252 with German dates and
-    numbers), then Grundsicherung; returns the population per year and code (area arrays)."""
+    numbers), then Grundsicherung; returns the population per year and code (area arrays).
+    ``wide``: the years without those two defects as the city's wide export
+    (``city_population``)."""
     rng = sub_rng(seed, 3)
     n = len(A)
     t = np.array([years_since_ref(np.array([np.datetime64(f"{y}-12-31")]))[0] for y in years])
@@ -105,27 +108,38 @@ def write_population(
     result = {}
     for yi, y in enumerate(years):
         result[y] = {c: P[c][:, yi] for c in POP_CODES}
-        write_population_year(out, A, y, yi, len(years), result[y], defects)
+        write_population_year(out, A, y, yi, len(years), result[y], defects, wide)
     tname = A.area_id[A.tiny].tolist()
     if tname:
+        files = "population files" if wide else "bevoelkerung_*.csv"
         defects.append(
-            f"bevoelkerung_*.csv: tiny area {tname[0]} has EW_U3 '-' and "
-            f"HH_ALLEINERZ 'x' in every year"
+            f"{files}: tiny area {tname[0]} has EW_U3 '-' and HH_ALLEINERZ 'x' in every year"
         )
     write_grundsicherung(out, A, years, t, result, rng)
     return result
 
 
 def write_population_year(
-    out: Path, A: pd.DataFrame, y: int, yi: int, n_years: int, pop: dict, defects: list[str]
+    out: Path,
+    A: pd.DataFrame,
+    y: int,
+    yi: int,
+    n_years: int,
+    pop: dict,
+    defects: list[str],
+    wide: bool = False,
 ) -> None:
-    """``bevoelkerung_<y>.csv``, the ``yi``-th of ``n_years``, with that year's defects."""
+    """``bevoelkerung_<y>.csv``, the ``yi``-th of ``n_years``, with that year's defects; with
+    ``wide`` the city's wide export instead, unless the year carries the BOM or Windows-1252."""
     n = len(A)
     ids = A.area_id.to_numpy()
     tiny = A.tiny.to_numpy()
     non_tiny = np.flatnonzero(~tiny)
     vals = np.stack([pop[c] for c in POP_CODES], axis=1)  # n x codes
     cp1252 = yi == 2
+    bom = yi == 1
+    wide = wide and not (cp1252 or bom)
+    name = wide_name(y) if wide else f"bevoelkerung_{y}.csv"
     s = vals.astype(str).astype(object)
     if cp1252:
         s = np.array(de_thousands(vals.ravel()), dtype=object).reshape(vals.shape)
@@ -135,11 +149,14 @@ def write_population_year(
     if yi == n_years - 2 and len(non_tiny) > 6:
         a = non_tiny[6]
         s[a, POP_CODES.index("EW_AUSL")] = "."
-        defects.append(f"bevoelkerung_{y}.csv: EW_AUSL of {ids[a]} is '.' (secret)")
+        defects.append(f"{name}: EW_AUSL of {ids[a]} is '.' (secret)")
     if yi == 0 and len(non_tiny) > 11:
         a = non_tiny[11]
         s[a, POP_CODES.index("ZUZUEGE")] = "."
-        defects.append(f"bevoelkerung_{y}.csv: ZUZUEGE of {ids[a]} is '.' (unknown)")
+        defects.append(f"{name}: ZUZUEGE of {ids[a]} is '.' (unknown)")
+    if wide:
+        write_wide_population(out, A, y, pop, {c: s[:, i] for i, c in enumerate(POP_CODES)})
+        return
     date = f"31.12.{y}" if cp1252 else f"{y}-12-31"
     cols = [
         np.full(s.size, date, dtype=object),
@@ -157,7 +174,6 @@ def write_population_year(
             f"separators; unknown Merkmal EW_UEBER_100 for {ids[a]}"
         )
     text = csv_text(LONG_HEADER, cols)
-    bom = yi == 1
     if bom:
         text += "\n\n"
         defects.append(f"bevoelkerung_{y}.csv: UTF-8 BOM and two empty trailing lines")

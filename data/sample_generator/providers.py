@@ -33,6 +33,7 @@ P_FAC_XLSX = 3  # facilities.xlsx
 P_REPORT_XLSX = 4  # reports as .xlsx with a title row and trailing empty rows
 P_CP1252 = 5  # Windows-1252 reports and facilities
 P_MISSING_MONTH = 6  # first measure lacks one month
+P_BY_ADDRESS = 7  # with real deliveries: facilities by address only (house coordinates)
 SURVEY_PROVIDERS = set(range(9))  # modulo 9: every provider surveys its participants
 MONTH_TG_GT = "2025-03"
 MONTH_TEXT = "2025-06"
