@@ -354,10 +354,11 @@ def facilities(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResul
         inventory.of_kind("facilities"), data_root, providers.FACILITIES
     )
     house_files = BY_NAME["house_coordinates"].files(data_root.files)
+    limit = data_root.settings()["limits"]["max_file_mb"]
     with warehouse.connect() as con:
         polygons = area_polygons(con)
         result = _merge(
-            providers.read_facilities(files, data_root.path, polygons, house_files),
+            providers.read_facilities(files, data_root.path, polygons, house_files, limit),
             providers.superseded_rows(inventory, "facilities", providers.FACILITIES),
             oversized,
         )

@@ -15,6 +15,7 @@ from assets.ingest.parsing import parse_dates, parse_german_numbers
 from assets.ingest.providers.inventory import FACILITIES, ProviderFile, with_context
 from assets.ingest.providers.rules import Rule, count_rules, open_batch
 from assets.ingest.quarantine import DeliveryBatch, IngestResult
+from assets.settings import DEFAULTS
 
 BORDER_TOLERANCE_M = 1.0
 OFFER_TYPES = (
@@ -49,13 +50,14 @@ def read_facilities(
     root: Path,
     polygons: gpd.GeoDataFrame,
     house_files: list[Path] = (),
+    max_mb: float = DEFAULTS["limits"]["max_file_mb"],
 ) -> IngestResult:
     """Facility inventories; the area comes from the coordinates (point in polygon).
 
     Rules in order: field count, id present and not used before (ids are unique across
     providers), offer type present, coordinates are WGS84 numbers or, where Lon and Lat are both
     empty, the address is found in the house coordinates (`house_files`, read only when a row
-    needs them), inside the municipality's areas,
+    needs them; none larger than `max_mb`), inside the municipality's areas,
     capacity a whole number >= 0 (may be empty), valid-from a date, valid-to empty or a date not
     before valid-from. Coordinates are precise to about a metre, so a point within
     `BORDER_TOLERANCE_M` of a border counts as on it and goes to the smaller area_id.
@@ -77,7 +79,7 @@ def read_facilities(
     ]
     by_address = (rows["Lon"] == "") & (rows["Lat"] == "")
     rules += _coordinate_rules(frame, batch, ~by_address)
-    rules += _address_rules(frame, batch, by_address, house_files)
+    rules += _address_rules(frame, batch, by_address, house_files, max_mb)
     rules.append(_location_rule(frame, batch, polygons, by_address))
     frame["capacity"], capacity_rules = count_rules(batch, "Kapazitaet", whole=True, required=False)
     rules += capacity_rules
@@ -123,14 +125,18 @@ def _coordinate_rules(frame: pd.DataFrame, batch: DeliveryBatch, given: pd.Serie
 
 
 def _address_rules(
-    frame: pd.DataFrame, batch: DeliveryBatch, by_address: pd.Series, house_files: list[Path]
+    frame: pd.DataFrame,
+    batch: DeliveryBatch,
+    by_address: pd.Series,
+    house_files: list[Path],
+    max_mb: float,
 ) -> list[Rule]:
     """The rows without Lon/Lat placed on the house coordinates of their address (into
     `frame`); the rule: the address is found exactly once (the reason names close addresses)."""
     if not by_address.any():
         return []
     addresses = batch.rows.loc[by_address, "Adresse"]
-    placed = geocode(addresses, read_house_coordinates(list(house_files)))
+    placed = geocode(addresses, read_house_coordinates(list(house_files), max_mb))
     frame.loc[by_address, "lon"], frame.loc[by_address, "lat"] = placed.lon, placed.lat
     failed = pd.Series(False, index=frame.index)
     failed[by_address] = placed.code.notna()
