@@ -64,29 +64,23 @@ HEADER_ROW = 11  # 0-based: rows 12-14 of the sheet, row 15 empty, data from row
 
 def write_ba_workbooks(
     out: Path, A: pd.DataFrame, city: str, days: np.ndarray, B: dict[str, np.ndarray], seed: int
-) -> list[str]:
-    """One workbook per calendar quarter of ``days`` (month ends; ``B`` holds areas x days);
-    returns the written paths relative to ``out``."""
+) -> None:
+    """One workbook per calendar quarter of ``days`` (month ends; ``B`` holds areas x days)."""
     values = dict(B)
     values["NEF"] = B["SGB2_LB"] - B["SGB2_ELB"]  # RLB = ELB + NEF (SPEC §1.6)
     share_sgb2 = np.clip(0.68 + 0.08 * A.z.to_numpy(), 0.5, 0.85)[:, None]
     values["ALO_SGB2"] = np.rint(B["ALO"] * share_sgb2).astype(np.int64)
     values["ALO_SGB3"] = B["ALO"] - values["ALO_SGB2"]
-    unassigned = residual_row(values, seed, len(days))
+    unassigned = residual_row(seed, len(days))
     months = days.astype("datetime64[M]")
     quarters = months.astype(np.int64) // 3
     labels = [f"{int(n):02d} {name}" for n, name in zip(area_numbers(A), A.area_name, strict=True)]
-    written = []
     for q in np.unique(quarters):
         sel = np.flatnonzero(quarters == q)
         last = str(months[sel[-1]]).replace("-", "")
-        rel = f"statistics/incoming/ba/{ORDER}-AkG-{city}-{last}.xlsx"
-        block = {
-            key: (v[:, sel], unassigned[key][sel]) for key, v in values.items() if key in unassigned
-        }
-        write_workbook(out / rel, city, A.ags.iloc[0], labels, months[sel], block)
-        written.append(rel)
-    return written
+        block = {key: (values[key][:, sel], res[sel]) for key, res in unassigned.items()}
+        path = out / "statistics" / "incoming" / "ba" / f"{ORDER}-AkG-{city}-{last}.xlsx"
+        write_workbook(path, city, A.ags.iloc[0], labels, months[sel], block)
 
 
 def area_numbers(A: pd.DataFrame) -> np.ndarray:
@@ -94,7 +88,7 @@ def area_numbers(A: pd.DataFrame) -> np.ndarray:
     return A.area_id.str.extract(r"(\d+)$")[0].astype(int).to_numpy()
 
 
-def residual_row(values: dict[str, np.ndarray], seed: int, n_days: int) -> dict[str, np.ndarray]:
+def residual_row(seed: int, n_days: int) -> dict[str, np.ndarray]:
     """``Keine Zuordnung möglich``: a few people per month whose address fits no Teilgebiet
     (own random stream, so the area figures stay those of the long files)."""
     rng = sub_rng(seed, 41)
@@ -109,7 +103,6 @@ def residual_row(values: dict[str, np.ndarray], seed: int, n_days: int) -> dict[
     res["ALO"] = res["ALO_SGB3"] + res["ALO_SGB2"]
     res["ALO_LZ"] = np.minimum(res["ALO"], rng.integers(0, 2, n_days))
     res["ALO_U25"] = np.minimum(res["ALO"] - res["ALO_LZ"], rng.integers(0, 2, n_days))
-    assert set(res) == {c for _, (_, cols) in SHEETS.items() for _, _, c in cols}
     return res
 
 
@@ -122,95 +115,90 @@ def cell(value: int) -> int | str:
     return int(value)
 
 
+def month_name(month: np.datetime64) -> str:
+    month = month.astype(object)
+    return f"{MONTH_NAMES[month.month - 1]} {month.year}"
+
+
 def write_workbook(path: Path, city: str, ags: str, labels, months, block) -> None:
     """One AkG workbook: Impressum, Hinweise, then the two topic sheets."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    first, last = months[0].astype(object), months[-1].astype(object)
-    span = (
-        f"{MONTH_NAMES[first.month - 1]} {first.year} bis {MONTH_NAMES[last.month - 1]} {last.year}"
-    )
-    stand = f"{MONTH_NAMES[last.month - 1]} {last.year}"
-    created = (months[-1] + 3).astype(object)  # SGB II: delivered after a 3-month wait
+    stand = month_name(months[-1])
     wb = xlsxwriter.Workbook(str(path))
     wb.set_properties({"created": FIXED_XLSX_TIME, "author": "Statistik-Service West"})
-    bold = wb.add_format({"bold": True})
-    head = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "border": 1})
-    month_fmt = wb.add_format(
-        {"num_format": "mmmm yyyy", "bold": True, "align": "center", "border": 1}
-    )
-    number = wb.add_format({"num_format": "#,##0", "align": "right"})
-    text = wb.add_format({"align": "right"})
-    intro = wb.add_worksheet("Impressum")
-    for row, line in enumerate(
-        [
-            "Statistik der Bundesagentur für Arbeit",
-            "Arbeitsmarktdaten in kleinräumiger Gliederung (AkG)",
-            "",
-            f"Region: {city}, Stadt ({ags})",
-            f"Auftragsnummer: {ORDER}",
-            "Berichtsmonate: "
-            + ", ".join(f"{MONTH_NAMES[m.month - 1]} {m.year}" for m in months.astype(object)),
-            f"Gebietsstand: {stand}",
-            "",
-            "Herausgeberin: Bundesagentur für Arbeit, Statistik-Service West",
-            f"Nutzungsbedingungen: {COPYRIGHT}",
-        ]
-    ):
-        if line:
-            intro.write_string(row, 0, line, bold if row == 0 else None)
-    notes = wb.add_worksheet("Hinweise")
-    for row, line in enumerate(
-        [
-            "Hinweise",
-            "",
-            "Zeichenerklärung:",
-            "- nichts vorhanden",
-            "* " + NOTE[3:],
-            "x Nachweis ist nicht sinnvoll, unmöglich oder Fragestellung trifft nicht zu",
-            "",
-            "Daten der Grundsicherung für Arbeitsuchende nach einer Wartezeit von 3 Monaten.",
-            "Die Teilgebiete wurden von der Stadt über ein Straßenraster festgelegt.",
-        ]
-    ):
-        if line:
-            notes.write_string(row, 0, line)
-    formats = {"bold": bold, "head": head, "month": month_fmt, "number": number, "text": text}
+    formats = {
+        "bold": wb.add_format({"bold": True}),
+        "head": wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "border": 1}),
+        "month": wb.add_format(
+            {"num_format": "mmmm yyyy", "bold": True, "align": "center", "border": 1}
+        ),
+        "number": wb.add_format({"num_format": "#,##0", "align": "right"}),
+        "text": wb.add_format({"align": "right"}),
+    }
+    impressum = [
+        "Statistik der Bundesagentur für Arbeit",
+        "Arbeitsmarktdaten in kleinräumiger Gliederung (AkG)",
+        "",
+        f"Region: {city}, Stadt ({ags})",
+        f"Auftragsnummer: {ORDER}",
+        "Berichtsmonate: " + ", ".join(month_name(m) for m in months),
+        f"Gebietsstand: {stand}",
+        "",
+        "Herausgeberin: Bundesagentur für Arbeit, Statistik-Service West",
+        f"Nutzungsbedingungen: {COPYRIGHT}",
+    ]
+    write_lines(wb.add_worksheet("Impressum"), impressum, formats["bold"], 1)
+    hints = [
+        "Hinweise",
+        "",
+        "Zeichenerklärung:",
+        "- nichts vorhanden",
+        "* " + NOTE[3:],
+        "x Nachweis ist nicht sinnvoll, unmöglich oder Fragestellung trifft nicht zu",
+        "",
+        "Daten der Grundsicherung für Arbeitsuchende nach einer Wartezeit von 3 Monaten.",
+        "Die Teilgebiete wurden von der Stadt über ein Straßenraster festgelegt.",
+    ]
+    write_lines(wb.add_worksheet("Hinweise"), hints, formats["bold"], 1)
     for name, (title, columns) in SHEETS.items():
+        title_block = [
+            "Statistik der Bundesagentur für Arbeit",
+            title,
+            f"{city}, Stadt ({ags}) nach Teilgebieten",
+            f"Berichtsmonate {month_name(months[0])} bis {stand}",
+            "",
+            f"Auftragsnummer: {ORDER}",
+            f"Gebietsstand: {stand}",
+        ]
         ws = wb.add_worksheet(name)
-        for row, line in enumerate(
-            [
-                "Statistik der Bundesagentur für Arbeit",
-                title,
-                f"{city}, Stadt ({ags}) nach Teilgebieten",
-                f"Berichtsmonate {span}",
-                "",
-                f"Auftragsnummer: {ORDER}",
-                f"Gebietsstand: {stand}",
-            ]
-        ):
-            if line:
-                ws.write_string(row, 0, line, bold if row < 2 else None)
-        write_table(ws, formats, columns, labels, months, block)
-        end = HEADER_ROW + 4 + len(labels) + 3
-        ws.write_string(end, 0, NOTE)
-        ws.write_string(end + 1, 0, f"Erstellungsdatum: 14.{created.month:02d}.{created.year}")
-        ws.write_string(end + 2, 0, COPYRIGHT)
+        write_lines(ws, title_block, formats["bold"], 2)
+        write_header(ws, formats, columns, months)
+        write_rows(ws, formats, columns, labels, len(months), block)
+        created = (months[-1] + 3).astype(object)  # SGB II: delivered after a 3-month wait
+        footer = [NOTE, f"Erstellungsdatum: 14.{created.month:02d}.{created.year}", COPYRIGHT]
         ws.set_column(0, 0, 28)
         ws.set_column(1, len(columns) * len(months), 14)
+        for k, line in enumerate(footer):
+            ws.write_string(HEADER_ROW + 4 + len(labels) + 3 + k, 0, line)
     wb.close()
 
 
-def write_table(ws, formats: dict, columns, labels, months, block) -> None:
-    """Header rows 12-14 (month merged over its columns, measure, leaf), Insgesamt, the areas,
-    Keine Zuordnung möglich."""
-    top = HEADER_ROW
+def write_lines(ws, lines: list[str], bold, n_bold: int) -> None:
+    """Text lines from A1 down (empty ones left out), the first ``n_bold`` in bold."""
+    for row, line in enumerate(lines):
+        if line:
+            ws.write_string(row, 0, line, bold if row < n_bold else None)
+
+
+def write_header(ws, formats: dict, columns, months) -> None:
+    """Rows 12-14: "Teilgebiet" merged down; per month its date merged over its columns, the
+    measure (merged down when it has no leaf, else over its leaves) and the leaves."""
+    top, width = HEADER_ROW, len(columns)
     ws.merge_range(top, 0, top + 2, 0, "Teilgebiet", formats["head"])
-    width = len(columns)
     for j, month in enumerate(months.astype(object)):
         c0 = 1 + j * width
-        ws.merge_range(
-            top, c0, top, c0 + width - 1, dt.datetime(month.year, month.month, 1), formats["month"]
-        )
+        first_day = dt.datetime(month.year, month.month, 1)
+        ws.merge_range(top, c0, top, c0 + width - 1, first_day, formats["month"])
         k = 0
         while k < width:
             label, leaf, _ = columns[k]
@@ -219,33 +207,32 @@ def write_table(ws, formats: dict, columns, labels, months, block) -> None:
                 span += 1
             if leaf is None:
                 ws.merge_range(top + 1, c0 + k, top + 2, c0 + k, label, formats["head"])
+            elif span > 1:
+                ws.merge_range(top + 1, c0 + k, top + 1, c0 + k + span - 1, label, formats["head"])
             else:
-                if span > 1:
-                    ws.merge_range(
-                        top + 1, c0 + k, top + 1, c0 + k + span - 1, label, formats["head"]
-                    )
-                else:
-                    ws.write_string(top + 1, c0 + k, label, formats["head"])
-                for s in range(span):
-                    ws.write_string(top + 2, c0 + k + s, columns[k + s][1], formats["head"])
+                ws.write_string(top + 1, c0 + k, label, formats["head"])
+            for s in range(span if leaf is not None else 0):
+                ws.write_string(top + 2, c0 + k + s, columns[k + s][1], formats["head"])
             k += span
-    first = top + 4
-    rows = [("Insgesamt", None)] + [(label, i) for i, label in enumerate(labels)]
+
+
+def write_rows(ws, formats: dict, columns, labels, n_months: int, block) -> None:
+    """From row 16: Insgesamt (areas and the unassigned), the areas, Keine Zuordnung möglich."""
+    rows = [("Insgesamt", None), *((label, i) for i, label in enumerate(labels))]
     rows.append(("Keine Zuordnung möglich", -1))
     for r, (label, i) in enumerate(rows):
-        ws.write_string(first + r, 0, label)
-        for j in range(len(months)):
+        row = HEADER_ROW + 4 + r
+        ws.write_string(row, 0, label)
+        for j in range(n_months):
             for k, (_, _, key) in enumerate(columns):
                 areas, unassigned = block[key]
                 if i is None:
-                    v = int(areas[:, j].sum() + unassigned[j])
-                elif i == -1:
-                    v = int(unassigned[j])
+                    value = int(areas[:, j].sum() + unassigned[j])
                 else:
-                    v = int(areas[i, j])
-                shown = cell(v)
+                    value = int(unassigned[j] if i == -1 else areas[i, j])
+                shown = cell(value)
                 col = 1 + j * len(columns) + k
                 if isinstance(shown, str):
-                    ws.write_string(first + r, col, shown, formats["text"])
+                    ws.write_string(row, col, shown, formats["text"])
                 else:
-                    ws.write_number(first + r, col, shown, formats["number"])
+                    ws.write_number(row, col, shown, formats["number"])
