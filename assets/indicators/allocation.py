@@ -119,15 +119,16 @@ def _split(group: pd.DataFrame, budget: int) -> pd.DataFrame:
     )
 
 
-def _delivered_months(social_index: pd.DataFrame, counts: pd.DataFrame) -> list:
-    """Per index row: the month of the counts that stands for its Stichtag (`as_of`), or None."""
+def _delivered_months(social_index: pd.DataFrame, counts: pd.DataFrame) -> pd.Series:
+    """Per index row: the month of the counts that stands for its Stichtag (`as_of`), or NaT."""
     delivered = counts.groupby("municipality_ags")["_month"].agg(set).to_dict()
-    return [
+    months = [
         latest_delivered(delivered.get(ags, set()), month)
         for ags, month in zip(
             social_index["municipality_ags"], _month(social_index["reference_date"]), strict=True
         )
     ]
+    return pd.Series(months, index=social_index.index, dtype="period[M]")
 
 
 def _delivery_dates(counts: pd.DataFrame) -> pd.DataFrame:
