@@ -72,6 +72,14 @@ def open_delivery(path: Path, rel: str, source: str, expected: list[str]) -> Del
         return Delivery(source, rel, empty_table(), rejections, {}, [], _digest(path), True)
     for note in table.notes:
         rejections.reject_file(note.reason_code, note.reason, note.value)
+    return with_file_rules(table, rejections, expected, _digest(path))
+
+
+def with_file_rules(
+    table: CsvTable, rejections: RowRejections, expected: list[str], sha256: str
+) -> Delivery:
+    """The rows of a read file (or ZIP member) under the file-level rules: a wrong field count
+    rejects its row; a header naming a column twice or lacking an expected one rejects all."""
     rejections.add_frame(table.width_errors, "wrong_field_count")
     found, missing = match_columns(table.header, expected)
     refusal = header_refusal(table.header, expected, missing)
@@ -79,7 +87,14 @@ def open_delivery(path: Path, rel: str, source: str, expected: list[str]) -> Del
         column, code, reason = refusal
         rejections.reject_all(table.rows, column, ";".join(table.header), code, reason)
     return Delivery(
-        source, rel, table, rejections, found, missing, _digest(path), refusal is not None
+        rejections.source,
+        rejections.file,
+        table,
+        rejections,
+        found,
+        missing,
+        sha256,
+        refusal is not None,
     )
 
 

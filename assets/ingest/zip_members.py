@@ -17,11 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from assets.ingest.delivery import Delivery
+from assets.ingest.delivery import Delivery, with_file_rules
 from assets.ingest.parsing import (
     UnreadableFile,
-    header_refusal,
-    match_columns,
     read_semicolon_csv,
 )
 from assets.ingest.quarantine import RowRejections, file_sha256
@@ -108,11 +106,4 @@ def open_member(path: Path, rel: str, source: str, expected: list[str], member: 
     for name in member.unread:
         reason = f"ZIP-Archiv enthält auch {name!r}; gelesen wurde nur {member.name!r}"
         rejections.reject_file(UNREAD_MEMBER, reason, name)
-    rejections.add_frame(table.width_errors, "wrong_field_count")
-    found, missing = match_columns(table.header, expected)
-    refusal = header_refusal(table.header, expected, missing)
-    if refusal is not None:
-        column, code, reason = refusal
-        rejections.reject_all(table.rows, column, ";".join(table.header), code, reason)
-    sha256 = file_sha256(path)
-    return Delivery(source, rel, table, rejections, found, missing, sha256, refusal is not None)
+    return with_file_rules(table, rejections, expected, file_sha256(path))
