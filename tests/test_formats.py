@@ -15,7 +15,7 @@ from assets.ingest.month_impacts import Impact
 from assets.ingest.providers import discover
 from assets.resources import DataRoot
 from pipelines.incremental import months_to_refresh, source_assets
-from pipelines.landing import statistics_files
+from pipelines.landing import recipe_files, statistics_files
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 
@@ -113,6 +113,9 @@ def test_the_ingest_reads_the_files_the_registry_assigns_to_its_asset():
         files = inventory.of_kind(kind) + [f for f, _ in inventory.superseded if f.kind == kind]
         read[BY_NAME[kind].asset] = {f.rel for f in files}
     read["facilities"] |= rel_set(BY_NAME["house_coordinates"].files(root.files))
+    # the recipes that tell the readers how to read them
+    read["areas"] |= rel_set((SAMPLE / "areas" / "recipes").glob("*.yaml"))
+    read["small_area_statistics"] |= rel_set(recipe_files(SAMPLE))
     assert {a: files for a, files in by_asset.items() if a != "provider_files"} == read
     assert all(read.values())  # the sample has files of every format that an asset reads
     assert source_assets([r for r in rels if not r.startswith(("areas/", "planning/"))]) == {

@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import shapely
 
 from assets.ingest.area_recipes import AreaRecipe, RecipeError, resolve_fields
 
@@ -90,6 +91,9 @@ def read_layer(path: Path, gdal_path: str, layer: str | None, recipe: AreaRecipe
         gdf = gdf.set_crs(recipe.crs, allow_override=True)
     if recipe is None and gdal_path.lower().endswith(".shp"):
         gdf = gdf.rename(columns=SHAPEFILE_NAMES)
+    # a Shapefile stores outer rings clockwise, GeoJSON counter-clockwise: one orientation, so
+    # the same boundaries publish the same WKT (and area) whatever format they came in
+    gdf = gdf.set_geometry(shapely.orient_polygons(gdf.geometry.values))
     return gdf.reset_index(drop=True)
 
 

@@ -34,10 +34,16 @@ from assets.warehouse import insert_frame, replace_source, replace_table
 
 GROUP = "ingest"
 OWNERS = ["team:sozialplanung-daten"]
-# Monthly sources: the Bundesagentur delivers about four weeks after a month ends, providers by
-# the 10th; a source not refreshed for 35 days warns, for 45 days fails.
+# Monthly sources: providers deliver by the 10th; a source not refreshed for 35 days warns, for
+# 45 days fails.
 MONTHLY_FRESHNESS = dg.FreshnessPolicy.time_window(
     fail_window=dt.timedelta(days=45), warn_window=dt.timedelta(days=35)
+)
+# The Bundesagentur's small-area product comes quarterly (March, June, September, December;
+# SGB II after a three-month wait), the population yearly: not refreshed for 100 days warns,
+# for 130 days (a quarter missed) fails.
+QUARTERLY_FRESHNESS = dg.FreshnessPolicy.time_window(
+    fail_window=dt.timedelta(days=130), warn_window=dt.timedelta(days=100)
 )
 
 
@@ -176,7 +182,7 @@ def areas(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:
     group_name=GROUP,
     kinds={"pandas", "duckdb", "great_expectations"},
     owners=OWNERS,
-    freshness_policy=MONTHLY_FRESHNESS,
+    freshness_policy=QUARTERLY_FRESHNESS,
     deps=[areas],
 )
 def small_area_statistics(data_root: DataRoot, warehouse: Warehouse) -> dg.MaterializeResult:

@@ -348,7 +348,8 @@ def _to_wgs84(points: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         part = (points["zone"] == zone).to_numpy()
         to_wgs84 = Transformer.from_crs(f"EPSG:{25800 + int(zone)}", "EPSG:4326", always_xy=True)
         lon[part], lat[part] = to_wgs84.transform(points["x"].to_numpy()[part], points["y"][part])
-    return lon, lat
+    # 7 decimals (about 1 cm, finer than any house coordinate): no float noise of the transform
+    return lon.round(7), lat.round(7)
 
 
 def _unmatched(address: str, wanted: pd.Series, houses: HouseCoordinates) -> tuple[str, str]:
