@@ -100,24 +100,45 @@ def _measures(recipe: StatisticsRecipe, sheet: Sheet) -> list[Measure]:
             groups.setdefault(column.date if by_header else None, []).append(column)
     measures = []
     for code, parts in recipe.measures.items():
-        found = {
-            date: [_part(recipe, sheet, code, columns, label) for label in parts]
-            for date, columns in groups.items()
-        }
+        names = [f"„{label}“" for label in parts]
+        if code in recipe.alternatives:  # one column by any of its labels: one "part"
+            names = [recipe.labels_of(code)]
+        found = {date: _parts(recipe, sheet, code, columns) for date, columns in groups.items()}
         hits = [(date, cols) for date, cols in found.items() if any(c is not None for c in cols)]
         if not hits:
             continue  # not in this sheet; another sheet may have it
         for date, cols in found.items():
-            missing = [label for label, c in zip(parts, cols, strict=True) if c is None]
+            missing = [name for name, c in zip(names, cols, strict=True) if c is None]
             if missing:
                 at = f" unter dem Datum {date.strftime('%d.%m.%Y')}" if date is not None else ""
                 raise FileRefused(
                     MEASURE_NOT_FOUND,
-                    f"{recipe.where(f'measures.{code}')}: Spalte „{missing[0]}“ von {code} fehlt{_in(sheet)}{at}, "
+                    f"{recipe.where(f'measures.{code}')}: Spalte {missing[0]} von {code} fehlt{_in(sheet)}{at}, "
                     f"obwohl andere Spalten von {code} dort stehen; vorhanden: {labels(sheet)}",
                 )
         measures += [Measure(code, date, [c for c in cols if c is not None]) for date, cols in hits]
     return sorted(measures, key=lambda m: m.columns[0].index)  # reading order, left to right
+
+
+def _parts(
+    recipe: StatisticsRecipe, sheet: Sheet, code: str, columns: list[Column]
+) -> list[Column | None]:
+    """A measure's column for each summed part among `columns` (one date's); None = missing."""
+    if code not in recipe.alternatives:
+        return [_part(recipe, sheet, code, columns, label) for label in recipe.measures[code]]
+    found = {}
+    for label in recipe.alternatives[code]:
+        column = _part(recipe, sheet, code, columns, label)
+        if column is not None:
+            found.setdefault(column.index, (label, column))
+    if len(found) > 1:
+        named = ", ".join(f"„{label}“ → {_letters([c])}" for label, c in found.values())
+        raise FileRefused(
+            AMBIGUOUS_COLUMN,
+            f"{recipe.where(f'measures.{code}')}: die Bezeichnungen von {code} passen auf "
+            f"verschiedene Spalten{_in(sheet)}: {named}; bitte nur eine davon angeben",
+        )
+    return [next((c for _, c in found.values()), None)]
 
 
 def _part(

@@ -114,6 +114,9 @@ class StatisticsRecipe:
     scale: float = 1
     on_unmapped_column: str = "report"  # report | error
     lines: dict[str, int] = field(default_factory=dict)  # dotted key path → 1-based line
+    # `measures: {CODE: {any: [...]}}`: Merkmal → alternative labels of ONE column, because BA
+    # rewords labels between deliveries (SPEC §1.6); `measures[code]` holds the first of them
+    alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def matches(self, rel: str) -> bool:
         """Whether the landing path `rel` is one of this recipe's files."""
@@ -130,6 +133,12 @@ class StatisticsRecipe:
     def where(self, path: str) -> str:
         """`rel:line` of a key, the prefix of every message about it."""
         return f"{self.rel}:{self.line(path)}"
+
+    def labels_of(self, code: str) -> str:
+        """A measure's labels for a message: summed parts with `+`, alternatives with `oder`."""
+        if code in self.alternatives:
+            return " oder ".join(f"„{label}“" for label in self.alternatives[code])
+        return " + ".join(f"„{label}“" for label in self.measures[code])
 
 
 @dataclass

@@ -78,13 +78,12 @@ def _read(recipe: StatisticsRecipe, path: Path, rel: str, raw: bytes) -> list[Re
 def _check_found(recipe: StatisticsRecipe, plans: list[SheetPlan]) -> None:
     """Every measure must be found in at least one sheet (SPEC §7.2 `measures`)."""
     found = {m.code for plan in plans for m in plan.measures}
-    for code, parts in recipe.measures.items():
+    for code in recipe.measures:
         if code not in found:
             available = "; ".join(f"{sheet_name(p.sheet)}{labels(p.sheet)}" for p in plans)
-            names = " + ".join(f"„{label}“" for label in parts)
             raise FileRefused(
                 MEASURE_NOT_FOUND,
-                f"{recipe.where(f'measures.{code}')}: {code} = {names} passt auf keine Spalte; "
+                f"{recipe.where(f'measures.{code}')}: {code} = {recipe.labels_of(code)} passt auf keine Spalte; "
                 f"vorhandene Spalten: {available}",
             )
 

@@ -96,7 +96,8 @@ def _validated(data: object, fail: Located, files: list[str], root: Path) -> Sta
     start, stop, skip = data_rows_of(data, header, fail)
     encoding, delimiter = _csv_options(data, fmt, fail)
     values = _values(data, fail)
-    measures, ignore, long_code, long_value, long_codes = _columns(data, layout, fail)
+    alternatives: dict[str, tuple[str, ...]] = {}  # filled by `_columns` from `{any: […]}`
+    measures, ignore, long_code, long_value, long_codes = _columns(data, layout, fail, alternatives)
     return StatisticsRecipe(
         rel=fail.rel,
         name=data["name"],
@@ -121,6 +122,7 @@ def _validated(data: object, fail: Located, files: list[str], root: Path) -> Sta
         **values,
         on_unmapped_column=_choice(data, "on_unmapped_column", "report", fail),
         lines=fail.lines,
+        alternatives=alternatives,
     )
 
 
@@ -168,15 +170,16 @@ def _csv_options(data: dict, fmt: str | None, fail: Located) -> tuple[str | None
     return (None if encoding == "auto" else encoding), delimiter
 
 
-def _columns(data: dict, layout: str, fail: Located) -> tuple:
-    """(measures, ignore, long.code, long.value, long.codes) for the layout."""
+def _columns(data: dict, layout: str, fail: Located, alternatives: dict) -> tuple:
+    """(measures, ignore, long.code, long.value, long.codes) for the layout; a measure given
+    as `{any: […]}` is entered in `alternatives`."""
     ignore = texts(data["ignore"], "ignore", fail) if "ignore" in data else ()
     if layout == "wide":
         if "long" in data:
             raise fail("long", "long: gilt nur für layout: long")
         if "measures" not in data:
             raise fail("", "Pflichtschlüssel 'measures' fehlt (layout: wide)")
-        return _codes(data["measures"], "measures", fail), ignore, None, None, {}
+        return _codes(data["measures"], "measures", fail, alternatives), ignore, None, None, {}
     if "measures" in data:
         raise fail("measures", "measures: gilt nur für layout: wide (long: long.codes)")
     spec = data.get("long")
@@ -191,8 +194,13 @@ def _columns(data: dict, layout: str, fail: Located) -> tuple:
     return {}, ignore, code, value, _codes(spec["codes"], "long.codes", fail)
 
 
-def _codes(spec: object, path: str, fail: Located) -> dict[str, tuple[str, ...]]:
-    """Merkmal → labels or source codes (several = summed); every Merkmal must be known."""
+def _codes(
+    spec: object, path: str, fail: Located, alternatives: dict | None = None
+) -> dict[str, tuple[str, ...]]:
+    """Merkmal → labels or source codes (several = summed); every Merkmal must be known.
+
+    With `alternatives` (only `measures`), a Merkmal may name one column by several labels,
+    `{any: [a, b]}`: it is entered there and holds its first label here."""
     if not isinstance(spec, dict) or not spec:
         raise fail(path, f"{path}: erwartet eine Zuordnung Merkmal: Spalte (oder Liste)")
     found = {}
@@ -202,8 +210,20 @@ def _codes(spec: object, path: str, fail: Located) -> dict[str, tuple[str, ...]]
                 f"{path}.{code}",
                 f"{path}: unbekanntes Merkmal {shown(code)}; bekannt: {', '.join(CODES)}",
             )
-        found[code] = texts(given, f"{path}.{code}", fail)
+        if alternatives is not None and isinstance(given, dict):
+            alternatives[code] = _any_of(given, f"{path}.{code}", fail)
+            found[code] = alternatives[code][:1]
+        else:
+            found[code] = texts(given, f"{path}.{code}", fail)
     return found
+
+
+def _any_of(spec: dict, path: str, fail: Located) -> tuple[str, ...]:
+    """`{any: [a, b]}`: the alternative labels of one column, a non-empty list of texts."""
+    check_keys(spec, {"any"}, path, fail)
+    if "any" not in spec:
+        raise fail(path, f"{path}: erwartet {{any: [Bezeichnung, …]}} (andere Bezeichnungen)")
+    return texts(spec["any"], f"{path}.any", fail, single=False)
 
 
 def _long_code(spec: object, fail: Located) -> LongCode:
