@@ -22,6 +22,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -144,12 +145,36 @@ def _render_municipalities(job: _Job, by_ags: list, workers: int) -> list[dict]:
     order = sorted(range(len(by_ags)), key=lambda i: -len(by_ags[i][1]))
     shares = [[by_ags[i] for i in order[w::workers]] for w in range(workers)]
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            parts = pool.map(_render_share, shares)
+        parts = forked_map(_render_share, shares, workers)
     finally:
         _JOB = None
     views = {view["ags"]: view for part in parts for view in part}
     return [views[ags] for ags, _ in by_ags]
+
+
+def forked_map(function, items: list, workers: int) -> list:
+    """`function` over `items` in `workers` forked processes, in order.
+
+    The workers are ended by the pool's own "no more work" message, not by SIGTERM: a fork
+    inherits the parent's signal handlers, and one that only notes the signal (as an
+    orchestrator's in-process run may install) would leave a worker running and the join
+    waiting forever. Each worker also gets the default SIGTERM handler back.
+    """
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_default_sigterm)
+    try:
+        results = pool.map(function, items)
+    except BaseException:
+        pool.terminate()
+        raise
+    else:
+        pool.close()
+    finally:
+        pool.join()
+    return results
+
+
+def _default_sigterm() -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _render_share(share: list) -> list[dict]:
